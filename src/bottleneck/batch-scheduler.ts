@@ -1,0 +1,69 @@
+import fs from 'node:fs/promises';
+import { bufferTime, filter, mergeMap, Subject, type Subscription } from 'rxjs';
+import { sha256Hex } from '../hash/content-hash.js';
+import { describeFileError } from '../util/file-errors.js';
+import type { BottleneckPool } from './worker-pool.js';
+
+interface Request {
+  path: string;
+  sha256: string;
+  resolve(outcome: { vector: Float32Array } | { error: string }): void;
+}
+
+/**
+ * Collects single-image requests into small batches (full, or after a short wait) and runs them on the
+ * worker pool, keeping every worker busy. Image bytes are read only when their batch is dispatched,
+ * so memory holds just the batches in flight; bytes that no longer match the hash are refused.
+ */
+export class BatchScheduler {
+  private readonly requests = new Subject<Request>();
+  private readonly subscription: Subscription;
+  private readonly stats = { decodeMs: 0, inferMs: 0, images: 0 };
+
+  constructor(pool: () => BottleneckPool, batchSize: number, concurrency: number) {
+    this.subscription = this.requests
+      .pipe(
+        bufferTime(25, null, batchSize),
+        filter((batch) => batch.length > 0),
+        mergeMap((batch) => this.run(pool(), batch), concurrency),
+      )
+      .subscribe();
+  }
+
+  /** The vector for the image at `path` whose content hashes to `sha256`, or why there is none. */
+  compute(path: string, sha256: string): Promise<{ vector: Float32Array } | { error: string }> {
+    return new Promise((resolve) => this.requests.next({ path, sha256, resolve }));
+  }
+
+  timings() {
+    return { ...this.stats };
+  }
+
+  close(): void {
+    this.subscription.unsubscribe();
+  }
+
+  private async run(pool: BottleneckPool, batch: Request[]): Promise<void> {
+    const readable: Array<{ request: Request; bytes: Uint8Array }> = [];
+    for (const request of batch) {
+      try {
+        const bytes = await fs.readFile(request.path);
+        if (sha256Hex(bytes) !== request.sha256) request.resolve({ error: 'file changed while it was being read' });
+        else readable.push({ request, bytes });
+      } catch (error) {
+        request.resolve({ error: describeFileError(error) });
+      }
+    }
+    if (readable.length === 0) return;
+    try {
+      const result = await pool.run(readable.map((r) => r.bytes));
+      this.stats.decodeMs += result.decodeMs;
+      this.stats.inferMs += result.inferMs;
+      this.stats.images += readable.length;
+      readable.forEach(({ request }, i) => request.resolve(result.outcomes[i]!));
+    } catch (error) {
+      const reason = `bottleneck worker failed: ${(error as Error).message.split('\n')[0]}`;
+      for (const { request } of readable) request.resolve({ error: reason });
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import sharp from 'sharp';
+
+/** Largest image accepted, in pixels: refuses decompression bombs before they are decoded. */
+export const MAX_INPUT_PIXELS = 100_000_000;
+
+/** Version of the decode + resize recipe below; change it whenever its output could change. */
+export const PREPROCESS_VERSION = 'sharp-rgb8-fill-linear-v1';
+
+export class ImageDecodeError extends Error {
+  override name = 'ImageDecodeError';
+}
+
+/**
+ * Decodes image bytes to height×width×3 RGB bytes: EXIF orientation applied, alpha dropped, colour
+ * converted to sRGB (grayscale, CMYK, 16-bit all end as 8-bit RGB), animated images use frame 0,
+ * then a bilinear resize to exactly the model's input (no crop, aspect ratio not kept, as the original).
+ */
+export async function decodeImage(bytes: Uint8Array, [height, width]: [number, number]): Promise<Uint8Array> {
+  if (bytes.byteLength === 0) throw new ImageDecodeError('empty file (0 bytes)');
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, pages: 1 })
+      .rotate()
+      .toColourspace('srgb')
+      .removeAlpha()
+      .resize(width, height, { fit: 'fill', kernel: 'linear' })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || data.byteLength !== height * width * 3) {
+      throw new ImageDecodeError(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`);
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (error) {
+    if (error instanceof ImageDecodeError) throw error;
+    throw new ImageDecodeError(describeSharpError(error as Error));
+  }
+}
+
+/** Turns libvips' multi-line messages into one short reason. */
+function describeSharpError(error: Error): string {
+  const message = error.message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const first = message[0] ?? 'cannot decode';
+  if (/unsupported image format/i.test(first)) return 'not an image (unsupported or unrecognised format)';
+  if (/pixel limit/i.test(first)) return `image too large (over ${MAX_INPUT_PIXELS.toLocaleString('en')} pixels)`;
+  if (/premature end|truncated|unexpected end|read error|out of data/i.test(message.join(' '))) return `truncated or corrupt image (${first})`;
+  return `cannot decode (${first})`;
+}

@@ -1,0 +1,34 @@
+import { Piscina } from 'piscina';
+import type { BackendName } from '../model/backend.js';
+import type { ModelIdentity } from '../model/model-identity.js';
+import type { ResolvedModel } from '../model/resolve-model.js';
+import type { BottleneckTaskResult } from './worker-protocol.js';
+
+/** A pool of bottleneck workers (one TensorFlow.js engine each) for one model and backend. */
+export interface BottleneckPool {
+  run(images: Uint8Array[]): Promise<BottleneckTaskResult>;
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+export function createBottleneckPool(model: ResolvedModel, identity: ModelIdentity, backend: BackendName, threads: number): BottleneckPool {
+  const pool = new Piscina({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    // Each worker holds a whole engine: keep them alive for the run, one task at a time each.
+    idleTimeout: 60_000,
+    concurrentTasksPerWorker: 1,
+  });
+  return {
+    threads,
+    run(images) {
+      // Each image gets its own ArrayBuffer so transferring it hands the bytes over without a copy.
+      const owned = images.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice()));
+      return pool.run({ model, identity, backend, images: owned }, { transferList: owned.map((b) => b.buffer as ArrayBuffer) });
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+}

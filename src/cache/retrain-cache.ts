@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+
+/** What the stat cache remembers of a file, so an unchanged file is not read again. */
+export interface FileRecord {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  sha256: string;
+}
+
+/** A trained softmax head as stored in the cache. */
+export interface StoredHead {
+  featureSize: number;
+  numClasses: number;
+  weights: Float32Array;
+  biases: Float32Array;
+  log: unknown;
+}
+
+/**
+ * The one LMDB environment under the cache dir. LMDB gives crash-safe transactions and safe use from
+ * several processes at once. Sub-databases:
+ * - `bottlenecks`: `<model fingerprint>:<preprocess id>:<image sha256>` → float32 bytes
+ * - `failures`: the same key → why that content could not be decoded (so a rebuild does not retry it)
+ * - `files`: absolute path → FileRecord (stat cache)
+ * - `heads`: training fingerprint → StoredHead
+ */
+export class RetrainCache {
+  readonly dir: string;
+  private readonly root: RootDatabase;
+  private readonly bottlenecks: Database<Buffer, string>;
+  private readonly failures: Database<string, string>;
+  private readonly files: Database<FileRecord, string>;
+  private readonly heads: Database<StoredHead, string>;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.root = open({ path: path.join(dir, 'cache.lmdb'), maxDbs: 8, compression: false });
+    this.bottlenecks = this.root.openDB<Buffer, string>({ name: 'bottlenecks', encoding: 'binary' });
+    this.failures = this.root.openDB<string, string>({ name: 'failures', encoding: 'string' });
+    this.files = this.root.openDB<FileRecord, string>({ name: 'files', encoding: 'msgpack' });
+    this.heads = this.root.openDB<StoredHead, string>({ name: 'heads', encoding: 'msgpack' });
+  }
+
+  static open(dir: string): RetrainCache {
+    return new RetrainCache(dir);
+  }
+
+  /** A cached vector, or undefined when absent or not `featureSize` floats (a damaged entry counts as a miss). */
+  getBottleneck(key: string, featureSize?: number): Float32Array | undefined {
+    const bytes = this.bottlenecks.get(key);
+    if (!bytes || bytes.byteLength % 4 !== 0) return undefined;
+    if (featureSize !== undefined && bytes.byteLength !== featureSize * 4) return undefined;
+    const copy = new Float32Array(bytes.byteLength / 4);
+    new Uint8Array(copy.buffer).set(bytes);
+    return copy;
+  }
+
+  hasBottleneck(key: string): boolean {
+    return this.bottlenecks.doesExist(key);
+  }
+
+  putBottleneck(key: string, vector: Float32Array): Promise<boolean> {
+    return this.bottlenecks.put(key, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+  }
+
+  getFailure(key: string): string | undefined {
+    return this.failures.get(key);
+  }
+
+  putFailure(key: string, reason: string): Promise<boolean> {
+    return this.failures.put(key, reason);
+  }
+
+  getFileRecord(file: string): FileRecord | undefined {
+    return this.files.get(file);
+  }
+
+  putFileRecord(file: string, record: FileRecord): Promise<boolean> {
+    return this.files.put(file, record);
+  }
+
+  getHead(key: string): StoredHead | undefined {
+    const head = this.heads.get(key);
+    if (!head) return undefined;
+    // msgpack returns typed arrays as views that may share memory with LMDB: take copies.
+    return { ...head, weights: Float32Array.from(head.weights), biases: Float32Array.from(head.biases) };
+  }
+
+  putHead(key: string, head: StoredHead): Promise<boolean> {
+    return this.heads.put(key, head);
+  }
+
+  /** Resolves when every write so far is committed to disk. */
+  flushed(): Promise<boolean> {
+    return this.root.flushed;
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}

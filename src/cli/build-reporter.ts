@@ -1,0 +1,102 @@
+import cliProgress from 'cli-progress';
+import type { BuildEvent } from '../pipeline/build-events.js';
+import type { BuildResult } from '../pipeline/build-result.js';
+
+export interface Reporter {
+  onEvent(event: BuildEvent): void;
+  finish(result: BuildResult, printMisclassified: boolean): void;
+  error(message: string): void;
+}
+
+/**
+ * Human output of a build. On a terminal, a progress bar with rate and ETA for bottlenecks; otherwise plain
+ * lines. With `json`, human output goes to stderr and stdout gets only the result object as its last line.
+ */
+export function createReporter({ json, stream = json ? process.stderr : process.stdout }: { json: boolean; stream?: NodeJS.WriteStream }): Reporter {
+  const tty = Boolean(stream.isTTY) && !process.env.CI;
+  const line = (text: string) => {
+    bar?.stop();
+    bar = undefined;
+    stream.write(text + '\n');
+  };
+  let bar: cliProgress.SingleBar | undefined;
+  let totalImages = 0;
+  let barStartedAt = 0;
+  let lastPlainPercent = -1;
+  let steps = 0;
+
+  return {
+    onEvent(event) {
+      switch (event.type) {
+        case 'info':
+          return line(event.message);
+        case 'warning':
+          return line(`warning: ${event.message}`);
+        case 'skipped':
+          return line(`skipped ${event.file}: ${event.reason}`);
+        case 'backend':
+          return line(`backend: ${event.backend}`);
+        case 'scanned':
+          totalImages = event.images;
+          return line(`found ${event.images} images in ${event.labels.length} classes: ${event.labels.join(', ')}`);
+        case 'bottleneck-progress': {
+          if (event.computed === 0 && event.done < event.total) return;
+          const total = Math.max(totalImages, event.total);
+          if (tty) {
+            if (!bar) {
+              bar = new cliProgress.SingleBar(
+                { format: 'bottlenecks {bar} {value}/{total} | {rate} img/s | ETA {eta_formatted} | {computed} computed, {cached} cached', stream, etaBuffer: 50 },
+                cliProgress.Presets.shades_classic,
+              );
+              bar.start(total, 0, { rate: '0.0', computed: 0, cached: 0 });
+              barStartedAt = Date.now();
+            }
+            const elapsed = (Date.now() - barStartedAt) / 1000;
+            bar.setTotal(total);
+            bar.update(event.done, { rate: (event.computed / Math.max(elapsed, 1e-3)).toFixed(1), computed: event.computed, cached: event.cached });
+            if (event.done >= total) {
+              bar.stop();
+              bar = undefined;
+            }
+          } else {
+            const percent = Math.floor((event.done / Math.max(total, 1)) * 10) * 10;
+            if (percent !== lastPlainPercent) {
+              lastPlainPercent = percent;
+              stream.write(`bottlenecks ${event.done}/${total} (${event.computed} computed, ${event.cached} cached)\n`);
+            }
+          }
+          return;
+        }
+        case 'stage':
+          if (event.stage === 'train' && event.status === 'start') steps = Number.parseInt(event.detail ?? '0', 10);
+          return line(`${event.stage}: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);
+        case 'train-eval': {
+          const every = Math.max(1, Math.round(steps / 10));
+          if (event.step % every !== 0 && event.step !== steps - 1) return;
+          const validation =
+            event.validationAccuracy === undefined ? 'n/a' : `${(event.validationAccuracy * 100).toFixed(1)}% (N=${event.validationCount})`;
+          return line(
+            `step ${event.step}: train accuracy = ${(event.trainAccuracy * 100).toFixed(1)}%, cross entropy = ${event.crossEntropy.toFixed(6)}, validation accuracy = ${validation}`,
+          );
+        }
+      }
+    },
+    finish(result, printMisclassified) {
+      if (printMisclassified && result.misclassified.length > 0) {
+        line('=== MISCLASSIFIED TEST IMAGES ===');
+        for (const m of result.misclassified) line(`${m.file}  ${m.predicted}`);
+      }
+      const accuracy = result.testAccuracy === null ? 'n/a' : `${(result.testAccuracy * 100).toFixed(1)}%`;
+      line(`Final test accuracy = ${accuracy} (N=${result.testCount})`);
+      line(
+        `${result.bottlenecksComputed} bottlenecks computed, ${result.bottlenecksCached} cached, ${result.skipped.length} skipped; ` +
+          `head ${result.trained ? 'trained' : 'up to date'}; model ${result.exported ? 'exported to' : 'up to date in'} ${result.outputDir} ` +
+          `(${(result.durationMs / 1000).toFixed(2)} s)`,
+      );
+      if (json) process.stdout.write(JSON.stringify(result) + '\n');
+    },
+    error(message) {
+      line(`error: ${message}`);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import type { Options } from 'yargs';
+import type { RetrainConfig } from './define-config.js';
+
+/** A command-line flag that overrides one config field; `original` is retrain.py's name for it. */
+interface ConfigFlag {
+  name: string;
+  original?: string;
+  field: [keyof RetrainConfig] | ['split' | 'train', string];
+  type: 'string' | 'number' | 'boolean';
+  isPath?: boolean;
+  describe: string;
+  choices?: string[];
+}
+
+export const CONFIG_FLAGS: readonly ConfigFlag[] = [
+  { name: 'image-dir', original: 'image_dir', field: ['imageDir'], type: 'string', isPath: true, describe: 'Folder with one sub-folder of images per class' },
+  { name: 'model', original: 'tfhub_module', field: ['model'], type: 'string', describe: 'Feature extractor: registry name, folder, file:// or http(s) URL of model.json [mobilenet_v2_035_224]' },
+  { name: 'steps', original: 'how_many_training_steps', field: ['train', 'steps'], type: 'number', describe: 'Training steps [4000]' },
+  { name: 'learning-rate', original: 'learning_rate', field: ['train', 'learningRate'], type: 'number', describe: 'SGD learning rate [0.01]' },
+  { name: 'batch-size', original: 'train_batch_size', field: ['train', 'batchSize'], type: 'number', describe: 'Images per training step [100]' },
+  { name: 'eval-step-interval', original: 'eval_step_interval', field: ['train', 'evalStepInterval'], type: 'number', describe: 'Evaluate every N steps [10]' },
+  { name: 'validation-batch-size', original: 'validation_batch_size', field: ['train', 'validationBatchSize'], type: 'number', describe: 'Validation images per evaluation, -1 = all [100]' },
+  { name: 'test-batch-size', original: 'test_batch_size', field: ['train', 'testBatchSize'], type: 'number', describe: 'Test images in the final evaluation, -1 = all [-1]' },
+  { name: 'testing-percentage', original: 'testing_percentage', field: ['split', 'testingPercentage'], type: 'number', describe: 'Percent of images for the test set [10]' },
+  { name: 'validation-percentage', original: 'validation_percentage', field: ['split', 'validationPercentage'], type: 'number', describe: 'Percent of images for the validation set [10]' },
+  { name: 'print-misclassified', original: 'print_misclassified_test_images', field: ['printMisclassifiedTestImages'], type: 'boolean', describe: 'List misclassified test images [false]' },
+  { name: 'cache-dir', original: 'bottleneck_dir', field: ['cacheDir'], type: 'string', isPath: true, describe: 'Cache folder (LMDB) [.retrain-cache]' },
+  { name: 'output-dir', original: 'output_graph', field: ['outputDir'], type: 'string', isPath: true, describe: 'Folder for the exported model [retrain-output]' },
+  { name: 'output-labels', original: 'output_labels', field: ['outputLabels'], type: 'string', isPath: true, describe: 'Also write the labels file here' },
+  { name: 'final-tensor-name', original: 'final_tensor_name', field: ['finalTensorName'], type: 'string', describe: 'Name of the output layer [final_result]' },
+  { name: 'summaries-dir', original: 'summaries_dir', field: ['summariesDir'], type: 'string', isPath: true, describe: 'TensorBoard summaries folder' },
+  { name: 'seed', field: ['seed'], type: 'number', describe: 'Random seed for initialisation and sampling [0]' },
+  { name: 'workers', field: ['workers'], type: 'number', describe: 'Bottleneck worker threads [one per core]' },
+  { name: 'backend', field: ['backend'], type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' },
+];
+
+/** yargs option definitions for every config flag, the original names as aliases, no defaults (the config has them). */
+export function configFlagOptions(): Record<string, Options> {
+  return Object.fromEntries(
+    CONFIG_FLAGS.map((flag) => [
+      flag.name,
+      { type: flag.type, describe: flag.describe, alias: flag.original, choices: flag.choices, group: 'Config overrides:' } satisfies Options,
+    ]),
+  );
+}
+
+/**
+ * The config fields set on the command line, paths made absolute against `cwd`. retrain.py's
+ * `--output_graph x.pb` names a file; here it names the model folder, so a `.pb` suffix is dropped.
+ */
+export function configFromFlags(argv: Record<string, unknown>, cwd: string, warn: (message: string) => void): Partial<RetrainConfig> {
+  const config: Record<string, unknown> = {};
+  for (const flag of CONFIG_FLAGS) {
+    let value = argv[flag.name];
+    if (value === undefined) continue;
+    if (flag.isPath && typeof value === 'string') {
+      if (flag.name === 'output-dir' && value.endsWith('.pb')) {
+        warn(`--output_graph ${value}: writing a TF.js model folder ${value.slice(0, -3)} instead of a frozen .pb graph`);
+        value = value.slice(0, -3);
+      }
+      value = path.resolve(cwd, value as string);
+    }
+    if (flag.name === 'model' && typeof value === 'string' && (value.startsWith('.') || value.startsWith('/'))) {
+      value = path.resolve(cwd, value);
+    }
+    const [head, leaf] = flag.field;
+    if (leaf === undefined) config[head] = value;
+    else config[head] = { ...(config[head] as object | undefined), [leaf]: value };
+  }
+  return config as Partial<RetrainConfig>;
+}
+
+/** Config file values overridden by flags (nested `split` and `train` merged field by field). */
+export function mergeConfig(base: Partial<RetrainConfig>, overrides: Partial<RetrainConfig>): Partial<RetrainConfig> {
+  return {
+    ...base,
+    ...overrides,
+    split: base.split || overrides.split ? { ...base.split, ...overrides.split } : undefined,
+    train: base.train || overrides.train ? { ...base.train, ...overrides.train } : undefined,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The shape of `retrain.config.ts`. Every field is optional except `imageDir`;
+ * defaults match the original retrain.py unless noted.
+ */
+export interface RetrainConfig {
+  /** Root folder(s) with one sub-folder per class. Several roots merge classes of the same folder name. */
+  imageDir: string | string[];
+  /**
+   * Feature extractor: a registry name (see `retrain models`), a local folder with `model.json`,
+   * a `file://` URL or an http(s) URL to a `model.json` (downloaded once into the cache dir).
+   * Default: the environment variable RETRAIN_MODEL, else `mobilenet_v2_035_224` looked up in RETRAIN_SHARED/models.
+   */
+  model?: string;
+  /** Overrides for a model the registry does not know. */
+  modelOptions?: ModelOptions;
+  split?: {
+    /** Percent of images used for validation. Default 10. */
+    validationPercentage?: number;
+    /** Percent of images used for the final test. Default 10. */
+    testingPercentage?: number;
+  };
+  train?: {
+    /** Training steps (original: how_many_training_steps). Default 4000. */
+    steps?: number;
+    /** Plain SGD learning rate. Default 0.01. */
+    learningRate?: number;
+    /** Images per training step, sampled class-balanced with replacement. Default 100. */
+    batchSize?: number;
+    /** Log train/validation accuracy every N steps (and on the last). Default 10. */
+    evalStepInterval?: number;
+    /** Validation images per evaluation; -1 means the whole validation set. Default 100. */
+    validationBatchSize?: number;
+    /** Test images for the final evaluation; -1 means the whole test set. Default -1. */
+    testBatchSize?: number;
+  };
+  /** Seed for weight initialisation and batch sampling. Same inputs + config + seed = same head. Default 0. */
+  seed?: number;
+  /** Where bottlenecks, hashes and trained heads are cached (LMDB). Default `.retrain-cache`. */
+  cacheDir?: string;
+  /** Folder the exported model is written to (atomically replaced). Default `retrain-output`. */
+  outputDir?: string;
+  /** Also write the labels file here (original: output_labels). */
+  outputLabels?: string;
+  /** Name of the softmax output layer of the exported model. Default `final_result`. */
+  finalTensorName?: string;
+  /** Print each misclassified test image with its predicted label. Default false. */
+  printMisclassifiedTestImages?: boolean;
+  /** Folder for TensorBoard summaries (original: summaries_dir). */
+  summariesDir?: string;
+  /** Bottleneck worker threads. Default: one per core. */
+  workers?: number;
+  /** Images per inference call inside a worker. Default 4. */
+  inferenceBatchSize?: number;
+  /** TensorFlow.js backend: `auto` uses tfjs-node when it loads, else wasm. Default `auto`. */
+  backend?: 'auto' | 'node' | 'wasm' | 'cpu';
+}
+
+export interface ModelOptions {
+  /** Input height and width in pixels. */
+  inputSize?: [number, number];
+  /** Pixel value range the network expects, e.g. [-1, 1] or [0, 1]. */
+  range?: [number, number];
+  /** Name of the layer whose output is the feature vector. Default: the model's output. */
+  featureLayer?: string;
+  /** Global average pooling over the feature layer when it is spatial. Default: `avg` when needed. */
+  pooling?: 'avg' | 'none';
+}
+
+/** Identity function that gives `retrain.config.ts` its types, like Vite's `defineConfig`. */
+export function defineConfig(config: RetrainConfig): RetrainConfig {
+  return config;
+}

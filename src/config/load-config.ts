@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createJiti } from 'jiti';
+import type { RetrainConfig } from './define-config.js';
+import { ConfigError } from './schema.js';
+
+/** Config file names looked for in the working folder, in order. */
+export const CONFIG_FILE_NAMES = ['retrain.config.ts', 'retrain.config.mts', 'retrain.config.js', 'retrain.config.mjs'];
+
+/** The config file to use: the one named, else the first default name in `cwd`, else none. */
+export function findConfigFile(named: string | undefined, cwd: string): string | undefined {
+  if (named) {
+    const file = path.resolve(cwd, named);
+    if (!existsSync(file)) throw new ConfigError(`${file}: config file not found`);
+    return file;
+  }
+  return CONFIG_FILE_NAMES.map((name) => path.join(cwd, name)).find((file) => existsSync(file));
+}
+
+/** Loads a TypeScript or JavaScript config file (its default export) with jiti; no build step needed. */
+export async function loadConfigFile(file: string): Promise<Partial<RetrainConfig>> {
+  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
+  let loaded: unknown;
+  try {
+    loaded = await jiti.import(file, { default: true });
+  } catch (error) {
+    throw new ConfigError(`${file}: cannot load config (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (!loaded || typeof loaded !== 'object') {
+    throw new ConfigError(`${file}: the default export must be a config object (export default defineConfig({...}))`);
+  }
+  return loaded as Partial<RetrainConfig>;
+}

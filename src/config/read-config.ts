@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { configFromFlags, mergeConfig } from './cli-flags.js';
+import { findConfigFile, loadConfigFile } from './load-config.js';
+import { resolveConfig, type ResolvedConfig } from './resolved-config.js';
+import { ConfigError, validateConfig } from './schema.js';
+
+export interface ReadConfigResult {
+  config: ResolvedConfig;
+  /** The config file used, if any. */
+  file?: string;
+}
+
+/**
+ * The effective config of one command: the config file (named by --config or found in `cwd`), overridden
+ * by command-line flags, validated, with defaults filled in. Paths in the file are relative to the file.
+ */
+export async function readConfig(
+  argv: Record<string, unknown>,
+  cwd: string,
+  warn: (message: string) => void = () => {},
+): Promise<ReadConfigResult> {
+  const file = findConfigFile(argv.config as string | undefined, cwd);
+  const fromFile = file ? await loadConfigFile(file) : {};
+  const merged = mergeConfig(fromFile, configFromFlags(argv, cwd, warn));
+  if (merged.imageDir === undefined) {
+    throw new ConfigError(
+      file ? `${file}: imageDir is not set (and no --image_dir given)` : 'no retrain.config.ts here and no --image_dir given: nothing to train on',
+    );
+  }
+  const valid = validateConfig(merged, file ?? 'command line');
+  return { config: resolveConfig(valid, file ? path.dirname(file) : cwd), file };
+}

@@ -1,0 +1,70 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { ModelOptions, RetrainConfig } from './define-config.js';
+
+/** A config with every default filled in and every path absolute. */
+export interface ResolvedConfig {
+  imageDirs: string[];
+  model: string;
+  modelOptions: ModelOptions;
+  split: { validationPercentage: number; testingPercentage: number };
+  train: {
+    steps: number;
+    learningRate: number;
+    batchSize: number;
+    evalStepInterval: number;
+    validationBatchSize: number;
+    testBatchSize: number;
+  };
+  seed: number;
+  cacheDir: string;
+  outputDir: string;
+  outputLabels?: string;
+  finalTensorName: string;
+  printMisclassifiedTestImages: boolean;
+  summariesDir?: string;
+  workers: number;
+  inferenceBatchSize: number;
+  backend: 'auto' | 'node' | 'wasm' | 'cpu';
+}
+
+export const DEFAULT_MODEL = 'mobilenet_v2_035_224';
+
+/** Fills defaults and makes paths absolute against `baseDir` (the config file's folder, or the cwd). */
+export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedConfig {
+  const abs = (p: string) => path.resolve(baseDir, p);
+  const dirs = Array.isArray(config.imageDir) ? config.imageDir : [config.imageDir];
+  const model = config.model ?? process.env.RETRAIN_MODEL ?? DEFAULT_MODEL;
+  return {
+    imageDirs: dirs.map(abs),
+    model: isPathLike(model) ? abs(model) : model,
+    modelOptions: config.modelOptions ?? {},
+    split: {
+      validationPercentage: config.split?.validationPercentage ?? 10,
+      testingPercentage: config.split?.testingPercentage ?? 10,
+    },
+    train: {
+      steps: config.train?.steps ?? 4000,
+      learningRate: config.train?.learningRate ?? 0.01,
+      batchSize: config.train?.batchSize ?? 100,
+      evalStepInterval: config.train?.evalStepInterval ?? 10,
+      validationBatchSize: config.train?.validationBatchSize ?? 100,
+      testBatchSize: config.train?.testBatchSize ?? -1,
+    },
+    seed: config.seed ?? 0,
+    cacheDir: abs(config.cacheDir ?? '.retrain-cache'),
+    outputDir: abs(config.outputDir ?? 'retrain-output'),
+    outputLabels: config.outputLabels === undefined ? undefined : abs(config.outputLabels),
+    finalTensorName: config.finalTensorName ?? 'final_result',
+    printMisclassifiedTestImages: config.printMisclassifiedTestImages ?? false,
+    summariesDir: config.summariesDir === undefined ? undefined : abs(config.summariesDir),
+    workers: config.workers ?? Math.max(1, os.availableParallelism()),
+    inferenceBatchSize: config.inferenceBatchSize ?? 4,
+    backend: config.backend ?? 'auto',
+  };
+}
+
+/** A model reference that is a relative or absolute path (not a URL, not a registry name). */
+function isPathLike(ref: string): boolean {
+  return ref.startsWith('.') || ref.startsWith('/') || ref.includes(path.sep);
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { RetrainConfig } from './define-config.js';
+
+const percent = z.number().min(0).max(100);
+const positiveInt = z.number().int().positive();
+const batch = z.number().int().refine((n) => n === -1 || n > 0, 'must be a positive integer or -1 (all)');
+
+/** Runtime validation of a user config; errors name the offending field. */
+export const configSchema = z
+  .object({
+    imageDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    model: z.string().min(1).optional(),
+    modelOptions: z
+      .object({
+        inputSize: z.tuple([positiveInt, positiveInt]).optional(),
+        range: z.tuple([z.number(), z.number()]).optional(),
+        featureLayer: z.string().min(1).optional(),
+        pooling: z.enum(['avg', 'none']).optional(),
+      })
+      .strict()
+      .optional(),
+    split: z
+      .object({ validationPercentage: percent.optional(), testingPercentage: percent.optional() })
+      .strict()
+      .refine((s) => (s.validationPercentage ?? 10) + (s.testingPercentage ?? 10) < 100, {
+        message: 'validationPercentage + testingPercentage must leave images for training (< 100)',
+      })
+      .optional(),
+    train: z
+      .object({
+        steps: positiveInt.optional(),
+        learningRate: z.number().positive().optional(),
+        batchSize: positiveInt.optional(),
+        evalStepInterval: positiveInt.optional(),
+        validationBatchSize: batch.optional(),
+        testBatchSize: batch.optional(),
+      })
+      .strict()
+      .optional(),
+    seed: z.number().int().optional(),
+    cacheDir: z.string().min(1).optional(),
+    outputDir: z.string().min(1).optional(),
+    outputLabels: z.string().min(1).optional(),
+    finalTensorName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier').optional(),
+    printMisclassifiedTestImages: z.boolean().optional(),
+    summariesDir: z.string().min(1).optional(),
+    workers: positiveInt.optional(),
+    inferenceBatchSize: positiveInt.optional(),
+    backend: z.enum(['auto', 'node', 'wasm', 'cpu']).optional(),
+  })
+  .strict() satisfies z.ZodType<RetrainConfig>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates `value` as a RetrainConfig, throwing one ConfigError whose lines name each bad field. */
+export function validateConfig(value: unknown, source: string): RetrainConfig {
+  const result = configSchema.safeParse(value);
+  if (result.success) return result.data as RetrainConfig;
+  const problems = result.error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(config)';
+    return `${field}: ${issue.message}`;
+  });
+  throw new ConfigError(`${source}: invalid config: ${problems.join('; ')}`);
+}

@@ -1,0 +1,29 @@
+/** `manifest.json` of an exported model: everything needed to use it without this tool's config. */
+export interface ExportManifest {
+  format: 'retrain-model@1';
+  /** Fingerprint of everything the export was made from; an unchanged build skips the export. */
+  buildFingerprint: string;
+  model: { source: string; fingerprint: string; featureLayer?: string; featureSize: number };
+  input: {
+    /** [height, width] the images are resized to (bilinear, no crop). */
+    size: [number, number];
+    /** The exported model takes RGB pixel values in this range and rescales them itself. */
+    range: [0, 255];
+    /** The range the backbone itself was trained with, applied inside the model. */
+    backboneRange: [number, number];
+  };
+  outputName: string;
+  labels: string[];
+  metrics: {
+    testAccuracy: number | null;
+    testCount: number;
+    validationAccuracy: number | null;
+    trainingCounts: Record<string, number>;
+  };
+  configHash: string;
+  createdAt: string;
+}
+
+/** File names inside an exported model folder (beside model.json and weights.bin). */
+export const LABELS_FILE = 'labels.txt';
+export const MANIFEST_FILE = 'manifest.json';

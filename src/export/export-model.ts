@@ -1,0 +1,76 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { FeatureExtractor } from '../model/feature-extractor.js';
+import type { SoftmaxHead } from '../train/softmax-head.js';
+import { makeTempDirBeside, replaceDir, writeFileAtomic } from '../util/atomic-write.js';
+import { LABELS_FILE, MANIFEST_FILE, type ExportManifest } from './export-manifest.js';
+
+
+
+/**
+ * Builds backbone + head as one TF.js layers model (input: RGB pixels 0..255 at the model's size; output:
+ * softmax probabilities under `manifest.outputName`) and writes it with labels and manifest into a temp folder
+ * that replaces `outputDir` only when complete. A failure leaves the previous export untouched.
+ */
+export async function exportModel(
+  extractor: FeatureExtractor,
+  head: SoftmaxHead,
+  manifest: ExportManifest,
+  outputDir: string,
+): Promise<void> {
+  const model = composeModel(extractor, head, manifest.outputName);
+  const temp = await makeTempDirBeside(outputDir);
+  try {
+    await model.save(directoryWriter(temp));
+    await fs.writeFile(path.join(temp, LABELS_FILE), manifest.labels.join('\n') + '\n');
+    await fs.writeFile(path.join(temp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    await replaceDir(temp, outputDir);
+  } catch (error) {
+    await fs.rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Writes the labels file alone (the original's --output_labels), atomically. */
+export function writeLabelsFile(file: string, labels: readonly string[]): Promise<void> {
+  return writeFileAtomic(file, labels.join('\n') + '\n');
+}
+
+function composeModel(extractor: FeatureExtractor, head: SoftmaxHead, outputName: string): tfl.LayersModel {
+  const [h, w] = extractor.inputSize;
+  const [lo, hi] = extractor.range;
+  const input = tfl.input({ shape: [h, w, 3], name: 'image' });
+  const scaled = tfl.layers.rescaling({ scale: (hi - lo) / 255, offset: lo, name: 'to_backbone_range' }).apply(input);
+  const features = extractor.model.apply(scaled) as tfl.SymbolicTensor;
+  const kernel = tf.tidy(() => tf.transpose(tf.tensor2d(head.weights, [head.numClasses, head.featureSize])));
+  const dense = tfl.layers.dense({
+    units: head.numClasses,
+    activation: 'softmax',
+    name: outputName,
+    weights: [kernel, tf.tensor1d(head.biases)],
+  });
+  const output = dense.apply(features) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: output, name: 'retrained' });
+}
+
+/** A TF.js IOHandler that writes model.json + one weights.bin into `dir`. */
+function directoryWriter(dir: string): tf.io.IOHandler {
+  return {
+    async save(artifacts) {
+      const parts = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData ?? new ArrayBuffer(0)];
+      const weightData = Buffer.concat(parts.map((b) => Buffer.from(b)));
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: 'retrain',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      };
+      await fs.writeFile(path.join(dir, 'weights.bin'), weightData);
+      await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    },
+  };
+}

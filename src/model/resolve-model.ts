@@ -1,0 +1,70 @@
+import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModelOptions } from '../config/define-config.js';
+import { downloadModel } from './download-model.js';
+import { findKnownModel, KNOWN_MODELS } from './registry.js';
+
+export class ModelError extends Error {
+  override name = 'ModelError';
+}
+
+/** A model reference turned into a local folder holding model.json and its weight files. */
+export interface ResolvedModel {
+  /** What the user asked for (name, path or URL), for messages and the export manifest. */
+  source: string;
+  /** Absolute path of model.json; weight files are beside it. */
+  modelJson: string;
+  options: ModelOptions;
+}
+
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Folders searched for registry names: RETRAIN_MODELS_DIR (path-list), then ../shared/models beside the package. */
+export function modelSearchDirs(): string[] {
+  const fromEnv = (process.env.RETRAIN_MODELS_DIR ?? '').split(path.delimiter).filter(Boolean);
+  return [...fromEnv, path.resolve(PACKAGE_ROOT, '../shared/models')];
+}
+
+/**
+ * Resolves a registry name, folder, `file://` URL or http(s) URL to a local model folder.
+ * Options given by the user win over the registry's.
+ */
+export async function resolveModel(ref: string, userOptions: ModelOptions, cacheDir: string): Promise<ResolvedModel> {
+  const known = findKnownModel(ref);
+  if (known) {
+    const dir = modelSearchDirs()
+      .map((d) => path.join(d, known.folder))
+      .find((d) => existsSync(path.join(d, 'model.json')));
+    if (!dir) {
+      const where = modelSearchDirs().join(', ');
+      throw new ModelError(
+        `model "${ref}": weights not found in ${where}` +
+          (known.url ? `; download them from ${known.url} or set RETRAIN_MODELS_DIR` : '; set RETRAIN_MODELS_DIR to a folder that has them'),
+      );
+    }
+    return { source: ref, modelJson: path.join(dir, 'model.json'), options: { ...known.options, ...userOptions } };
+  }
+  if (/^https?:\/\//i.test(ref)) {
+    const modelJson = await downloadModel(ref, path.join(cacheDir, 'models'));
+    return { source: ref, modelJson, options: userOptions };
+  }
+  if (/^file:\/\//i.test(ref)) return localModel(ref, fileURLToPath(ref), userOptions);
+  if (ref.includes('/') || ref.includes(path.sep) || ref.startsWith('.')) return localModel(ref, path.resolve(ref), userOptions);
+  throw new ModelError(
+    `unknown model "${ref}": use one of ${KNOWN_MODELS.map((m) => m.name).join(', ')}, a folder with model.json, or a URL`,
+  );
+}
+
+async function localModel(source: string, target: string, options: ModelOptions): Promise<ResolvedModel> {
+  const dir = target.endsWith('.json') ? path.dirname(target) : target;
+  const modelJson = target.endsWith('.json') ? target : path.join(dir, 'model.json');
+  try {
+    await fs.access(modelJson);
+  } catch {
+    throw new ModelError(`model "${source}": ${modelJson} not found`);
+  }
+  const known = KNOWN_MODELS.find((m) => path.basename(dir) === m.folder);
+  return { source, modelJson, options: { ...(known?.options ?? {}), ...options } };
+}

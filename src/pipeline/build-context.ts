@@ -1,0 +1,24 @@
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import type { RetrainCache } from '../cache/retrain-cache.js';
+import type { BottleneckPool } from '../bottleneck/worker-pool.js';
+import type { FeatureExtractor } from '../model/feature-extractor.js';
+import type { ModelIdentity } from '../model/model-identity.js';
+import type { ResolvedModel } from '../model/resolve-model.js';
+import type { EmitEvent } from './build-events.js';
+
+/**
+ * The edges a build's tasks may touch: config, cache, event sink and the (lazily started) engines.
+ * Everything else a task needs flows through the pipeline.
+ */
+export interface BuildContext {
+  config: ResolvedConfig;
+  configHash: string;
+  cache: RetrainCache;
+  model: ResolvedModel;
+  identity: ModelIdentity;
+  emit: EmitEvent;
+  /** The bottleneck worker pool, started on first use. */
+  pool(): BottleneckPool;
+  /** The feature extractor in this thread (for export), loaded on first use. */
+  extractor(): Promise<FeatureExtractor>;
+}

@@ -1,0 +1,14 @@
+import type { EvalPoint } from '../train/train-head.js';
+
+/** Everything a build reports while it runs; the CLI renders these as text, progress bars or JSON lines. */
+export type BuildEvent =
+  | { type: 'info'; message: string }
+  | { type: 'warning'; message: string }
+  | { type: 'skipped'; file: string; reason: string }
+  | { type: 'scanned'; images: number; labels: string[] }
+  | { type: 'backend'; backend: string }
+  | { type: 'bottleneck-progress'; done: number; total: number; computed: number; cached: number }
+  | ({ type: 'train-eval' } & EvalPoint)
+  | { type: 'stage'; stage: string; status: 'start' | 'done' | 'up-to-date'; detail?: string };
+
+export type EmitEvent = (event: BuildEvent) => void;

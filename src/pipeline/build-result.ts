@@ -1,0 +1,18 @@
+/** What `retrain build --json` prints as its last line. */
+export interface BuildResult {
+  testAccuracy: number | null;
+  testCount: number;
+  validationAccuracy: number | null;
+  classes: string[];
+  counts: { training: number; validation: number; testing: number };
+  bottlenecksComputed: number;
+  bottlenecksCached: number;
+  skipped: Array<{ file: string; reason: string }>;
+  misclassified: Array<{ file: string; label: string; predicted: string }>;
+  trained: boolean;
+  exported: boolean;
+  outputDir: string;
+  backend: string;
+  model: string;
+  durationMs: number;
+}

@@ -1,0 +1,26 @@
+import type { ImageFile } from '../scan/scan-image-dirs.js';
+import type { DataSet } from '../split/original-split.js';
+
+/** An image whose content hash is known. */
+export interface HashedImage extends ImageFile {
+  sha256: string;
+}
+
+/** An image with its bottleneck vector and the cache key it lives under. */
+export interface ImageWithVector extends HashedImage {
+  key: string;
+  vector: Float32Array;
+  /** True when the vector came from the cache. */
+  cached: boolean;
+}
+
+export interface SplitImage extends ImageWithVector {
+  set: DataSet;
+}
+
+/** All usable images of a build, split, with the class labels in index order. */
+export interface Dataset {
+  labels: string[];
+  images: SplitImage[];
+  skipped: Array<{ file: string; reason: string }>;
+}

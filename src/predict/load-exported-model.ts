@@ -1,0 +1,51 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { decodeImage } from '../bottleneck/decode-image.js';
+import { MANIFEST_FILE, type ExportManifest } from '../export/export-manifest.js';
+import { readModelFiles } from '../model/read-model-files.js';
+
+export class ExportedModelError extends Error {
+  override name = 'ExportedModelError';
+}
+
+export interface Prediction {
+  label: string;
+  score: number;
+}
+
+/** A model written by `retrain build`, loaded for inference. Needs an initialised backend. */
+export interface ExportedModel {
+  manifest: ExportManifest;
+  model: tfl.LayersModel;
+  /** Top-k labels with probabilities, best first, for one encoded image. */
+  classify(imageBytes: Uint8Array, topK?: number): Promise<Prediction[]>;
+}
+
+export async function loadExportedModel(dir: string): Promise<ExportedModel> {
+  let manifest: ExportManifest;
+  try {
+    manifest = JSON.parse(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as ExportManifest;
+  } catch (error) {
+    throw new ExportedModelError(`${dir}: not a retrain model folder (${MANIFEST_FILE}: ${(error as Error).message})`);
+  }
+  const files = await readModelFiles(path.join(dir, 'model.json'));
+  const model = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
+  const [h, w] = manifest.input.size;
+  return {
+    manifest,
+    model,
+    async classify(imageBytes, topK = 5) {
+      const pixels = await decodeImage(imageBytes, [h, w]);
+      const probs = tf.tidy(() => {
+        const input = tf.tensor4d(Float32Array.from(pixels), [1, h, w, 3]);
+        return (model.predict(input) as tf.Tensor).dataSync() as Float32Array;
+      });
+      return [...probs]
+        .map((score, i) => ({ label: manifest.labels[i] ?? String(i), score }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, topK);
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { sha256Hex } from '../hash/content-hash.js';
+import type { TrainParams } from './train-head.js';
+
+/**
+ * Identity of a training run: which vectors with which labels in which set, the hyper-parameters and the seed.
+ * The same fingerprint always trains the same head, so a trained head is cached under it.
+ */
+export function trainingFingerprint(
+  labels: readonly string[],
+  examples: ReadonlyArray<{ key: string; label: string; set: string }>,
+  params: TrainParams,
+): string {
+  const lines = examples
+    .filter((e) => e.set !== 'testing')
+    .map((e) => `${e.set}\t${e.label}\t${e.key}`)
+    .sort();
+  return sha256Hex(JSON.stringify({ version: 1, labels, params, examples: lines }));
+}

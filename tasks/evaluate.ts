@@ -1,0 +1,36 @@
+import { map, type OperatorFunction } from 'rxjs';
+import { evaluateHead, type Evaluation, type LabelledExample } from '../src/evaluate/evaluate-head.js';
+import { defineTask } from '../src/pipeline/task.js';
+import { Random } from '../src/train/random.js';
+import type { Trained } from './train.js';
+
+export interface Evaluated extends Trained {
+  test: Evaluation;
+  validation: Evaluation;
+}
+
+/** Final accuracy of the trained head on the test set (all of it, or test_batch_size images) and the validation set. */
+export const evaluateTask = defineTask<Trained, Evaluated>({
+  name: 'evaluate',
+  inputs: ['softmax head', 'testing + validation vectors', 'config.train.testBatchSize'],
+  outputs: ['test accuracy', 'confusion matrix', 'misclassified test images'],
+  operator: (context): OperatorFunction<Trained, Evaluated> =>
+    map((trained) => {
+      const { labels, images } = trained.dataset;
+      const examples = (set: string): LabelledExample[] =>
+        images
+          .filter((image) => image.set === set)
+          .map((image) => ({ path: image.path, label: labels.indexOf(image.label), vector: image.vector }));
+      let testExamples = examples('testing');
+      const limit = context.config.train.testBatchSize;
+      if (limit > 0 && limit < testExamples.length) {
+        const random = new Random(context.config.seed + 1);
+        testExamples = testExamples
+          .map((example) => ({ example, order: random.next() }))
+          .sort((a, b) => a.order - b.order)
+          .slice(0, limit)
+          .map(({ example }) => example);
+      }
+      return { ...trained, test: evaluateHead(trained.head, testExamples), validation: evaluateHead(trained.head, examples('validation')) };
+    }),
+});

@@ -1,0 +1,89 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { mergeMap, type OperatorFunction } from 'rxjs';
+import { exportModel, writeLabelsFile } from '../src/export/export-model.js';
+import { MANIFEST_FILE, type ExportManifest } from '../src/export/export-manifest.js';
+import { sha256Hex } from '../src/hash/content-hash.js';
+import { defineTask } from '../src/pipeline/task.js';
+import type { Evaluated } from './evaluate.js';
+
+/** Bumped whenever the exported files would change for the same inputs. */
+const EXPORT_VERSION = 1;
+
+export interface Exported extends Evaluated {
+  outputDir: string;
+  /** False when the output folder already held this exact model. */
+  exported: boolean;
+}
+
+/**
+ * Writes backbone + head as one TF.js model with labels and manifest, atomically. Skipped when the output
+ * folder already holds a model with the same build fingerprint.
+ */
+export const exportTask = defineTask<Evaluated, Exported>({
+  name: 'export',
+  inputs: ['softmax head', 'model', 'labels', 'test metrics', 'config.finalTensorName', 'config.outputDir'],
+  outputs: ['outputDir/{model.json,weights.bin,labels.txt,manifest.json}', 'config.outputLabels'],
+  operator: (context): OperatorFunction<Evaluated, Exported> =>
+    mergeMap(async (evaluated) => {
+      const { config } = context;
+      const { labels, images } = evaluated.dataset;
+      const buildFingerprint = sha256Hex(
+        JSON.stringify({
+          version: EXPORT_VERSION,
+          head: evaluated.fingerprint,
+          model: context.identity,
+          outputName: config.finalTensorName,
+          test: images.filter((i) => i.set === 'testing').map((i) => i.key).sort(),
+          testBatchSize: config.train.testBatchSize,
+        }),
+      );
+      if (config.outputLabels) await writeLabelsFile(config.outputLabels, labels);
+      if ((await readManifest(config.outputDir))?.buildFingerprint === buildFingerprint) {
+        context.emit({ type: 'stage', stage: 'export', status: 'up-to-date', detail: config.outputDir });
+        return { ...evaluated, outputDir: config.outputDir, exported: false };
+      }
+      context.emit({ type: 'stage', stage: 'export', status: 'start', detail: config.outputDir });
+      const extractor = await context.extractor();
+      const trainingCounts = Object.fromEntries(
+        labels.map((label) => [label, images.filter((i) => i.set === 'training' && i.label === label).length]),
+      );
+      const manifest: ExportManifest = {
+        format: 'retrain-model@1',
+        buildFingerprint,
+        model: {
+          source: context.model.source,
+          fingerprint: context.identity.fingerprint,
+          featureLayer: context.model.options.featureLayer,
+          featureSize: evaluated.head.featureSize,
+        },
+        input: { size: context.identity.inputSize, range: [0, 255], backboneRange: context.identity.range },
+        outputName: config.finalTensorName,
+        labels,
+        metrics: {
+          testAccuracy: finiteOrNull(evaluated.test.accuracy),
+          testCount: evaluated.test.count,
+          validationAccuracy: finiteOrNull(evaluated.validation.accuracy),
+          trainingCounts,
+        },
+        configHash: context.configHash,
+        createdAt: new Date().toISOString(),
+      };
+      await exportModel(extractor, evaluated.head, manifest, config.outputDir);
+      context.emit({ type: 'stage', stage: 'export', status: 'done', detail: config.outputDir });
+      return { ...evaluated, outputDir: config.outputDir, exported: true };
+    }),
+});
+
+async function readManifest(dir: string): Promise<ExportManifest | undefined> {
+  try {
+    await fs.access(path.join(dir, 'model.json'));
+    return JSON.parse(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as ExportManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+function finiteOrNull(n: number): number | null {
+  return Number.isFinite(n) ? n : null;
+}

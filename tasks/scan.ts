@@ -1,0 +1,19 @@
+import { defer, mergeMap, tap, type OperatorFunction } from 'rxjs';
+import { defineTask } from '../src/pipeline/task.js';
+import { scanImageDirs, type ScanResult } from '../src/scan/scan-image-dirs.js';
+
+/** Lists the classes and their images under every image folder of the config. */
+export const scanTask = defineTask<void, ScanResult>({
+  name: 'scan',
+  inputs: ['config.imageDirs', 'image folders (names only)'],
+  outputs: ['labels', 'image files'],
+  operator: (context): OperatorFunction<void, ScanResult> =>
+    mergeMap(() =>
+      defer(() => scanImageDirs(context.config.imageDirs)).pipe(
+        tap((scan) => {
+          for (const message of scan.warnings) context.emit({ type: 'warning', message });
+          context.emit({ type: 'scanned', images: scan.images.length, labels: scan.labels });
+        }),
+      ),
+    ),
+});

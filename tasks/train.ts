@@ -1,0 +1,55 @@
+import { map, type OperatorFunction } from 'rxjs';
+import type { Dataset } from '../src/pipeline/dataset.js';
+import { defineTask } from '../src/pipeline/task.js';
+import type { SoftmaxHead } from '../src/train/softmax-head.js';
+import { trainHead, type EvalPoint, type LabelledVectors, type TrainParams } from '../src/train/train-head.js';
+import { trainingFingerprint } from '../src/train/training-fingerprint.js';
+
+export interface Trained {
+  dataset: Omit<Dataset, 'skipped'>;
+  head: SoftmaxHead;
+  log: EvalPoint[];
+  fingerprint: string;
+  /** False when an identical training was found in the cache. */
+  trained: boolean;
+}
+
+/**
+ * Trains the softmax head on the training vectors, validating as it goes. Skipped, like an up-to-date make
+ * target, when a head with the same training fingerprint is cached.
+ */
+export const trainTask = defineTask<Omit<Dataset, 'skipped'>, Trained>({
+  name: 'train',
+  inputs: ['training + validation vectors and labels', 'config.train', 'config.seed'],
+  outputs: ['softmax head', 'cache.heads'],
+  operator: (context): OperatorFunction<Omit<Dataset, 'skipped'>, Trained> =>
+    map((dataset) => {
+      const { train: t, seed } = context.config;
+      const params: TrainParams = {
+        steps: t.steps,
+        learningRate: t.learningRate,
+        batchSize: t.batchSize,
+        evalStepInterval: t.evalStepInterval,
+        validationBatchSize: t.validationBatchSize,
+        seed,
+      };
+      const fingerprint = trainingFingerprint(dataset.labels, dataset.images, params);
+      const stored = context.cache.getHead(fingerprint);
+      if (stored) {
+        context.emit({ type: 'stage', stage: 'train', status: 'up-to-date', detail: 'head unchanged (cached)' });
+        const { featureSize, numClasses, weights, biases } = stored;
+        return { dataset, head: { featureSize, numClasses, weights, biases }, log: stored.log as EvalPoint[], fingerprint, trained: false };
+      }
+      context.emit({ type: 'stage', stage: 'train', status: 'start', detail: `${params.steps} steps` });
+      const subset = (set: string): LabelledVectors => {
+        const chosen = dataset.images.filter((image) => image.set === set);
+        return { vectors: chosen.map((i) => i.vector), labels: chosen.map((i) => dataset.labels.indexOf(i.label)) };
+      };
+      const { head, log } = trainHead(subset('training'), subset('validation'), dataset.labels.length, params, (point) =>
+        context.emit({ type: 'train-eval', ...point }),
+      );
+      void context.cache.putHead(fingerprint, { ...head, log });
+      context.emit({ type: 'stage', stage: 'train', status: 'done' });
+      return { dataset, head, log, fingerprint, trained: true };
+    }),
+});

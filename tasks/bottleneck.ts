@@ -1,4 +1,4 @@
-import { EMPTY, finalize, from, mergeMap, of, type Observable, type OperatorFunction } from 'rxjs';
+import { EMPTY, finalize, from, mergeMap, of, tap, type Observable, type OperatorFunction } from 'rxjs';
 import { BatchScheduler } from '../src/bottleneck/batch-scheduler.js';
 import { bottleneckKey } from '../src/bottleneck/bottleneck-key.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
@@ -66,10 +66,8 @@ export const bottleneckTask = defineTask<HashedImage, ImageWithVector>({
         counts.total++;
         return vectorFor(image);
       }),
-      finalize(() => {
-        scheduler.close();
-        progress();
-      }),
+      tap({ complete: progress }),
+      finalize(() => scheduler.close()),
     );
   },
 });

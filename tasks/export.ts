@@ -57,7 +57,7 @@ export const exportTask = defineTask<Evaluated, Exported>({
           featureLayer: context.model.options.featureLayer,
           featureSize: evaluated.head.featureSize,
         },
-        input: { size: context.identity.inputSize, range: [0, 255], backboneRange: context.identity.range },
+        input: { size: context.identity.inputSize, resize: context.identity.resize, range: [0, 255], backboneRange: context.identity.range },
         outputName: config.finalTensorName,
         labels,
         metrics: {

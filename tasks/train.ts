@@ -36,7 +36,7 @@ export const trainTask = defineTask<Omit<Dataset, 'skipped'>, Trained>({
       const fingerprint = trainingFingerprint(dataset.labels, dataset.images, params);
       const stored = context.cache.getHead(fingerprint);
       if (stored) {
-        context.emit({ type: 'stage', stage: 'train', status: 'up-to-date', detail: 'head unchanged (cached)' });
+        context.emit({ type: 'stage', stage: 'train', status: 'up-to-date', detail: 'same data and settings, head taken from the cache' });
         const { featureSize, numClasses, weights, biases } = stored;
         return { dataset, head: { featureSize, numClasses, weights, biases }, log: stored.log as EvalPoint[], fingerprint, trained: false };
       }

@@ -1,10 +1,11 @@
 import sharp from 'sharp';
+import type { ResizeMode } from '../config/define-config.js';
 
 /** Largest image accepted, in pixels: refuses decompression bombs before they are decoded. */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
 /** Version of the decode + resize recipe below; change it whenever its output could change. */
-export const PREPROCESS_VERSION = 'sharp-rgb8-fill-linear-v1';
+export const PREPROCESS_VERSION = 'sharp-rgb8-linear-v1';
 
 export class ImageDecodeError extends Error {
   override name = 'ImageDecodeError';
@@ -13,16 +14,17 @@ export class ImageDecodeError extends Error {
 /**
  * Decodes image bytes to height×width×3 RGB bytes: EXIF orientation applied, alpha dropped, colour
  * converted to sRGB (grayscale, CMYK, 16-bit all end as 8-bit RGB), animated images use frame 0,
- * then a bilinear resize to exactly the model's input (no crop, aspect ratio not kept, as the original).
+ * then a bilinear resize to exactly the model's input: `crop` cuts the centre at the input's aspect ratio
+ * first, `stretch` squeezes the whole image (the original's way).
  */
-export async function decodeImage(bytes: Uint8Array, [height, width]: [number, number]): Promise<Uint8Array> {
+export async function decodeImage(bytes: Uint8Array, [height, width]: [number, number], resize: ResizeMode): Promise<Uint8Array> {
   if (bytes.byteLength === 0) throw new ImageDecodeError('empty file (0 bytes)');
   try {
     const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, pages: 1 })
       .rotate()
       .toColourspace('srgb')
       .removeAlpha()
-      .resize(width, height, { fit: 'fill', kernel: 'linear' })
+      .resize(width, height, { fit: resize === 'crop' ? 'cover' : 'fill', position: 'centre', kernel: 'linear' })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || data.byteLength !== height * width * 3) {

@@ -23,7 +23,7 @@ export default async function computeBottlenecks(task: BottleneckTask): Promise<
   const t0 = performance.now();
   const decoded = await Promise.all(
     task.images.map((bytes) =>
-      decodeImage(bytes, extractor.inputSize).then(
+      decodeImage(bytes, extractor.inputSize, task.identity.resize).then(
         (pixels) => ({ pixels }),
         (error: Error) => ({ error: error.message }),
       ),

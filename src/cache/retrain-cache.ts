@@ -52,9 +52,7 @@ export class RetrainCache {
     const bytes = this.bottlenecks.get(key);
     if (!bytes || bytes.byteLength % 4 !== 0) return undefined;
     if (featureSize !== undefined && bytes.byteLength !== featureSize * 4) return undefined;
-    const copy = new Float32Array(bytes.byteLength / 4);
-    new Uint8Array(copy.buffer).set(bytes);
-    return copy;
+    return floatsFromBytes(bytes);
   }
 
   hasBottleneck(key: string): boolean {
@@ -62,7 +60,7 @@ export class RetrainCache {
   }
 
   putBottleneck(key: string, vector: Float32Array): Promise<boolean> {
-    return this.bottlenecks.put(key, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+    return this.bottlenecks.put(key, bytesOf(vector));
   }
 
   getFailure(key: string): string | undefined {
@@ -82,14 +80,17 @@ export class RetrainCache {
   }
 
   getHead(key: string): StoredHead | undefined {
-    const head = this.heads.get(key);
-    if (!head) return undefined;
-    // msgpack returns typed arrays as views that may share memory with LMDB: take copies.
-    return { ...head, weights: Float32Array.from(head.weights), biases: Float32Array.from(head.biases) };
+    const stored = this.heads.get(key) as (Omit<StoredHead, 'weights' | 'biases'> & { weights: Uint8Array; biases: Uint8Array }) | undefined;
+    if (!stored) return undefined;
+    const weights = floatsFromBytes(stored.weights);
+    const biases = floatsFromBytes(stored.biases);
+    if (weights.length !== stored.featureSize * stored.numClasses || biases.length !== stored.numClasses) return undefined;
+    return { ...stored, weights, biases };
   }
 
   putHead(key: string, head: StoredHead): Promise<boolean> {
-    return this.heads.put(key, head);
+    // Float arrays are stored as their raw bytes, so they come back bit for bit.
+    return this.heads.put(key, { ...head, weights: bytesOf(head.weights), biases: bytesOf(head.biases) } as never);
   }
 
   /** Resolves when every write so far is committed to disk. */
@@ -100,4 +101,15 @@ export class RetrainCache {
   async close(): Promise<void> {
     await this.root.close();
   }
+}
+
+function bytesOf(floats: Float32Array): Buffer {
+  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
+}
+
+/** A fresh, aligned Float32Array copied from raw bytes (LMDB hands out unaligned views into its pages). */
+function floatsFromBytes(bytes: Uint8Array): Float32Array {
+  const floats = new Float32Array(Math.floor(bytes.byteLength / 4));
+  new Uint8Array(floats.buffer).set(bytes.subarray(0, floats.length * 4));
+  return floats;
 }

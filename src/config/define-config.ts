@@ -55,6 +55,8 @@ export interface RetrainConfig {
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
 }
 
+export type ResizeMode = 'crop' | 'stretch';
+
 export interface ModelOptions {
   /** Input height and width in pixels. */
   inputSize?: [number, number];
@@ -64,6 +66,12 @@ export interface ModelOptions {
   featureLayer?: string;
   /** Global average pooling over the feature layer when it is spatial. Default: `avg` when needed. */
   pooling?: 'avg' | 'none';
+  /**
+   * How an image is fitted to the input size: `crop` keeps the aspect ratio and cuts the centre (how ImageNet
+   * backbones were trained; clearly more accurate here), `stretch` squeezes the whole image (the original's
+   * behaviour). Default `crop`.
+   */
+  resize?: ResizeMode;
 }
 
 /** Identity function that gives `retrain.config.ts` its types, like Vite's `defineConfig`. */

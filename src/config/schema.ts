@@ -16,6 +16,7 @@ export const configSchema = z
         range: z.tuple([z.number(), z.number()]).optional(),
         featureLayer: z.string().min(1).optional(),
         pooling: z.enum(['avg', 'none']).optional(),
+        resize: z.enum(['crop', 'stretch']).optional(),
       })
       .strict()
       .optional(),

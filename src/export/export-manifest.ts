@@ -5,8 +5,10 @@ export interface ExportManifest {
   buildFingerprint: string;
   model: { source: string; fingerprint: string; featureLayer?: string; featureSize: number };
   input: {
-    /** [height, width] the images are resized to (bilinear, no crop). */
+    /** [height, width] the images are resized to (bilinear). */
     size: [number, number];
+    /** `crop`: centre crop at the input's aspect ratio, then resize; `stretch`: resize the whole image. */
+    resize: 'crop' | 'stretch';
     /** The exported model takes RGB pixel values in this range and rescales them itself. */
     range: [0, 255];
     /** The range the backbone itself was trained with, applied inside the model. */

@@ -1,4 +1,5 @@
 import { PREPROCESS_VERSION } from '../bottleneck/decode-image.js';
+import type { ResizeMode } from '../config/define-config.js';
 import { sha256Hex } from '../hash/content-hash.js';
 import { readModelFiles } from './read-model-files.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
@@ -11,6 +12,7 @@ export interface ModelIdentity {
   fingerprint: string;
   inputSize: [number, number];
   range: [number, number];
+  resize: ResizeMode;
   preprocessId: string;
 }
 
@@ -21,8 +23,9 @@ export async function identifyModel(resolved: ResolvedModel): Promise<ModelIdent
   const inputSize = resolved.options.inputSize ?? inputSizeFromTopology(files.json.modelTopology);
   if (!inputSize) throw new ModelError(`model "${resolved.source}": input size unknown; set modelOptions.inputSize`);
   const range = resolved.options.range ?? [0, 1];
-  const preprocessId = `${PREPROCESS_VERSION}:${inputSize[0]}x${inputSize[1]}:${range[0]},${range[1]}`;
-  return { fingerprint, inputSize, range, preprocessId };
+  const resize = resolved.options.resize ?? 'crop';
+  const preprocessId = `${PREPROCESS_VERSION}:${resize}:${inputSize[0]}x${inputSize[1]}:${range[0]},${range[1]}`;
+  return { fingerprint, inputSize, range, resize, preprocessId };
 }
 
 /** The first `batch_input_shape` [null, h, w, 3] found in a Keras topology. */

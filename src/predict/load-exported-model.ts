@@ -37,7 +37,7 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
     manifest,
     model,
     async classify(imageBytes, topK = 5) {
-      const pixels = await decodeImage(imageBytes, [h, w]);
+      const pixels = await decodeImage(imageBytes, [h, w], manifest.input.resize);
       const probs = tf.tidy(() => {
         const input = tf.tensor4d(Float32Array.from(pixels), [1, h, w, 3]);
         return (model.predict(input) as tf.Tensor).dataSync() as Float32Array;

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import yargs from 'yargs';
+import { configFlagOptions } from '../src/config/cli-flags.js';
+import { readConfig } from '../src/config/read-config.js';
+import { REPO_ROOT, tempDir } from './helpers/shared.js';
+
+const indexModule = path.join(REPO_ROOT, 'dist/src/index.js');
+
+/** Parses command-line words exactly as the CLI does. */
+function parseFlags(words: string[]): Record<string, unknown> {
+  return yargs(words).options(configFlagOptions()).option('config', { type: 'string' }).parseSync() as Record<string, unknown>;
+}
+
+async function writeConfig(body: string): Promise<string> {
+  const dir = await tempDir();
+  const file = path.join(dir, 'retrain.config.ts');
+  await fs.writeFile(file, `import { defineConfig } from ${JSON.stringify(indexModule)};\nexport default defineConfig(${body});\n`);
+  return file;
+}
+
+describe('config', () => {
+  it('loads a TypeScript config, resolving its paths against its own folder', async () => {
+    const file = await writeConfig(`{ imageDir: 'photos', train: { steps: 123 as number }, seed: 7 }`);
+    const { config } = await readConfig({ config: file }, '/somewhere/else');
+    assert.deepEqual(config.imageDirs, [path.join(path.dirname(file), 'photos')]);
+    assert.equal(config.train.steps, 123);
+    assert.equal(config.train.learningRate, 0.01);
+    assert.equal(config.seed, 7);
+    assert.equal(config.cacheDir, path.join(path.dirname(file), '.retrain-cache'));
+  });
+
+  it('loads the repository example config', async () => {
+    const { config, file } = await readConfig({}, REPO_ROOT);
+    assert.equal(file, path.join(REPO_ROOT, 'retrain.config.ts'));
+    assert.match(config.imageDirs[0]!, /hymenoptera_data[/\\]train$/);
+  });
+
+  it('lets flags override the file, under our names and the original ones', async () => {
+    const file = await writeConfig(`{ imageDir: 'photos', train: { steps: 123, batchSize: 10 } }`);
+    const argv = parseFlags([
+      '--config', file, '--how_many_training_steps', '50', '--learning-rate', '0.5', '--testing_percentage', '20',
+      '--bottleneck_dir', 'cache', '--output_graph', 'out/graph.pb', '--final_tensor_name', 'probs', '--print_misclassified_test_images',
+    ]);
+    const warnings: string[] = [];
+    const { config } = await readConfig(argv, '/work', (w) => warnings.push(w));
+    assert.equal(config.train.steps, 50);
+    assert.equal(config.train.batchSize, 10, 'fields not given on the command line keep the file value');
+    assert.equal(config.train.learningRate, 0.5);
+    assert.equal(config.split.testingPercentage, 20);
+    assert.equal(config.split.validationPercentage, 10);
+    assert.equal(config.cacheDir, '/work/cache', 'flag paths are relative to the working folder');
+    assert.equal(config.outputDir, '/work/out/graph');
+    assert.equal(config.finalTensorName, 'probs');
+    assert.equal(config.printMisclassifiedTestImages, true);
+    assert.match(warnings[0]!, /--output_graph out\/graph.pb/);
+  });
+
+  it('works from flags alone with the original defaults', async () => {
+    const { config, file } = await readConfig(parseFlags(['--image_dir', 'flowers']), await tempDir());
+    assert.equal(file, undefined);
+    assert.deepEqual(
+      [config.train.steps, config.train.learningRate, config.train.batchSize, config.train.evalStepInterval, config.train.validationBatchSize, config.train.testBatchSize],
+      [4000, 0.01, 100, 10, 100, -1],
+    );
+    assert.deepEqual(config.split, { validationPercentage: 10, testingPercentage: 10 });
+    assert.equal(config.finalTensorName, 'final_result');
+  });
+
+  it('names the field of a value of the wrong type', async () => {
+    const file = await writeConfig(`{ imageDir: 'photos', train: { steps: 'many' as unknown as number } }`);
+    await assert.rejects(readConfig({ config: file }, '/'), /invalid config: train\.steps: .*expected number/i);
+    const unknown = await writeConfig(`{ imageDir: 'photos', stepz: 3 } as never`);
+    await assert.rejects(readConfig({ config: unknown }, '/'), /stepz/);
+  });
+
+  it('says what is missing when there is nothing to train on', async () => {
+    await assert.rejects(readConfig({}, await tempDir()), /no retrain\.config\.ts here and no --image_dir/);
+  });
+});

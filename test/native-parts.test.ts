@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { open } from 'lmdb';
+import { createBottleneckPool } from '../src/bottleneck/worker-pool.js';
+import { detectBackend, initBackend } from '../src/model/backend.js';
+import { identifyModel } from '../src/model/model-identity.js';
+import { resolveModel } from '../src/model/resolve-model.js';
+import { HYMENOPTERA, MODEL_DIR, needsShared, tempDir } from './helpers/shared.js';
+
+describe('native parts load', () => {
+  it('sharp (libvips) decodes and resizes', async () => {
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ff0000' } }).png().toBuffer();
+    const { info } = await sharp(png).resize(8, 8).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([info.width, info.height, info.channels], [8, 8, 3]);
+  });
+
+  it('lmdb opens an environment and round-trips a value', async () => {
+    const db = open({ path: path.join(await tempDir(), 'x.lmdb') });
+    await db.put('k', { v: 1 });
+    assert.deepEqual(db.get('k'), { v: 1 });
+    await db.close();
+  });
+
+  it('the WebAssembly backend initialises', async () => {
+    assert.equal(await initBackend('wasm'), 'wasm');
+  });
+
+  it('auto picks tfjs-node exactly when it loads, else wasm', async () => {
+    let nodeLoads = true;
+    try {
+      const name = '@tensorflow/tfjs-node';
+      await import(name);
+    } catch {
+      nodeLoads = false;
+    }
+    assert.equal(await detectBackend('auto'), nodeLoads ? 'tensorflow' : 'wasm');
+  });
+
+  it('a piscina worker thread runs the real model on a real photo', async (t) => {
+    if (!needsShared(t)) return;
+    const model = await resolveModel(MODEL_DIR, {}, await tempDir());
+    const identity = await identifyModel(model);
+    const pool = createBottleneckPool(model, identity, 'wasm', 1);
+    try {
+      const photo = path.join(HYMENOPTERA, 'train/ants', (await fs.readdir(path.join(HYMENOPTERA, 'train/ants')))[0]!);
+      const result = await pool.run([new Uint8Array(await fs.readFile(photo))]);
+      const outcome = result.outcomes[0]!;
+      assert.ok('vector' in outcome, JSON.stringify(outcome));
+      assert.equal(outcome.vector.length, 1280);
+      assert.ok(outcome.vector.some((v) => v > 0) && outcome.vector.every(Number.isFinite));
+    } finally {
+      await pool.close();
+    }
+  });
+});

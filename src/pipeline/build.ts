@@ -18,6 +18,7 @@ import { recoverDir } from '../util/atomic-write.js';
 import type { BuildContext } from './build-context.js';
 import type { BuildEvent, EmitEvent } from './build-events.js';
 import type { BuildResult } from './build-result.js';
+import type { ImageWithVector } from './dataset.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -71,6 +72,9 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
             hashTask.operator(context),
             bottleneckTask.operator(context),
             toArray(),
+            // Workers finish in any order: put images in a canonical order made of what the training fingerprint
+            // holds (label, content), not names or places, so one fingerprint always means one head.
+            map((images) => images.sort(byCanonicalOrder)),
             map((images) => ({ labels: scan.labels.filter((l) => images.some((i) => i.label === l)), images })),
           ),
         ),
@@ -113,4 +117,10 @@ function hashConfig(config: ResolvedConfig): string {
 
 function finiteOrNull(n: number): number | null {
   return Number.isFinite(n) ? n : null;
+}
+
+function byCanonicalOrder(a: ImageWithVector, b: ImageWithVector): number {
+  const keyA = `${a.label}\0${a.sha256}`;
+  const keyB = `${b.label}\0${b.sha256}`;
+  return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
 }

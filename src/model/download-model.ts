@@ -76,8 +76,8 @@ async function fetchBytes(url: URL): Promise<Uint8Array> {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new ModelDownloadError(`${url}: download failed (${cause})`);
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new ModelDownloadError(`${url}: download failed (${cause?.code ?? cause?.message ?? (error as Error).message})`);
   }
   if (!response.ok) throw new ModelDownloadError(`${url}: download failed (HTTP ${response.status} ${response.statusText})`);
   return new Uint8Array(await response.arrayBuffer());

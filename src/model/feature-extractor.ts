@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelIdentity } from './model-identity.js';
+import { foldBatchNorm } from './fold-batch-norm.js';
+import { fromNamedWeights, toNamedWeights } from './named-weights.js';
 import { readModelFiles } from './read-model-files.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
 import { isGraphModel } from './weights-manifest.js';
@@ -17,20 +19,25 @@ export interface FeatureExtractor {
 }
 
 /** Loads a resolved model and cuts it at its feature layer (pooling a spatial output). Needs a backend. */
-export async function loadFeatureExtractor(resolved: ResolvedModel, identity: ModelIdentity): Promise<FeatureExtractor> {
+export async function loadFeatureExtractor(
+  resolved: ResolvedModel,
+  identity: ModelIdentity,
+  { foldBatchNorm: fold = true }: { foldBatchNorm?: boolean } = {},
+): Promise<FeatureExtractor> {
   const files = await readModelFiles(resolved.modelJson);
   if (isGraphModel(files.json)) {
     throw new ModelError(
       `model "${resolved.source}": TF.js graph models are not supported yet (export needs a layers model); convert it as a layers model`,
     );
   }
-  const full = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
+  const { artifacts, renamed } = fold ? foldedArtifacts(files.artifacts) : { artifacts: files.artifacts, renamed: new Map<string, string>() };
+  const full = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
   const options = resolved.options;
   let output: tfl.SymbolicTensor;
   if (options.featureLayer) {
     let layer: tfl.layers.Layer;
     try {
-      layer = full.getLayer(options.featureLayer);
+      layer = full.getLayer(renamed.get(options.featureLayer) ?? options.featureLayer);
     } catch {
       throw new ModelError(`model "${resolved.source}": no layer named "${options.featureLayer}"`);
     }
@@ -64,4 +71,16 @@ export function extractFeatures(extractor: FeatureExtractor, pixels: Uint8Array[
   vectors.dispose();
   const d = extractor.featureSize;
   return pixels.map((_, i) => data.slice(i * d, (i + 1) * d));
+}
+
+/** The model with batch norm folded into its convolutions, when its weights allow it. */
+function foldedArtifacts(artifacts: tf.io.ModelArtifacts): { artifacts: tf.io.ModelArtifacts; renamed: Map<string, string> } {
+  const named = toNamedWeights(artifacts.weightSpecs ?? [], artifacts.weightData as ArrayBuffer);
+  if (!named) return { artifacts, renamed: new Map() };
+  const folded = foldBatchNorm(artifacts.modelTopology, named);
+  const { specs, data } = fromNamedWeights(folded.weights);
+  return {
+    artifacts: { ...artifacts, modelTopology: folded.topology as object, weightSpecs: specs, weightData: data },
+    renamed: folded.renamed,
+  };
 }

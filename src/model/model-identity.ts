@@ -8,6 +8,9 @@ import { ModelError, type ResolvedModel } from './resolve-model.js';
  * What a model contributes to a bottleneck's cache key, worked out from its files alone (no TensorFlow):
  * the fingerprint of weights + feature layer + pooling, and the preprocessing (size, value range, recipe).
  */
+/** Bumped whenever the way features are computed from the same weights changes. */
+const INFERENCE_VERSION = 'bn-folded-v1';
+
 export interface ModelIdentity {
   fingerprint: string;
   inputSize: [number, number];
@@ -19,7 +22,8 @@ export interface ModelIdentity {
 export async function identifyModel(resolved: ResolvedModel): Promise<ModelIdentity> {
   const files = await readModelFiles(resolved.modelJson);
   const { featureLayer, pooling } = resolved.options;
-  const fingerprint = sha256Hex(`${files.contentHash}|${featureLayer ?? ''}|${pooling ?? ''}`).slice(0, 16);
+  // The inference recipe (batch norm folded) changes vectors in their last bits: part of the identity.
+  const fingerprint = sha256Hex(`${files.contentHash}|${featureLayer ?? ''}|${pooling ?? ''}|${INFERENCE_VERSION}`).slice(0, 16);
   const inputSize = resolved.options.inputSize ?? inputSizeFromTopology(files.json.modelTopology);
   if (!inputSize) throw new ModelError(`model "${resolved.source}": input size unknown; set modelOptions.inputSize`);
   const range = resolved.options.range ?? [0, 1];

@@ -1,6 +1,7 @@
 import { createClassBalancedSampler } from './class-balanced-sampler.js';
 import { Random } from './random.js';
-import { argmax, createHead, sgdStep, softmaxInto, type SoftmaxHead } from './softmax-head.js';
+import { chooseEngine } from './logit-engines.js';
+import { argmax, createHead, softmaxInto, type SoftmaxHead } from './softmax-head.js';
 
 export interface LabelledVectors {
   vectors: Float32Array[];
@@ -46,35 +47,67 @@ export function trainHead(
   if (train.vectors.length === 0) throw new Error('no training images');
   const featureSize = train.vectors[0]!.length;
   const random = new Random(params.seed);
-  const head = createHead(featureSize, numClasses, () => random.truncatedNormal(0.001));
+  const initial = createHead(featureSize, numClasses, () => random.truncatedNormal(0.001));
+  const engine = chooseEngine(initial.weights, numClasses, train.vectors, validation.vectors, params.steps, params.batchSize);
+  const biases = new Float64Array(numClasses);
   const trainSampler = createClassBalancedSampler(train.labels, numClasses, random);
   const validationSampler = createClassBalancedSampler(validation.labels, numClasses, random);
-  const scratch = { grad: new Float64Array(featureSize * numClasses), probs: new Float64Array(numClasses) };
+  const probs = new Float64Array(numClasses);
   const log: EvalPoint[] = [];
   for (let step = 0; step < params.steps; step++) {
-    const batch = trainSampler.sample(params.batchSize);
-    const xs = batch.map((i) => train.vectors[i]!);
-    const ys = batch.map((i) => train.labels[i]!);
-    const { crossEntropy, accuracy } = sgdStep(head, xs, ys, params.learningRate, scratch);
-    const last = step === params.steps - 1;
-    if (step % params.evalStepInterval === 0 || last) {
+    // Forward pass on the batch, and the gradient of the mean cross entropy as one coefficient per example.
+    const scale = params.learningRate / params.batchSize;
+    const coefficients = new Map<number, Float64Array>();
+    const biasGradient = new Float64Array(numClasses);
+    let loss = 0;
+    let correct = 0;
+    for (const n of trainSampler.sample(params.batchSize)) {
+      const label = train.labels[n]!;
+      softmaxOf(engine.trainLogits(n), biases, probs);
+      loss -= Math.log(Math.max(probs[label]!, 1e-30));
+      if (argmax(probs) === label) correct++;
+      let coefficient = coefficients.get(n);
+      if (!coefficient) coefficients.set(n, (coefficient = new Float64Array(numClasses)));
+      for (let c = 0; c < numClasses; c++) {
+        const g = probs[c]! - (c === label ? 1 : 0);
+        coefficient[c] = coefficient[c]! + scale * g;
+        biasGradient[c] = biasGradient[c]! + g;
+      }
+    }
+    engine.update(coefficients);
+    for (let c = 0; c < numClasses; c++) biases[c] = biases[c]! - scale * biasGradient[c]!;
+
+    if (step % params.evalStepInterval === 0 || step === params.steps - 1) {
       const picked =
-        params.validationBatchSize === -1
-          ? validation.labels.map((_, i) => i)
-          : validationSampler.sample(params.validationBatchSize);
-      const point: EvalPoint = { step, trainAccuracy: accuracy, crossEntropy, validationCount: picked.length };
+        params.validationBatchSize === -1 ? validation.labels.map((_, i) => i) : validationSampler.sample(params.validationBatchSize);
+      const point: EvalPoint = {
+        step,
+        trainAccuracy: correct / params.batchSize,
+        crossEntropy: loss / params.batchSize,
+        validationCount: picked.length,
+      };
       if (picked.length > 0) {
-        point.validationAccuracy = accuracyOf(
-          head,
-          picked.map((i) => validation.vectors[i]!),
-          picked.map((i) => validation.labels[i]!),
-        );
+        const right = picked.filter((v) => argmax(softmaxOf(engine.validationLogits(v), biases, probs)) === validation.labels[v]).length;
+        point.validationAccuracy = right / picked.length;
       }
       log.push(point);
       onEval?.(point);
     }
   }
-  return { head, log };
+  return { head: { featureSize, numClasses, weights: engine.weights(), biases: Float32Array.from(biases) }, log };
+}
+
+/** Softmax of logits + biases into `out` (returned). */
+function softmaxOf(logits: Float64Array, biases: Float64Array, out: Float64Array): Float64Array {
+  let max = -Infinity;
+  for (let c = 0; c < out.length; c++) {
+    out[c] = logits[c]! + biases[c]!;
+    if (out[c]! > max) max = out[c]!;
+  }
+  let total = 0;
+  for (let c = 0; c < out.length; c++) total += out[c] = Math.exp(out[c]! - max);
+  for (let c = 0; c < out.length; c++) out[c] = out[c]! / total;
+  return out;
 }
 
 /** Predicted class index of every vector. */

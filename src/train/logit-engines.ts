@@ -1,0 +1,189 @@
+/**
+ * Two exact ways to keep the logits W·x of a softmax head current while plain SGD updates W.
+ * SGD's update is a sum of outer products of training vectors, W ← W − Σₙ aₙ xₙᵀ, so every logit can also
+ * be updated through dot products between training vectors (a Gram matrix) without touching W at all:
+ * much cheaper when there are fewer training vectors than about twice their length. `chooseEngine`
+ * picks by counting multiply-adds. Both give the same head up to float rounding.
+ */
+
+export interface LogitEngine {
+  /** Current W·x (no bias) of training example `n`. */
+  trainLogits(n: number): Float64Array;
+  /** Current W·x (no bias) of validation example `v`. */
+  validationLogits(v: number): Float64Array;
+  /** W ← W − Σₙ coefficients[n] ⊗ xₙ (coefficients already scaled by the learning rate). */
+  update(coefficients: Map<number, Float64Array>): void;
+  /** The final weights, class-major: weights[c * featureSize + d]. */
+  weights(): Float32Array;
+}
+
+/** Keeps W itself and computes logits on demand: cost grows with the batch size × vector length. */
+export class DirectEngine implements LogitEngine {
+  private readonly w: Float64Array;
+  private readonly out: Float64Array;
+
+  constructor(
+    initial: Float32Array,
+    private readonly numClasses: number,
+    private readonly train: readonly Float32Array[],
+    private readonly validation: readonly Float32Array[],
+  ) {
+    this.w = Float64Array.from(initial);
+    this.out = new Float64Array(numClasses);
+  }
+
+  trainLogits(n: number): Float64Array {
+    return this.logits(this.train[n]!);
+  }
+
+  validationLogits(v: number): Float64Array {
+    return this.logits(this.validation[v]!);
+  }
+
+  private logits(x: Float32Array): Float64Array {
+    const d = x.length;
+    for (let c = 0; c < this.numClasses; c++) {
+      let sum = 0;
+      const row = c * d;
+      for (let i = 0; i < d; i++) sum += this.w[row + i]! * x[i]!;
+      this.out[c] = sum;
+    }
+    return this.out;
+  }
+
+  update(coefficients: Map<number, Float64Array>): void {
+    for (const [n, coefficient] of coefficients) {
+      const x = this.train[n]!;
+      const d = x.length;
+      for (let c = 0; c < this.numClasses; c++) {
+        const a = coefficient[c]!;
+        if (a === 0) continue;
+        const row = c * d;
+        for (let i = 0; i < d; i++) this.w[row + i] = this.w[row + i]! - a * x[i]!;
+      }
+    }
+  }
+
+  weights(): Float32Array {
+    return Float32Array.from(this.w);
+  }
+}
+
+/** Keeps every logit and updates them through the Gram matrix of the training vectors. */
+export class GramEngine implements LogitEngine {
+  private readonly n: number;
+  private readonly gram: Float64Array; // n × n: xₘ·xₙ
+  private readonly crossGram: Float64Array; // validation × n: x_v·xₙ
+  private readonly trainZ: Float64Array; // n × classes
+  private readonly validationZ: Float64Array; // validation × classes
+  private readonly total: Float64Array; // n × classes: Σ of all coefficients, for the final W
+  private readonly pending: Map<number, Float64Array> = new Map(); // not yet applied to validation logits
+
+  constructor(
+    private readonly initial: Float32Array,
+    private readonly numClasses: number,
+    private readonly train: readonly Float32Array[],
+    private readonly validation: readonly Float32Array[],
+  ) {
+    const n = (this.n = train.length);
+    this.gram = new Float64Array(n * n);
+    for (let a = 0; a < n; a++) {
+      for (let b = a; b < n; b++) {
+        const dot = dotProduct(train[a]!, train[b]!);
+        this.gram[a * n + b] = dot;
+        this.gram[b * n + a] = dot;
+      }
+    }
+    this.crossGram = new Float64Array(validation.length * n);
+    validation.forEach((x, v) => train.forEach((t, m) => (this.crossGram[v * n + m] = dotProduct(x, t))));
+    this.trainZ = logitsOf(initial, numClasses, train);
+    this.validationZ = logitsOf(initial, numClasses, validation);
+    this.total = new Float64Array(n * numClasses);
+  }
+
+  trainLogits(m: number): Float64Array {
+    return this.trainZ.subarray(m * this.numClasses, (m + 1) * this.numClasses);
+  }
+
+  validationLogits(v: number): Float64Array {
+    this.flushPending();
+    return this.validationZ.subarray(v * this.numClasses, (v + 1) * this.numClasses);
+  }
+
+  update(coefficients: Map<number, Float64Array>): void {
+    const { n, numClasses: k } = this;
+    for (const [source, coefficient] of coefficients) {
+      const row = source * n;
+      for (let m = 0; m < n; m++) {
+        const g = this.gram[row + m]!;
+        for (let c = 0; c < k; c++) this.trainZ[m * k + c] = this.trainZ[m * k + c]! - coefficient[c]! * g;
+      }
+      for (let c = 0; c < k; c++) this.total[source * k + c] = this.total[source * k + c]! + coefficient[c]!;
+      const waiting = this.pending.get(source);
+      if (waiting) for (let c = 0; c < k; c++) waiting[c] = waiting[c]! + coefficient[c]!;
+      else this.pending.set(source, Float64Array.from(coefficient));
+    }
+  }
+
+  private flushPending(): void {
+    const { n, numClasses: k } = this;
+    for (const [source, coefficient] of this.pending) {
+      for (let v = 0; v < this.validation.length; v++) {
+        const g = this.crossGram[v * n + source]!;
+        for (let c = 0; c < k; c++) this.validationZ[v * k + c] = this.validationZ[v * k + c]! - coefficient[c]! * g;
+      }
+    }
+    this.pending.clear();
+  }
+
+  weights(): Float32Array {
+    const d = this.initial.length / this.numClasses;
+    const w = Float64Array.from(this.initial);
+    for (let m = 0; m < this.n; m++) {
+      const x = this.train[m]!;
+      for (let c = 0; c < this.numClasses; c++) {
+        const a = this.total[m * this.numClasses + c]!;
+        if (a === 0) continue;
+        for (let i = 0; i < d; i++) w[c * d + i] = w[c * d + i]! - a * x[i]!;
+      }
+    }
+    return Float32Array.from(w);
+  }
+}
+
+/** The engine with fewer multiply-adds for this training run. */
+export function chooseEngine(
+  initial: Float32Array,
+  numClasses: number,
+  train: readonly Float32Array[],
+  validation: readonly Float32Array[],
+  steps: number,
+  batchSize: number,
+): LogitEngine {
+  const n = train.length;
+  const d = train[0]!.length;
+  const distinctPerBatch = Math.min(batchSize, n);
+  const gramCost = (n * n * d) / 2 + validation.length * n * d + steps * distinctPerBatch * n * numClasses;
+  const directCost = steps * 2 * batchSize * d * numClasses;
+  return gramCost < directCost
+    ? new GramEngine(initial, numClasses, train, validation)
+    : new DirectEngine(initial, numClasses, train, validation);
+}
+
+function dotProduct(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+function logitsOf(weights: Float32Array, numClasses: number, xs: readonly Float32Array[]): Float64Array {
+  const out = new Float64Array(xs.length * numClasses);
+  xs.forEach((x, m) => {
+    for (let c = 0; c < numClasses; c++) {
+      let sum = 0;
+      for (let i = 0; i < x.length; i++) sum += weights[c * x.length + i]! * x[i]!;
+      out[m * numClasses + c] = sum;
+    }
+  });
+  return out;
+}

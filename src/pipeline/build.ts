@@ -7,23 +7,25 @@ import { hashTask } from '../../tasks/hash.js';
 import { scanTask } from '../../tasks/scan.js';
 import { splitTask } from '../../tasks/split.js';
 import { trainTask } from '../../tasks/train.js';
-import { createBottleneckPool, type BottleneckPool } from '../bottleneck/worker-pool.js';
-import { RetrainCache } from '../cache/retrain-cache.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
-import { choiceFor, detectBackend, initBackend, type BackendName } from '../model/backend.js';
-import { loadFeatureExtractor, type FeatureExtractor } from '../model/feature-extractor.js';
 import { identifyModel } from '../model/model-identity.js';
 import { resolveModel } from '../model/resolve-model.js';
 import { recoverDir } from '../util/atomic-write.js';
 import type { BuildContext } from './build-context.js';
+import { BuildResources } from './build-resources.js';
 import type { BuildEvent, EmitEvent } from './build-events.js';
 import type { BuildResult } from './build-result.js';
 import type { ImageWithVector } from './dataset.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
-  /** An open cache to use (watch mode keeps one); otherwise the build opens and closes its own. */
-  cache?: RetrainCache;
+  /** Engines and cache to share across builds (watch mode); otherwise the build makes and closes its own. */
+  resources?: BuildResources;
+  /**
+   * Aborting it stops the build at the next stage boundary (after bottlenecks, after training) with an
+   * AbortError; work done so far stays in the cache and the previous export stays in place.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -37,33 +39,29 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
     if (event.type === 'skipped') skipped.push({ file: event.file, reason: event.reason });
     options.onEvent?.(event);
   };
-  const cache = options.cache ?? RetrainCache.open(config.cacheDir);
-  await recoverDir(config.outputDir);
-  const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
-  const identity = await identifyModel(model);
-
-  let backend: BackendName | undefined;
-  const backendName = async (): Promise<BackendName> => {
-    backend ??= await detectBackend(config.backend);
-    return backend;
-  };
-  const chosenBackend = await backendName();
-  emit({ type: 'backend', backend: chosenBackend });
-
-  let pool: BottleneckPool | undefined;
-  let extractor: Promise<FeatureExtractor> | undefined;
-  const context: BuildContext = {
-    config,
-    configHash: hashConfig(config),
-    cache,
-    model,
-    identity,
-    emit,
-    pool: () => (pool ??= createBottleneckPool(model, identity, chosenBackend, config.workers)),
-    extractor: () => (extractor ??= initBackend(choiceFor(chosenBackend)).then(() => loadFeatureExtractor(model, identity))),
+  const resources = options.resources ?? new BuildResources(config.cacheDir);
+  const stopIfAborted = <T>(value: T): T => {
+    options.signal?.throwIfAborted();
+    return value;
   };
 
   try {
+    await recoverDir(config.outputDir);
+    const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
+    const identity = await identifyModel(model);
+    const backend = await resources.backend(config.backend);
+    emit({ type: 'backend', backend });
+    const context: BuildContext = {
+      config,
+      configHash: hashConfig(config),
+      cache: resources.cache,
+      model,
+      identity,
+      emit,
+      pool: () => resources.bottleneckPool(model, identity, backend, config.workers),
+      extractor: () => resources.featureExtractor(model, identity, backend),
+    };
+
     const result = await lastValueFrom(
       of(undefined).pipe(
         scanTask.operator(context),
@@ -78,9 +76,11 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
             map((images) => ({ labels: scan.labels.filter((l) => images.some((i) => i.label === l)), images })),
           ),
         ),
+        map(stopIfAborted),
         splitTask.operator(context),
         trainTask.operator(context),
         evaluateTask.operator(context),
+        map(stopIfAborted),
         exportTask.operator(context),
       ),
     );
@@ -100,14 +100,13 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       trained: result.trained,
       exported: result.exported,
       outputDir: result.outputDir,
-      backend: chosenBackend,
+      backend,
       model: model.source,
       durationMs: Math.round(performance.now() - started),
     };
   } finally {
-    await (pool as BottleneckPool | undefined)?.close();
-    await cache.flushed();
-    if (!options.cache) await cache.close();
+    if (options.resources) await resources.cache.flushed();
+    else await resources.close();
   }
 }
 

@@ -18,7 +18,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 /** A fresh temp folder beside `target`, on the same file system so it can be renamed into place. */
 export async function makeTempDirBeside(target: string): Promise<string> {
   await fs.mkdir(path.dirname(target), { recursive: true });
-  return fs.mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.tmp-`));
+  return fs.mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-`));
 }
 
 /**
@@ -44,8 +44,18 @@ export async function replaceDir(ready: string, target: string): Promise<void> {
   if (hadOld) await fs.rm(aside, { recursive: true, force: true });
 }
 
-/** Undoes a replaceDir interrupted between its renames: the previous folder comes back. */
+/**
+ * Cleans up after a process killed while writing `target`: undoes a replaceDir interrupted between its
+ * renames (the previous folder comes back) and removes temp folders left beside it by processes that are
+ * gone (another live build may be writing its own).
+ */
 export async function recoverDir(target: string): Promise<void> {
+  const prefix = `.${path.basename(target)}.tmp-`;
+  const siblings = await fs.readdir(path.dirname(target)).catch(() => [] as string[]);
+  for (const name of siblings.filter((n) => n.startsWith(prefix))) {
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    if (!isAlive(pid)) await fs.rm(path.join(path.dirname(target), name), { recursive: true, force: true });
+  }
   const aside = `${target}.previous`;
   try {
     await fs.access(target);
@@ -55,5 +65,15 @@ export async function recoverDir(target: string): Promise<void> {
     } catch {
       // nothing to recover
     }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

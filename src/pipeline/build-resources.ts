@@ -1,0 +1,52 @@
+import { createBottleneckPool, type BottleneckPool } from '../bottleneck/worker-pool.js';
+import { RetrainCache } from '../cache/retrain-cache.js';
+import { choiceFor, detectBackend, initBackend, type BackendChoice, type BackendName } from '../model/backend.js';
+import { loadFeatureExtractor, type FeatureExtractor } from '../model/feature-extractor.js';
+import type { ModelIdentity } from '../model/model-identity.js';
+import type { ResolvedModel } from '../model/resolve-model.js';
+
+/**
+ * The expensive, long-lived things builds share: the open cache, the worker pool and the feature extractor
+ * in this thread, each started on first use. `retrain build` makes one for one build; `retrain watch` keeps
+ * one across rebuilds, so engines stay warm. A pool or extractor for another model replaces the old one.
+ */
+export class BuildResources {
+  private readonly backends = new Map<BackendChoice, Promise<BackendName>>();
+  private pool?: { key: string; pool: BottleneckPool };
+  private extractor?: { key: string; extractor: Promise<FeatureExtractor> };
+  readonly cache: RetrainCache;
+
+  constructor(cacheDir: string) {
+    this.cache = RetrainCache.open(cacheDir);
+  }
+
+  /** The backend for a choice, decided once (without starting an engine in this thread). */
+  backend(choice: BackendChoice): Promise<BackendName> {
+    let backend = this.backends.get(choice);
+    if (!backend) this.backends.set(choice, (backend = detectBackend(choice)));
+    return backend;
+  }
+
+  bottleneckPool(model: ResolvedModel, identity: ModelIdentity, backend: BackendName, threads: number): BottleneckPool {
+    const key = JSON.stringify([model.modelJson, identity, backend, threads]);
+    if (this.pool?.key !== key) {
+      void this.pool?.pool.close();
+      this.pool = { key, pool: createBottleneckPool(model, identity, backend, threads) };
+    }
+    return this.pool.pool;
+  }
+
+  featureExtractor(model: ResolvedModel, identity: ModelIdentity, backend: BackendName): Promise<FeatureExtractor> {
+    const key = JSON.stringify([model.modelJson, identity, backend]);
+    if (this.extractor?.key !== key) {
+      this.extractor = { key, extractor: initBackend(choiceFor(backend)).then(() => loadFeatureExtractor(model, identity)) };
+    }
+    return this.extractor.extractor;
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.pool.close();
+    await this.cache.flushed();
+    await this.cache.close();
+  }
+}

@@ -1,5 +1,5 @@
 import { EMPTY, finalize, from, mergeMap, of, tap, type Observable, type OperatorFunction } from 'rxjs';
-import { BatchScheduler } from '../src/bottleneck/batch-scheduler.js';
+import { BatchScheduler, type ScheduledOutcome } from '../src/bottleneck/batch-scheduler.js';
 import { bottleneckKey } from '../src/bottleneck/bottleneck-key.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
 import type { HashedImage, ImageWithVector } from '../src/pipeline/dataset.js';
@@ -16,8 +16,8 @@ export const bottleneckTask = defineTask<HashedImage, ImageWithVector>({
   outputs: ['vector per image', 'cache.bottlenecks', 'cache.failures'],
   operator: (context): OperatorFunction<HashedImage, ImageWithVector> => (source) => {
     const { config } = context;
-    const scheduler = new BatchScheduler(() => context.pool(), config.inferenceBatchSize, config.workers);
-    const inFlight = new Map<string, Promise<{ vector: Float32Array } | { error: string }>>();
+    const scheduler = new BatchScheduler(() => context.pool(), config.inferenceBatchSize, config.workers, context.signal);
+    const inFlight = new Map<string, Promise<ScheduledOutcome>>();
     const counts = { done: 0, computed: 0, cached: 0, total: 0 };
     const progress = () => context.emit({ type: 'bottleneck-progress', ...counts });
 
@@ -45,8 +45,8 @@ export const bottleneckTask = defineTask<HashedImage, ImageWithVector>({
         mergeMap((outcome) => {
           counts.done++;
           if ('error' in outcome) {
-            // Only decode failures are facts about the content; read failures may pass.
-            if (first && !/^(file |permission|bottleneck worker)/.test(outcome.error)) void context.cache.putFailure(key, outcome.error);
+            // Only decode failures are facts about the content; a transient failure may pass.
+            if (first && !outcome.transient) void context.cache.putFailure(key, outcome.error);
             context.emit({ type: 'skipped', file: image.path, reason: outcome.error });
             progress();
             return EMPTY;

@@ -4,10 +4,16 @@ import { sha256Hex } from '../hash/content-hash.js';
 import { describeFileError } from '../util/file-errors.js';
 import type { BottleneckPool } from './worker-pool.js';
 
+/**
+ * A vector, or why there is none. `transient` failures (the file could not be read, a worker died, the
+ * build was stopped) say nothing about the image's content, so they are not remembered.
+ */
+export type ScheduledOutcome = { vector: Float32Array } | { error: string; transient?: boolean };
+
 interface Request {
   path: string;
   sha256: string;
-  resolve(outcome: { vector: Float32Array } | { error: string }): void;
+  resolve(outcome: ScheduledOutcome): void;
 }
 
 /**
@@ -20,7 +26,12 @@ export class BatchScheduler {
   private readonly subscription: Subscription;
   private readonly stats = { decodeMs: 0, inferMs: 0, images: 0 };
 
-  constructor(pool: () => BottleneckPool, batchSize: number, concurrency: number) {
+  constructor(
+    pool: () => BottleneckPool,
+    batchSize: number,
+    concurrency: number,
+    private readonly signal?: AbortSignal,
+  ) {
     this.subscription = this.requests
       .pipe(
         bufferTime(25, null, batchSize),
@@ -31,7 +42,7 @@ export class BatchScheduler {
   }
 
   /** The vector for the image at `path` whose content hashes to `sha256`, or why there is none. */
-  compute(path: string, sha256: string): Promise<{ vector: Float32Array } | { error: string }> {
+  compute(path: string, sha256: string): Promise<ScheduledOutcome> {
     return new Promise((resolve) => this.requests.next({ path, sha256, resolve }));
   }
 
@@ -44,14 +55,19 @@ export class BatchScheduler {
   }
 
   private async run(pool: BottleneckPool, batch: Request[]): Promise<void> {
+    if (this.signal?.aborted) {
+      // Stopped: batches not yet started are dropped quickly; those in flight finish and are kept.
+      for (const request of batch) request.resolve({ error: 'build stopped', transient: true });
+      return;
+    }
     const readable: Array<{ request: Request; bytes: Uint8Array }> = [];
     for (const request of batch) {
       try {
         const bytes = await fs.readFile(request.path);
-        if (sha256Hex(bytes) !== request.sha256) request.resolve({ error: 'file changed while it was being read' });
+        if (sha256Hex(bytes) !== request.sha256) request.resolve({ error: 'file changed while it was being read', transient: true });
         else readable.push({ request, bytes });
       } catch (error) {
-        request.resolve({ error: describeFileError(error) });
+        request.resolve({ error: describeFileError(error), transient: true });
       }
     }
     if (readable.length === 0) return;
@@ -63,7 +79,7 @@ export class BatchScheduler {
       readable.forEach(({ request }, i) => request.resolve(result.outcomes[i]!));
     } catch (error) {
       const reason = `bottleneck worker failed: ${(error as Error).message.split('\n')[0]}`;
-      for (const { request } of readable) request.resolve({ error: reason });
+      for (const { request } of readable) request.resolve({ error: reason, transient: true });
     }
   }
 }

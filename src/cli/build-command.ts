@@ -3,6 +3,7 @@ import { configFlagOptions } from '../config/cli-flags.js';
 import { readConfig } from '../config/read-config.js';
 import { build } from '../pipeline/build.js';
 import { createReporter } from './build-reporter.js';
+import { onInterrupt } from './interrupt.js';
 
 export function buildCommand(yargs: Argv) {
   return yargs.command(
@@ -17,7 +18,13 @@ export function buildCommand(yargs: Argv) {
     async (argv) => {
       const reporter = createReporter({ json: Boolean(argv.json) });
       const { config } = await readConfig(argv, process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
-      const result = await build(config, { onEvent: (event) => reporter.onEvent(event) });
+      const controller = new AbortController();
+      const running = build(config, { onEvent: (event) => reporter.onEvent(event), signal: controller.signal });
+      onInterrupt(() => {
+        controller.abort();
+        return running.then(() => undefined, () => undefined);
+      });
+      const result = await running;
       reporter.finish(result, config.printMisclassifiedTestImages);
     },
   );

@@ -17,6 +17,8 @@ export interface BuildContext {
   model: ResolvedModel;
   identity: ModelIdentity;
   emit: EmitEvent;
+  /** Set when the build should stop at its next stage boundary. */
+  signal?: AbortSignal;
   /** The bottleneck worker pool, started on first use. */
   pool(): BottleneckPool;
   /** The feature extractor in this thread (for export), loaded on first use. */

@@ -5,6 +5,8 @@ export interface BuildResult {
   validationAccuracy: number | null;
   classes: string[];
   counts: { training: number; validation: number; testing: number };
+  /** Usable images per class, all sets together. */
+  classCounts: Record<string, number>;
   bottlenecksComputed: number;
   bottlenecksCached: number;
   skipped: Array<{ file: string; reason: string }>;

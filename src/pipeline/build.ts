@@ -58,6 +58,7 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       model,
       identity,
       emit,
+      signal: options.signal,
       pool: () => resources.bottleneckPool(model, identity, backend, config.workers),
       extractor: () => resources.featureExtractor(model, identity, backend),
     };
@@ -93,6 +94,7 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       validationAccuracy: finiteOrNull(result.validation.accuracy),
       classes: labels,
       counts: { training: count('training'), validation: count('validation'), testing: count('testing') },
+      classCounts: Object.fromEntries(labels.map((label) => [label, images.filter((i) => i.label === label).length])),
       bottlenecksComputed: computed,
       bottlenecksCached: images.length - images.filter((i) => !i.cached).length,
       skipped,

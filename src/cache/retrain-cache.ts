@@ -1,5 +1,9 @@
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+
+export const CACHE_TABLES = ['bottlenecks', 'failures', 'files', 'heads'] as const;
+export type CacheTable = (typeof CACHE_TABLES)[number];
 
 /** What the stat cache remembers of a file, so an unchanged file is not read again. */
 export interface FileRecord {
@@ -28,6 +32,7 @@ export interface StoredHead {
  */
 export class RetrainCache {
   readonly dir: string;
+  private readonly path: string;
   private readonly root: RootDatabase;
   private readonly bottlenecks: Database<Buffer, string>;
   private readonly failures: Database<string, string>;
@@ -36,7 +41,8 @@ export class RetrainCache {
 
   private constructor(dir: string) {
     this.dir = dir;
-    this.root = open({ path: path.join(dir, 'cache.lmdb'), maxDbs: 8, compression: false });
+    this.path = path.join(dir, 'cache.lmdb');
+    this.root = open({ path: this.path, maxDbs: 8, compression: false });
     this.bottlenecks = this.root.openDB<Buffer, string>({ name: 'bottlenecks', encoding: 'binary' });
     this.failures = this.root.openDB<string, string>({ name: 'failures', encoding: 'string' });
     this.files = this.root.openDB<FileRecord, string>({ name: 'files', encoding: 'msgpack' });
@@ -91,6 +97,28 @@ export class RetrainCache {
   putHead(key: string, head: StoredHead): Promise<boolean> {
     // Float arrays are stored as their raw bytes, so they come back bit for bit.
     return this.heads.put(key, { ...head, weights: bytesOf(head.weights), biases: bytesOf(head.biases) } as never);
+  }
+
+  /** Every entry of a sub-database as [key, value], for maintenance (stats, verify, gc). */
+  *entries(table: CacheTable): Iterable<[string, unknown]> {
+    for (const { key, value } of this.table(table).getRange({})) yield [key as string, value];
+  }
+
+  count(table: CacheTable): number {
+    return this.table(table).getKeysCount();
+  }
+
+  remove(table: CacheTable, key: string): Promise<boolean> {
+    return this.table(table).remove(key);
+  }
+
+  /** Bytes the cache takes on disk. */
+  diskBytes(): number {
+    return existsSync(this.path) ? statSync(this.path).size : 0;
+  }
+
+  private table(table: CacheTable): Database<unknown, string> {
+    return { bottlenecks: this.bottlenecks, failures: this.failures, files: this.files, heads: this.heads }[table] as Database<unknown, string>;
   }
 
   /** Resolves when every write so far is committed to disk. */

@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { buildCommand } from './build-command.js';
+import { cacheCommand } from './cache-command.js';
 import { modelsCommand } from './models-command.js';
 import { predictCommand } from './predict-command.js';
 import { watchCommand } from './watch-command.js';
@@ -11,7 +12,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .scriptName('retrain')
     .usage('$0 <command> [options]\n\nRetrain an image classifier for your own classes by transfer learning, as an incremental build.')
     .option('config', { type: 'string', describe: 'Config file [./retrain.config.ts]', global: true })
-    .demandCommand(1, 'Name a command: build, watch, predict or models')
+    .demandCommand(1, 'Name a command: build, watch, predict, cache or models')
     .strict()
     .help()
     .alias('h', 'help')
@@ -22,7 +23,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       process.exit(2);
     }) as Argv;
   try {
-    await modelsCommand(predictCommand(watchCommand(buildCommand(cli)))).parseAsync();
+    await cacheCommand(modelsCommand(predictCommand(watchCommand(buildCommand(cli))))).parseAsync();
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     if (process.env.RETRAIN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

@@ -1,0 +1,23 @@
+import fs from 'node:fs/promises';
+import type { RetrainCache } from '../cache/retrain-cache.js';
+import { sha256Hex } from './content-hash.js';
+
+export class UnusableFileError extends Error {
+  override name = 'UnusableFileError';
+}
+
+/**
+ * SHA-256 of a file's content. The stat cache (size, mtime, inode → hash) answers for a file that has not
+ * changed since it was last hashed, so it is not read again. Throws UnusableFileError for an empty or
+ * non-regular file, or the file system's error.
+ */
+export async function hashFile(cache: RetrainCache, file: string): Promise<string> {
+  const stat = await fs.stat(file);
+  if (!stat.isFile()) throw new UnusableFileError('not a regular file');
+  if (stat.size === 0) throw new UnusableFileError('empty file (0 bytes)');
+  const known = cache.getFileRecord(file);
+  if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.ino === stat.ino) return known.sha256;
+  const sha256 = sha256Hex(await fs.readFile(file));
+  void cache.putFileRecord(file, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, sha256 });
+  return sha256;
+}

@@ -17,8 +17,26 @@ export class ImageDecodeError extends Error {
  * then a bilinear resize to exactly the model's input: `crop` cuts the centre at the input's aspect ratio
  * first, `stretch` squeezes the whole image (the original's way).
  */
-export async function decodeImage(bytes: Uint8Array, [height, width]: [number, number], resize: ResizeMode): Promise<Uint8Array> {
+export async function decodeImage(bytes: Uint8Array, size: [number, number], resize: ResizeMode): Promise<Uint8Array> {
   if (bytes.byteLength === 0) throw new ImageDecodeError('empty file (0 bytes)');
+  try {
+    return await decodeOnce(bytes, size, resize);
+  } catch (error) {
+    if (!(error instanceof ImageDecodeError) || !/unknown error/i.test(error.message)) throw error;
+    // libvips keeps one error buffer per process: with several threads decoding at once a failure can
+    // arrive as "Unknown error". Try once more for the real reason, else say what the bytes show.
+    try {
+      return await decodeOnce(bytes, size, resize);
+    } catch (again) {
+      if (again instanceof ImageDecodeError && /unknown error/i.test(again.message) && isTruncatedJpeg(bytes)) {
+        throw new ImageDecodeError('truncated or corrupt image (JPEG ends before its end-of-image marker)');
+      }
+      throw again;
+    }
+  }
+}
+
+async function decodeOnce(bytes: Uint8Array, [height, width]: [number, number], resize: ResizeMode): Promise<Uint8Array> {
   try {
     const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, pages: 1 })
       .rotate()
@@ -45,4 +63,10 @@ function describeSharpError(error: Error): string {
   if (/pixel limit/i.test(first)) return `image too large (over ${MAX_INPUT_PIXELS.toLocaleString('en')} pixels)`;
   if (/premature end|truncated|unexpected end|read error|out of data/i.test(message.join(' '))) return `truncated or corrupt image (${first})`;
   return `cannot decode (${first})`;
+}
+
+/** A JPEG (starts with FF D8) whose last two bytes are not the end-of-image marker FF D9. */
+function isTruncatedJpeg(bytes: Uint8Array): boolean {
+  const n = bytes.byteLength;
+  return n >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && !(bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9);
 }

@@ -1,8 +1,7 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { mergeMap, type OperatorFunction } from 'rxjs';
 import { exportModel, writeLabelsFile } from '../src/export/export-model.js';
-import { MANIFEST_FILE, type ExportManifest } from '../src/export/export-manifest.js';
+import type { ExportManifest } from '../src/export/export-manifest.js';
+import { readManifest } from '../src/export/read-manifest.js';
 import { sha256Hex } from '../src/hash/content-hash.js';
 import { defineTask } from '../src/pipeline/task.js';
 import type { Evaluated } from './evaluate.js';
@@ -51,6 +50,7 @@ export const exportTask = defineTask<Evaluated, Exported>({
       const manifest: ExportManifest = {
         format: 'retrain-model@1',
         buildFingerprint,
+        headFingerprint: evaluated.fingerprint,
         model: {
           source: context.model.source,
           fingerprint: context.identity.fingerprint,
@@ -74,15 +74,6 @@ export const exportTask = defineTask<Evaluated, Exported>({
       return { ...evaluated, outputDir: config.outputDir, exported: true };
     }),
 });
-
-async function readManifest(dir: string): Promise<ExportManifest | undefined> {
-  try {
-    await fs.access(path.join(dir, 'model.json'));
-    return JSON.parse(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as ExportManifest;
-  } catch {
-    return undefined;
-  }
-}
 
 function finiteOrNull(n: number): number | null {
   return Number.isFinite(n) ? n : null;

@@ -1,4 +1,6 @@
-import { map, type OperatorFunction } from 'rxjs';
+import { mergeMap, type OperatorFunction } from 'rxjs';
+import { readManifest } from '../src/export/read-manifest.js';
+import type { BuildContext } from '../src/pipeline/build-context.js';
 import type { Dataset } from '../src/pipeline/dataset.js';
 import { defineTask } from '../src/pipeline/task.js';
 import type { SoftmaxHead } from '../src/train/softmax-head.js';
@@ -23,7 +25,7 @@ export const trainTask = defineTask<Omit<Dataset, 'skipped'>, Trained>({
   inputs: ['training + validation vectors and labels', 'config.train', 'config.seed'],
   outputs: ['softmax head', 'cache.heads'],
   operator: (context): OperatorFunction<Omit<Dataset, 'skipped'>, Trained> =>
-    map((dataset) => {
+    mergeMap(async (dataset) => {
       const { train: t, seed } = context.config;
       const params: TrainParams = {
         steps: t.steps,
@@ -33,7 +35,8 @@ export const trainTask = defineTask<Omit<Dataset, 'skipped'>, Trained>({
         validationBatchSize: t.validationBatchSize,
         seed,
       };
-      const fingerprint = trainingFingerprint(dataset.labels, dataset.images, params);
+      const warm = t.warmStart ? await previousHead(context, dataset.labels) : undefined;
+      const fingerprint = trainingFingerprint(dataset.labels, dataset.images, { ...params, warmStartFrom: warm?.fingerprint });
       const stored = context.cache.getHead(fingerprint);
       if (stored) {
         context.emit({ type: 'stage', stage: 'train', status: 'up-to-date', detail: 'same data and settings, head taken from the cache' });
@@ -45,11 +48,27 @@ export const trainTask = defineTask<Omit<Dataset, 'skipped'>, Trained>({
         const chosen = dataset.images.filter((image) => image.set === set);
         return { vectors: chosen.map((i) => i.vector), labels: chosen.map((i) => dataset.labels.indexOf(i.label)) };
       };
-      const { head, log } = trainHead(subset('training'), subset('validation'), dataset.labels.length, params, (point) =>
-        context.emit({ type: 'train-eval', ...point }),
+      const { head, log } = trainHead(
+        subset('training'),
+        subset('validation'),
+        dataset.labels.length,
+        params,
+        (point) => context.emit({ type: 'train-eval', ...point }),
+        warm?.head,
       );
       void context.cache.putHead(fingerprint, { ...head, log });
       context.emit({ type: 'stage', stage: 'train', status: 'done' });
       return { dataset, head, log, fingerprint, trained: true };
     }),
 });
+
+/** The exported model's head, when it was made for the same classes and model (for a warm start). */
+async function previousHead(context: BuildContext, labels: string[]): Promise<{ head: SoftmaxHead; fingerprint: string } | undefined> {
+  const manifest = await readManifest(context.config.outputDir);
+  if (!manifest?.headFingerprint || manifest.model.fingerprint !== context.identity.fingerprint) return undefined;
+  if (JSON.stringify(manifest.labels) !== JSON.stringify(labels)) return undefined;
+  const stored = context.cache.getHead(manifest.headFingerprint);
+  if (!stored) return undefined;
+  const { featureSize, numClasses, weights, biases } = stored;
+  return { head: { featureSize, numClasses, weights, biases }, fingerprint: manifest.headFingerprint };
+}

@@ -117,4 +117,20 @@ describe('build (real model, real photos)', { skip: !HAS_SHARED && 'shared model
     assert.ok(before.equals(await fs.readFile(path.join(out, 'weights.bin'))));
     assert.deepEqual((await fs.readdir(work)).filter((n) => n.includes('.tmp-') || n.endsWith('.previous')), []);
   });
+
+  it('a warm start continues from the exported head when the classes are unchanged', async () => {
+    await initBackend('wasm');
+    const out = path.join(work, 'warm');
+    const headOf = async () => (await loadExportedModel(out)).model.getLayer('final_result').getWeights()[0]!.dataSync();
+    await build(config({ outputDir: out }));
+    const trained = await headOf();
+    // One tiny step: from the previous head the weights barely move; from scratch they are tiny random values.
+    const oneStep = { steps: 1, learningRate: 1e-6 };
+    await build(config({ outputDir: out, train: { ...oneStep, warmStart: true } }));
+    const warm = await headOf();
+    warm.forEach((w, i) => assert.ok(Math.abs(w - trained[i]!) < 1e-4));
+    await build(config({ outputDir: out, train: oneStep }));
+    const cold = await headOf();
+    assert.ok(Math.max(...cold.map(Math.abs)) < 0.01 && Math.max(...trained.map(Math.abs)) > 0.01);
+  });
 });

@@ -22,6 +22,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'eval-step-interval', original: 'eval_step_interval', field: ['train', 'evalStepInterval'], type: 'number', describe: 'Evaluate every N steps [10]' },
   { name: 'validation-batch-size', original: 'validation_batch_size', field: ['train', 'validationBatchSize'], type: 'number', describe: 'Validation images per evaluation, -1 = all [100]' },
   { name: 'test-batch-size', original: 'test_batch_size', field: ['train', 'testBatchSize'], type: 'number', describe: 'Test images in the final evaluation, -1 = all [-1]' },
+  { name: 'warm-start', field: ['train', 'warmStart'], type: 'boolean', describe: 'Start training from the exported head when classes are unchanged [false]' },
   { name: 'testing-percentage', original: 'testing_percentage', field: ['split', 'testingPercentage'], type: 'number', describe: 'Percent of images for the test set [10]' },
   { name: 'validation-percentage', original: 'validation_percentage', field: ['split', 'validationPercentage'], type: 'number', describe: 'Percent of images for the validation set [10]' },
   { name: 'print-misclassified', original: 'print_misclassified_test_images', field: ['printMisclassifiedTestImages'], type: 'boolean', describe: 'List misclassified test images [false]' },

@@ -32,6 +32,11 @@ export interface RetrainConfig {
     validationBatchSize?: number;
     /** Test images for the final evaluation; -1 means the whole test set. Default -1. */
     testBatchSize?: number;
+    /**
+     * Start from the exported model's head instead of random weights when the classes and model are
+     * unchanged (useful in `retrain watch`). Results then depend on the previous build. Default false.
+     */
+    warmStart?: boolean;
   };
   /** Seed for weight initialisation and batch sampling. Same inputs + config + seed = same head. Default 0. */
   seed?: number;

@@ -15,6 +15,7 @@ export interface ResolvedConfig {
     evalStepInterval: number;
     validationBatchSize: number;
     testBatchSize: number;
+    warmStart: boolean;
   };
   seed: number;
   cacheDir: string;
@@ -50,6 +51,7 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
       evalStepInterval: config.train?.evalStepInterval ?? 10,
       validationBatchSize: config.train?.validationBatchSize ?? 100,
       testBatchSize: config.train?.testBatchSize ?? -1,
+      warmStart: config.train?.warmStart ?? false,
     },
     seed: config.seed ?? 0,
     cacheDir: abs(config.cacheDir ?? '.retrain-cache'),

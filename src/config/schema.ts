@@ -35,6 +35,7 @@ export const configSchema = z
         evalStepInterval: positiveInt.optional(),
         validationBatchSize: batch.optional(),
         testBatchSize: batch.optional(),
+        warmStart: z.boolean().optional(),
       })
       .strict()
       .optional(),

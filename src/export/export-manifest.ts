@@ -3,6 +3,8 @@ export interface ExportManifest {
   format: 'retrain-model@1';
   /** Fingerprint of everything the export was made from; an unchanged build skips the export. */
   buildFingerprint: string;
+  /** Training fingerprint of the head (its key in the cache): lets a warm start find these weights. */
+  headFingerprint: string;
   model: { source: string; fingerprint: string; featureLayer?: string; featureSize: number };
   input: {
     /** [height, width] the images are resized to (bilinear). */

@@ -35,7 +35,7 @@ export interface TrainResult {
 
 /**
  * Trains a softmax head exactly as retrain.py does (truncated-normal init with stddev 0.001, zero bias,
- * plain SGD, class-balanced batches), deterministically from `params.seed`.
+ * plain SGD, class-balanced batches), deterministically from `params.seed`, or from `warmStart`'s weights.
  */
 export function trainHead(
   train: LabelledVectors,
@@ -43,13 +43,14 @@ export function trainHead(
   numClasses: number,
   params: TrainParams,
   onEval?: (point: EvalPoint) => void,
+  warmStart?: SoftmaxHead,
 ): TrainResult {
   if (train.vectors.length === 0) throw new Error('no training images');
   const featureSize = train.vectors[0]!.length;
   const random = new Random(params.seed);
-  const initial = createHead(featureSize, numClasses, () => random.truncatedNormal(0.001));
+  const initial = warmStart ?? createHead(featureSize, numClasses, () => random.truncatedNormal(0.001));
   const engine = chooseEngine(initial.weights, numClasses, train.vectors, validation.vectors, params.steps, params.batchSize);
-  const biases = new Float64Array(numClasses);
+  const biases = Float64Array.from(initial.biases);
   const trainSampler = createClassBalancedSampler(train.labels, numClasses, random);
   const validationSampler = createClassBalancedSampler(validation.labels, numClasses, random);
   const probs = new Float64Array(numClasses);

@@ -8,7 +8,7 @@ import type { TrainParams } from './train-head.js';
 export function trainingFingerprint(
   labels: readonly string[],
   examples: ReadonlyArray<{ key: string; label: string; set: string }>,
-  params: TrainParams,
+  params: TrainParams & { warmStartFrom?: string },
 ): string {
   const lines = examples
     .filter((e) => e.set !== 'testing')

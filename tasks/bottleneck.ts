@@ -66,7 +66,13 @@ export const bottleneckTask = defineTask<HashedImage, ImageWithVector>({
         counts.total++;
         return vectorFor(image);
       }),
-      tap({ complete: progress }),
+      tap({
+        complete: () => {
+          progress();
+          const timings = scheduler.timings();
+          if (timings.images > 0) context.emit({ type: 'bottleneck-timings', ...timings });
+        },
+      }),
       finalize(() => scheduler.close()),
     );
   },

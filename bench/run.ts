@@ -17,72 +17,165 @@ const MODEL = path.join(SHARED, 'models/mobilenet_v2_035_224');
 const HYMENOPTERA = path.join(SHARED, 'datasets/hymenoptera_data');
 const FLOWERS = path.join(SHARED, 'datasets/flower_photos_mini');
 
+const BUILDS: Array<{ name: string; dirs: string[]; workers: number }> = [
+  { name: 'hymenoptera train', dirs: [path.join(HYMENOPTERA, 'train')], workers: 1 },
+  { name: 'hymenoptera train', dirs: [path.join(HYMENOPTERA, 'train')], workers: 2 },
+  { name: 'flower_photos_mini', dirs: [FLOWERS], workers: 2 },
+];
+
+interface Report {
+  startedAt: Date;
+  builds: ThroughputRow[];
+  /** Peak RSS in MB after the real-photo builds, and at the end of the whole run. */
+  peakRssAfterBuildsMB: number;
+  peakRssMB: number;
+  latency: WatchLatency;
+  scale: ScaleRow[];
+  /** Wall time of each section of the run, for the time budget. */
+  sectionSeconds: Record<string, number>;
+  /** One-minute load average at the start and the end: other work on the machine skews every figure. */
+  loadAverage: [number, number];
+}
+
 const log = (message: string) => process.stderr.write(`${message}\n`);
+const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
+
+async function timed<T>(section: string, seconds: Record<string, number>, work: () => Promise<T>): Promise<T> {
+  log(`${section}…`);
+  const start = performance.now();
+  const value = await work();
+  seconds[section] = (performance.now() - start) / 1000;
+  log(`${section}: ${seconds[section].toFixed(1)} s`);
+  return value;
+}
+
+async function measureBuilds(): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = [];
+  for (const { name, dirs, workers } of BUILDS) {
+    log(`  ${name}, ${workers} worker(s)`);
+    rows.push(await measureThroughput(name, dirs, MODEL, workers));
+  }
+  return rows;
+}
+
+function measureWatch(): Promise<WatchLatency> {
+  const val = (label: string, name: string) => path.join(HYMENOPTERA, 'val', label, name);
+  const newPhotos = [val('ants', '10308379_1b6c72e180.jpg'), val('bees', '1032546534_06907fe3b3.jpg'), val('ants', '1053149811_f62a3410d3.jpg')];
+  return measureWatchLatency(path.join(HYMENOPTERA, 'train'), newPhotos, MODEL);
+}
 
 async function main() {
   if (!existsSync(path.join(MODEL, 'model.json'))) throw new Error(`shared model not found at ${MODEL} (set RETRAIN_SHARED)`);
   const startedAt = new Date();
-  const throughput: ThroughputRow[] = [];
-  for (const [name, dirs, workers] of [
-    ['hymenoptera train', [path.join(HYMENOPTERA, 'train')], 1],
-    ['hymenoptera train', [path.join(HYMENOPTERA, 'train')], os.availableParallelism()],
-    ['hymenoptera train + val', [path.join(HYMENOPTERA, 'train'), path.join(HYMENOPTERA, 'val')], os.availableParallelism()],
-    ['flower_photos_mini', [FLOWERS], os.availableParallelism()],
-  ] as const) {
-    log(`throughput: ${name}, ${workers} worker(s)…`);
-    throughput.push(await measureThroughput(name, [...dirs], MODEL, workers));
-  }
-  log('watch: one added photo → exported model…');
-  const val = (label: string, name: string) => path.join(HYMENOPTERA, 'val', label, name);
-  const latency = await measureWatchLatency(
-    path.join(HYMENOPTERA, 'train'),
-    [val('ants', '10308379_1b6c72e180.jpg'), val('bees', '1032546534_06907fe3b3.jpg'), val('ants', '1053149811_f62a3410d3.jpg')],
-    MODEL,
+  const loadAtStart = os.loadavg()[0]!;
+  const sectionSeconds: Record<string, number> = {};
+  const builds = await timed('builds: cold, warm, no-op', sectionSeconds, measureBuilds);
+  const peakRssAfterBuildsMB = peakRssMB();
+  const latency = await timed('watch: one added photo → exported model', sectionSeconds, measureWatch);
+  const scale = await timed('scale: 1,000 / 10,000 / 100,000 generated files', sectionSeconds, () =>
+    measureScale(MODEL, [1_000, 10_000, 100_000], 10_000),
   );
-  log('scale: 1,000 / 10,000 / 100,000 generated files…');
-  const scale = await measureScale(MODEL, [1_000, 10_000, 100_000], 10_000);
-  const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  const report = render(startedAt, throughput, latency, scale, peakRssMB);
+  const loadAverage: Report['loadAverage'] = [loadAtStart, os.loadavg()[0]!];
+  const report = render({ startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, sectionSeconds, loadAverage });
   await writeFileAtomic(path.join(REPO, 'BENCHMARKS.md'), report);
   process.stdout.write(report);
 }
 
-function render(startedAt: Date, throughput: ThroughputRow[], latency: WatchLatency, scale: ScaleRow[], peakRssMB: number): string {
-  const f = (n: number, digits = 2) => n.toFixed(digits);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const fixed = (n: number, digits = 2) => n.toFixed(digits);
+const percent = (share: number | null) => (share === null || !Number.isFinite(share) ? 'n/a' : `${fixed(share * 100, 1)}%`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const table = (header: string[], rows: string[][]) =>
+  [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+
+function buildsTable(builds: ThroughputRow[]): string {
+  return table(
+    ['data set', 'workers', 'images', 'cold build (s)', 'cold: images/s', 'steady: images/s', 'decode share', 'training (s)', 'warm build (s)', 'warm: images/s', 'no-op rebuild (s)', 'test accuracy'],
+    builds.map((r) => [
+      r.dataset,
+      String(r.workers),
+      String(r.images),
+      fixed(r.coldBuildSeconds),
+      fixed(r.coldImagesPerSecond, 1),
+      fixed(r.steadyImagesPerSecond, 1),
+      `${fixed(r.decodeShare * 100, 0)}%`,
+      fixed(r.trainSeconds),
+      fixed(r.warmBuildSeconds),
+      fixed(r.warmImagesPerSecond, 0),
+      fixed(r.noopBuildSeconds, 3),
+      percent(r.testAccuracy),
+    ]),
+  );
+}
+
+function noopTable(builds: ThroughputRow[]): string {
+  const phases = builds[0]!.noopPhases.map((p) => p.name);
+  return table(
+    ['data set', 'workers', ...phases.map((p) => `${p} (ms)`), 'total (ms)'],
+    builds.map((r) => [r.dataset, String(r.workers), ...r.noopPhases.map((p) => fixed(p.seconds * 1000, 0)), fixed(r.noopBuildSeconds * 1000, 0)]),
+  );
+}
+
+function scaleTable(scale: ScaleRow[]): string {
+  return table(
+    ['files', 'cold scan + hash (s)', 'warm scan + stat (s)', 'cache look-up (s)', 'no-op rebuild (s)', 'RSS after (MB)'],
+    scale.map((r) => [
+      r.files.toLocaleString('en'),
+      fixed(r.coldScanHashSeconds),
+      fixed(r.warmScanHashSeconds),
+      fixed(r.lookupSeconds, 3),
+      r.noopBuildSeconds === undefined ? '—' : fixed(r.noopBuildSeconds),
+      fixed(r.rssMB, 0),
+    ]),
+  );
+}
+
+function render({ startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, sectionSeconds, loadAverage }: Report): string {
+  const cpus = os.cpus();
+  const totalSeconds = Object.values(sectionSeconds).reduce((a, b) => a + b, 0);
   return `# Benchmarks
 
 Produced by \`npm run bench\` (bench/run.ts) on ${startedAt.toISOString().slice(0, 10)}.
-Machine: ${cpu}, ${os.availableParallelism()} cores, ${f(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version},
-TensorFlow.js backend \`${throughput[0]?.backend}\`. Model: the shared MobileNetV2 0.35 (224×224, 1280-d), batch norm
-folded at load. Default training settings (4000 steps, batch 100). Figures vary by ±20% on this shared VM.
+
+- Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${fixed(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}.
+- TensorFlow.js backend: \`${builds[0]?.backend}\` (BuildResult.backend).
+- Model: the shared MobileNetV2 0.35 (224×224, 1280-d features). Default training settings (4000 steps, batch 100).
+- Run time of the whole benchmark: ${fixed(totalSeconds / 60, 1)} min (${Object.entries(sectionSeconds)
+    .map(([section, s]) => `${section.split(':')[0]} ${fixed(s, 0)} s`)
+    .join(', ')}).
+- Load average (1 min) at the start and the end: ${loadAverage.map((l) => fixed(l)).join(' and ')} on ${cpus.length} cores; above the
+  core count, other work shared the CPU and the figures are low. Even on an idle machine they vary by ±20% between runs.
 
 ## Bottlenecks and builds
 
-| data set | workers | images | cold: images/s | steady: images/s | warm: images/s | decode share | cold build (s) | training (s) | no-op rebuild (s) | test accuracy |
-|---|---|---|---|---|---|---|---|---|---|---|
-${throughput
-  .map(
-    (r) =>
-      `| ${r.dataset} | ${r.workers} | ${r.images} | ${f(r.coldImagesPerSecond, 1)} | ${f(r.steadyImagesPerSecond, 1)} | ${f(r.warmImagesPerSecond, 0)} | ${f(r.decodeShare * 100, 0)}% | ${f(r.coldBuildSeconds)} | ${f(r.trainSeconds)} | ${f(r.noopBuildSeconds, 3)} | ${r.testAccuracy === null ? 'n/a' : `${f(r.testAccuracy * 100, 1)}%`} |`,
-  )
-  .join('\n')}
+Three \`build()\` calls in a row per row, on a fresh temp cache and output folder: *cold* (empty cache),
+*warm* (same cache, output folder deleted first) and *no-op* (nothing changed).
 
-- *cold images/s*: bottlenecks computed per second from the start of the build to the last vector, so it
-  includes starting the workers and loading the model in each (about a second); *steady*: from the first
-  vector to the last, the pool at full speed; *warm*: the same build with every vector cached.
+${buildsTable(builds)}
+
+- *cold build*: wall time of the whole first build: model load, scan, hash, bottlenecks, training, evaluation, export.
+- *cold images/s*: bottlenecks computed per second over the bottleneck phase, from the end of the scan to the
+  last vector; it includes starting the worker threads and loading the model in each. *steady*: from the first
+  vector to the last, the pool at full speed.
 - *decode share*: worker time spent decoding and resizing with sharp; the rest is inference.
-- *no-op rebuild*: a third build of unchanged data: no decoding, no inference, no training, no export.
-- Peak RSS of the benchmark process (main thread + workers): ${f(peakRssMB, 0)} MB.
+- *warm*: every vector read from LMDB (hashes answered by the stat cache); the head comes from the cache too, so
+  the warm build only re-exports. *warm images/s* is over the same phase as *cold images/s*.
+- *no-op rebuild*: checked to have computed no bottleneck, trained nothing and exported nothing (the bench fails otherwise).
+- Peak RSS of the benchmark process (main thread + worker threads): ${fixed(peakRssAfterBuildsMB, 0)} MB after these builds,
+  ${fixed(peakRssMB, 0)} MB by the end of the whole run.
+
+### Where a no-op rebuild's time goes
+
+Split at the events \`build()\` emits: *split → train check* covers the stages between the last vector and
+the head found in the cache; *close* is flushing and closing the cache. The last column is the whole call.
+
+${noopTable(builds)}
 
 ## Watch mode: one added photo → new model
 
 A real \`retrain watch --json\` on a copy of hymenoptera train with a warm cache; a photo is copied in and the
-clock stops at the \`exported\` event. Median of ${latency.addToExportSeconds.length}: **${f(median(latency.addToExportSeconds))} s**
-(each: ${latency.addToExportSeconds.map((s) => f(s)).join(', ')} s), of which ${latency.settleAndQuietMs} ms is waiting for the file to settle and the
-burst to end; the rebuild itself (one bottleneck, 4000 training steps, export) took ${latency.buildSeconds.map((s) => f(s)).join(', ')} s.
-Training is fast because SGD runs on the Gram matrix of the cached vectors (src/train/logit-engines.ts).
+clock stops at the \`exported\` event. Median of ${latency.addToExportSeconds.length}: **${fixed(median(latency.addToExportSeconds))} s**
+(each: ${latency.addToExportSeconds.map((s) => fixed(s)).join(', ')} s), of which ${latency.settleAndQuietMs} ms is waiting for the file to settle and the
+burst to end; the rebuild itself (one bottleneck, 4000 training steps, export) took ${latency.buildSeconds.map((s) => fixed(s)).join(', ')} s.
 
 ## Scale: scan + hash + cache look-up
 
@@ -90,14 +183,7 @@ Generated small JPEGs (distinct bytes) in 10 class folders, hashed but not infer
 (every file read and hashed); *warm*: the stat cache answers (no file read); *look-up*: one bottleneck key
 per file in LMDB. The no-op rebuild is a whole \`build\` with every vector cached (stand-in vectors).
 
-| files | cold scan + hash (s) | warm scan + stat (s) | cache look-up (s) | no-op rebuild (s) | RSS after (MB) |
-|---|---|---|---|---|---|
-${scale
-  .map(
-    (r) =>
-      `| ${r.files.toLocaleString('en')} | ${f(r.coldScanHashSeconds)} | ${f(r.warmScanHashSeconds)} | ${f(r.lookupSeconds, 3)} | ${r.noopBuildSeconds === undefined ? '—' : f(r.noopBuildSeconds)} | ${f(r.rssMB, 0)} |`,
-  )
-  .join('\n')}
+${scaleTable(scale)}
 `;
 }
 

@@ -1,90 +1,126 @@
-/** Full builds on real photos: bottleneck throughput (cold and warm cache), build and no-op rebuild times. */
+/**
+ * Full builds on real photos, three in a row on one cache: cold (fresh cache), warm (every vector cached,
+ * output deleted so the model is exported again) and no-op (nothing changed: nothing may be done).
+ */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveConfig } from '../src/config/resolved-config.js';
+import { resolveConfig, type ResolvedConfig } from '../src/config/resolved-config.js';
 import { build } from '../src/pipeline/build.js';
 import type { BuildEvent } from '../src/pipeline/build-events.js';
 import type { BuildResult } from '../src/pipeline/build-result.js';
+
+/** Where a build's time went, in the order the pipeline runs. */
+export interface Phase {
+  name: string;
+  seconds: number;
+}
 
 export interface ThroughputRow {
   dataset: string;
   workers: number;
   images: number;
-  /** Bottlenecks per second from the build's start to the last vector, cold cache (includes worker start-up). */
+  coldBuildSeconds: number;
+  /** Bottlenecks computed per second over the bottleneck phase: scan done → last vector (includes worker start-up). */
   coldImagesPerSecond: number;
-  /** Bottlenecks per second from the first vector to the last: the pool at full speed. */
+  /** The same from the first vector to the last: the pool at full speed. */
   steadyImagesPerSecond: number;
-  /** The same with every vector cached. */
-  warmImagesPerSecond: number;
   /** Share of worker time spent decoding + resizing (the rest is inference). */
   decodeShare: number;
-  coldBuildSeconds: number;
   trainSeconds: number;
+  warmBuildSeconds: number;
+  /** Images per second over the bottleneck phase with every vector cached (hash via stat cache + LMDB read). */
+  warmImagesPerSecond: number;
   noopBuildSeconds: number;
+  noopPhases: Phase[];
   testAccuracy: number | null;
   backend: string;
 }
 
-interface Timed {
+/** A build's result, its wall time, and the seconds from its start at which each event was first (or last) seen. */
+interface TimedBuild {
   result: BuildResult;
   seconds: number;
-  bottleneckSeconds: number;
-  steadySeconds: number;
-  trainSeconds: number;
-  timings?: { decodeMs: number; inferMs: number };
+  marks: Map<string, number>;
+  workerTimings?: { decodeMs: number; inferMs: number };
 }
 
-async function timedBuild(config: ReturnType<typeof resolveConfig>): Promise<Timed> {
-  let firstProgress: number | undefined;
-  let lastProgress = 0;
-  let trainStart = 0;
-  let trainSeconds = 0;
-  let timings: Timed['timings'];
+async function timedBuild(config: ResolvedConfig): Promise<TimedBuild> {
+  const marks = new Map<string, number>();
+  let workerTimings: TimedBuild['workerTimings'];
   const start = performance.now();
+  const mark = (name: string, { keepFirst = true } = {}) => {
+    if (!keepFirst || !marks.has(name)) marks.set(name, (performance.now() - start) / 1000);
+  };
   const onEvent = (event: BuildEvent) => {
-    const now = performance.now();
-    if (event.type === 'bottleneck-progress') {
-      firstProgress ??= now;
-      lastProgress = now;
-    } else if (event.type === 'bottleneck-timings') timings = event;
-    else if (event.type === 'stage' && event.stage === 'train' && event.status === 'start') trainStart = now;
-    else if (event.type === 'stage' && event.stage === 'train' && event.status === 'done') trainSeconds = (now - trainStart) / 1000;
+    if (event.type === 'backend' || event.type === 'scanned') mark(event.type);
+    else if (event.type === 'bottleneck-progress') {
+      mark('first-vector');
+      mark('last-vector', { keepFirst: false });
+    } else if (event.type === 'bottleneck-timings') workerTimings = event;
+    else if (event.type === 'stage') mark(`${event.stage} ${event.status}`);
   };
   const result = await build(config, { onEvent });
-  return {
-    result,
-    seconds: (performance.now() - start) / 1000,
-    // From the build's start: includes starting the workers and loading the model in each.
-    bottleneckSeconds: ((firstProgress === undefined ? start : lastProgress) - start) / 1000,
-    steadySeconds: (lastProgress - (firstProgress ?? lastProgress)) / 1000,
-    trainSeconds,
-    timings,
-  };
+  return { result, seconds: (performance.now() - start) / 1000, marks, workerTimings };
+}
+
+function at(build: TimedBuild, mark: string): number {
+  const seconds = build.marks.get(mark);
+  if (seconds === undefined) throw new Error(`build emitted no '${mark}' event (saw: ${[...build.marks.keys()].join(', ')})`);
+  return seconds;
+}
+
+type Expected = Partial<Pick<BuildResult, 'bottlenecksComputed' | 'trained' | 'exported'>>;
+
+/** Fails the benchmark when a build did other work than the figures assume (e.g. a no-op rebuild that trained). */
+function assertDid(build: TimedBuild, what: string, expected: Expected): void {
+  const wrong = Object.entries(expected).filter(([field, value]) => build.result[field as keyof Expected] !== value);
+  if (wrong.length > 0) {
+    const found = wrong.map(([field, value]) => `${field}=${build.result[field as keyof Expected]} (expected ${value})`);
+    throw new Error(`${what} did not do what was expected: ${found.join(', ')}`);
+  }
+}
+
+/** The no-op rebuild's wall time split at the events the pipeline emits. */
+function noopPhases(noop: TimedBuild): Phase[] {
+  const bounds: Array<[string, number]> = [
+    ['model + backend', at(noop, 'backend')],
+    ['scan', at(noop, 'scanned')],
+    ['hash + vector look-up', at(noop, 'last-vector')],
+    ['split → train check', at(noop, 'train up-to-date')],
+    ['evaluate + export check', at(noop, 'export up-to-date')],
+    ['close', noop.seconds],
+  ];
+  return bounds.map(([name, end], i) => ({ name, seconds: end - (i === 0 ? 0 : bounds[i - 1]![1]) }));
 }
 
 export async function measureThroughput(name: string, imageDirs: string[], modelDir: string, workers: number): Promise<ThroughputRow> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'retrain-bench-'));
+  const outputDir = path.join(work, 'out');
   try {
-    const config = resolveConfig({ imageDir: imageDirs, model: modelDir, workers, cacheDir: path.join(work, 'cache'), outputDir: path.join(work, 'out') }, work);
+    const config = resolveConfig({ imageDir: imageDirs, model: modelDir, workers, cacheDir: path.join(work, 'cache'), outputDir }, process.cwd());
     const cold = await timedBuild(config);
-    await fs.rm(path.join(work, 'out'), { recursive: true });
+    await fs.rm(outputDir, { recursive: true });
     const warm = await timedBuild(config);
     const noop = await timedBuild(config);
-    if (noop.result.bottlenecksComputed !== 0 || noop.result.trained || noop.result.exported) throw new Error('no-op rebuild did work');
+    const label = `${name} with ${workers} worker(s)`;
+    assertDid(warm, `warm build of ${label}`, { bottlenecksComputed: 0 });
+    assertDid(noop, `no-op rebuild of ${label}`, { bottlenecksComputed: 0, trained: false, exported: false });
     const images = cold.result.bottlenecksComputed + cold.result.bottlenecksCached;
-    const { decodeMs = 0, inferMs = 1 } = cold.timings ?? {};
+    const { decodeMs, inferMs } = cold.workerTimings ?? { decodeMs: NaN, inferMs: NaN };
     return {
       dataset: name,
       workers,
       images,
-      coldImagesPerSecond: cold.result.bottlenecksComputed / cold.bottleneckSeconds,
-      steadyImagesPerSecond: (cold.result.bottlenecksComputed - 1) / cold.steadySeconds,
-      warmImagesPerSecond: images / Math.max(warm.bottleneckSeconds, 1e-6),
-      decodeShare: decodeMs / (decodeMs + inferMs),
       coldBuildSeconds: cold.seconds,
-      trainSeconds: cold.trainSeconds,
+      coldImagesPerSecond: cold.result.bottlenecksComputed / (at(cold, 'last-vector') - at(cold, 'scanned')),
+      steadyImagesPerSecond: (cold.result.bottlenecksComputed - 1) / (at(cold, 'last-vector') - at(cold, 'first-vector')),
+      decodeShare: decodeMs / (decodeMs + inferMs),
+      trainSeconds: at(cold, 'train done') - at(cold, 'train start'),
+      warmBuildSeconds: warm.seconds,
+      warmImagesPerSecond: images / (at(warm, 'last-vector') - at(warm, 'scanned')),
       noopBuildSeconds: noop.seconds,
+      noopPhases: noopPhases(noop),
       testAccuracy: cold.result.testAccuracy,
       backend: cold.result.backend,
     };

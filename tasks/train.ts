@@ -44,9 +44,17 @@ export const trainTask = defineTask<Omit<Dataset, 'skipped'>, Trained>({
         return { dataset, head: { featureSize, numClasses, weights, biases }, log: stored.log as EvalPoint[], fingerprint, trained: false };
       }
       context.emit({ type: 'stage', stage: 'train', status: 'start', detail: `${params.steps} steps` });
+      // A training image counts with its distorted variants (when distortions are on).
       const subset = (set: string): LabelledVectors => {
-        const chosen = dataset.images.filter((image) => image.set === set);
-        return { vectors: chosen.map((i) => i.vector), labels: chosen.map((i) => dataset.labels.indexOf(i.label)) };
+        const vectors: Float32Array[] = [];
+        const labels: number[] = [];
+        for (const image of dataset.images.filter((i) => i.set === set)) {
+          for (const vector of [image.vector, ...(image.variants ?? []).map((v) => v.vector)]) {
+            vectors.push(vector);
+            labels.push(dataset.labels.indexOf(image.label));
+          }
+        }
+        return { vectors, labels };
       };
       const { head, log } = trainHead(
         subset('training'),

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { bufferTime, filter, mergeMap, Subject, type Subscription } from 'rxjs';
+import type { AugmentSpec } from '../augment/distortions.js';
 import { sha256Hex } from '../hash/content-hash.js';
 import { describeFileError } from '../util/file-errors.js';
 import type { BottleneckPool } from './worker-pool.js';
@@ -13,6 +14,7 @@ export type ScheduledOutcome = { vector: Float32Array } | { error: string; trans
 interface Request {
   path: string;
   sha256: string;
+  augment?: AugmentSpec;
   resolve(outcome: ScheduledOutcome): void;
 }
 
@@ -42,8 +44,8 @@ export class BatchScheduler {
   }
 
   /** The vector for the image at `path` whose content hashes to `sha256`, or why there is none. */
-  compute(path: string, sha256: string): Promise<ScheduledOutcome> {
-    return new Promise((resolve) => this.requests.next({ path, sha256, resolve }));
+  compute(path: string, sha256: string, augment?: AugmentSpec): Promise<ScheduledOutcome> {
+    return new Promise((resolve) => this.requests.next({ path, sha256, augment, resolve }));
   }
 
   timings() {
@@ -72,7 +74,10 @@ export class BatchScheduler {
     }
     if (readable.length === 0) return;
     try {
-      const result = await pool.run(readable.map((r) => r.bytes));
+      const result = await pool.run(
+        readable.map((r) => r.bytes),
+        readable.map((r) => r.request.augment),
+      );
       this.stats.decodeMs += result.decodeMs;
       this.stats.inferMs += result.inferMs;
       this.stats.images += readable.length;

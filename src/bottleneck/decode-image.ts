@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import type { AugmentSpec } from '../augment/distortions.js';
 import type { ResizeMode } from '../config/define-config.js';
 
 /** Largest image accepted, in pixels: refuses decompression bombs before they are decoded. */
@@ -17,16 +18,16 @@ export class ImageDecodeError extends Error {
  * then a bilinear resize to exactly the model's input: `crop` cuts the centre at the input's aspect ratio
  * first, `stretch` squeezes the whole image (the original's way).
  */
-export async function decodeImage(bytes: Uint8Array, size: [number, number], resize: ResizeMode): Promise<Uint8Array> {
+export async function decodeImage(bytes: Uint8Array, size: [number, number], resize: ResizeMode, augment?: AugmentSpec): Promise<Uint8Array> {
   if (bytes.byteLength === 0) throw new ImageDecodeError('empty file (0 bytes)');
   try {
-    return await decodeOnce(bytes, size, resize);
+    return await decodeOnce(bytes, size, resize, augment);
   } catch (error) {
     if (!(error instanceof ImageDecodeError) || !/unknown error/i.test(error.message)) throw error;
     // libvips keeps one error buffer per process: with several threads decoding at once a failure can
     // arrive as "Unknown error". Try once more for the real reason, else say what the bytes show.
     try {
-      return await decodeOnce(bytes, size, resize);
+      return await decodeOnce(bytes, size, resize, augment);
     } catch (again) {
       if (again instanceof ImageDecodeError && /unknown error/i.test(again.message) && isTruncatedJpeg(bytes)) {
         throw new ImageDecodeError('truncated or corrupt image (JPEG ends before its end-of-image marker)');
@@ -36,15 +37,24 @@ export async function decodeImage(bytes: Uint8Array, size: [number, number], res
   }
 }
 
-async function decodeOnce(bytes: Uint8Array, [height, width]: [number, number], resize: ResizeMode): Promise<Uint8Array> {
+async function decodeOnce(bytes: Uint8Array, [height, width]: [number, number], resize: ResizeMode, augment?: AugmentSpec): Promise<Uint8Array> {
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, pages: 1 })
+    // A distortion resizes to a larger size first and crops a window of the input size out of it.
+    const scale = augment?.scale ?? 1;
+    const [scaledH, scaledW] = [Math.max(height, Math.round(height * scale)), Math.max(width, Math.round(width * scale))];
+    let image = sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, pages: 1 })
       .rotate()
       .toColourspace('srgb')
       .removeAlpha()
-      .resize(width, height, { fit: resize === 'crop' ? 'cover' : 'fill', position: 'centre', kernel: 'linear' })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+      .resize(scaledW, scaledH, { fit: resize === 'crop' ? 'cover' : 'fill', position: 'centre', kernel: 'linear' });
+    if (augment) {
+      const left = Math.round(augment.offsetX * (scaledW - width));
+      const top = Math.round(augment.offsetY * (scaledH - height));
+      if (scaledW !== width || scaledH !== height) image = image.extract({ left, top, width, height });
+      if (augment.flip) image = image.flop();
+      if (augment.brightness !== 1) image = image.linear(augment.brightness, 0);
+    }
+    const { data, info } = await image.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || data.byteLength !== height * width * 3) {
       throw new ImageDecodeError(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`);
     }

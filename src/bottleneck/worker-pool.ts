@@ -1,4 +1,5 @@
 import { Piscina } from 'piscina';
+import type { AugmentSpec } from '../augment/distortions.js';
 import type { BackendName } from '../model/backend.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
@@ -6,7 +7,7 @@ import type { BottleneckTaskResult } from './worker-protocol.js';
 
 /** A pool of bottleneck workers (one TensorFlow.js engine each) for one model and backend. */
 export interface BottleneckPool {
-  run(images: Uint8Array[]): Promise<BottleneckTaskResult>;
+  run(images: Uint8Array[], augments?: Array<AugmentSpec | undefined>): Promise<BottleneckTaskResult>;
   readonly threads: number;
   close(): Promise<void>;
 }
@@ -22,10 +23,10 @@ export function createBottleneckPool(model: ResolvedModel, identity: ModelIdenti
   });
   return {
     threads,
-    run(images) {
+    run(images, augments = images.map(() => undefined)) {
       // Each image gets its own ArrayBuffer so transferring it hands the bytes over without a copy.
       const owned = images.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice()));
-      return pool.run({ model, identity, backend, images: owned }, { transferList: owned.map((b) => b.buffer as ArrayBuffer) });
+      return pool.run({ model, identity, backend, images: owned, augments }, { transferList: owned.map((b) => b.buffer as ArrayBuffer) });
     },
     async close() {
       await pool.destroy();

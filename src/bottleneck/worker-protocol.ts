@@ -1,3 +1,4 @@
+import type { AugmentSpec } from '../augment/distortions.js';
 import type { BackendName } from '../model/backend.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
@@ -9,6 +10,8 @@ export interface BottleneckTask {
   backend: BackendName;
   /** Encoded image files, transferred (not copied) to the worker. */
   images: Uint8Array[];
+  /** A distortion per image (undefined: the plain image). */
+  augments: Array<AugmentSpec | undefined>;
 }
 
 /** One result per image, in order: the feature vector, or why the image could not be used. */

@@ -22,8 +22,8 @@ export default async function computeBottlenecks(task: BottleneckTask): Promise<
   const extractor = await extractorFor(task);
   const t0 = performance.now();
   const decoded = await Promise.all(
-    task.images.map((bytes) =>
-      decodeImage(bytes, extractor.inputSize, task.identity.resize).then(
+    task.images.map((bytes, i) =>
+      decodeImage(bytes, extractor.inputSize, task.identity.resize, task.augments[i]).then(
         (pixels) => ({ pixels }),
         (error: Error) => ({ error: error.message }),
       ),

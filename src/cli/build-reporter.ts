@@ -69,6 +69,8 @@ export function createReporter({ json, stream = json ? process.stderr : process.
         }
         case 'bottleneck-timings':
           return;
+        case 'augment-progress':
+          return;
         case 'stage':
           if (event.stage === 'train' && event.status === 'start') steps = Number.parseInt(event.detail ?? '0', 10);
           return line(`${event.stage}: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);

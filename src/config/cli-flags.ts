@@ -6,7 +6,7 @@ import type { RetrainConfig } from './define-config.js';
 interface ConfigFlag {
   name: string;
   original?: string;
-  field: [keyof RetrainConfig] | ['split' | 'train', string];
+  field: [keyof RetrainConfig] | ['split' | 'train' | 'distortions', string];
   type: 'string' | 'number' | 'boolean';
   isPath?: boolean;
   describe: string;
@@ -31,6 +31,11 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'output-labels', original: 'output_labels', field: ['outputLabels'], type: 'string', isPath: true, describe: 'Also write the labels file here' },
   { name: 'final-tensor-name', original: 'final_tensor_name', field: ['finalTensorName'], type: 'string', describe: 'Name of the output layer [final_result]' },
   { name: 'summaries-dir', original: 'summaries_dir', field: ['summariesDir'], type: 'string', isPath: true, describe: 'TensorBoard summaries folder' },
+  { name: 'flip-left-right', original: 'flip_left_right', field: ['distortions', 'flipLeftRight'], type: 'boolean', describe: 'Distort training images: random left-right flips [false]' },
+  { name: 'random-crop', original: 'random_crop', field: ['distortions', 'randomCrop'], type: 'number', describe: 'Distort training images: percent margin cropped at random [0]' },
+  { name: 'random-scale', original: 'random_scale', field: ['distortions', 'randomScale'], type: 'number', describe: 'Distort training images: percent of random scaling [0]' },
+  { name: 'random-brightness', original: 'random_brightness', field: ['distortions', 'randomBrightness'], type: 'number', describe: 'Distort training images: percent of random brightness change [0]' },
+  { name: 'distortion-variants', field: ['distortions', 'variants'], type: 'number', describe: 'Cached distorted variants per training image [5]' },
   { name: 'seed', field: ['seed'], type: 'number', describe: 'Random seed for initialisation and sampling [0]' },
   { name: 'workers', field: ['workers'], type: 'number', describe: 'Bottleneck worker threads [one per core]' },
   { name: 'backend', field: ['backend'], type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' },
@@ -79,5 +84,6 @@ export function mergeConfig(base: Partial<RetrainConfig>, overrides: Partial<Ret
     ...overrides,
     split: base.split || overrides.split ? { ...base.split, ...overrides.split } : undefined,
     train: base.train || overrides.train ? { ...base.train, ...overrides.train } : undefined,
+    distortions: base.distortions || overrides.distortions ? { ...base.distortions, ...overrides.distortions } : undefined,
   };
 }

@@ -38,6 +38,19 @@ export interface RetrainConfig {
      */
     warmStart?: boolean;
   };
+  /**
+   * Distortions of training images (the original's flags, in percent). Unlike the original, each training image
+   * gets `variants` distorted versions whose bottlenecks are computed once and cached; validation and test
+   * images are never distorted. Default: none.
+   */
+  distortions?: {
+    flipLeftRight?: boolean;
+    randomCrop?: number;
+    randomScale?: number;
+    randomBrightness?: number;
+    /** Distorted variants per training image. Default 5. */
+    variants?: number;
+  };
   /** Seed for weight initialisation and batch sampling. Same inputs + config + seed = same head. Default 0. */
   seed?: number;
   /** Where bottlenecks, hashes and trained heads are cached (LMDB). Default `.retrain-cache`. */

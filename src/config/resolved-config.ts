@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { Distortions } from '../augment/distortions.js';
 import type { ModelOptions, RetrainConfig } from './define-config.js';
 
 /** A config with every default filled in and every path absolute. */
@@ -17,6 +18,7 @@ export interface ResolvedConfig {
     testBatchSize: number;
     warmStart: boolean;
   };
+  distortions: Distortions;
   seed: number;
   cacheDir: string;
   outputDir: string;
@@ -52,6 +54,13 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
       validationBatchSize: config.train?.validationBatchSize ?? 100,
       testBatchSize: config.train?.testBatchSize ?? -1,
       warmStart: config.train?.warmStart ?? false,
+    },
+    distortions: {
+      flipLeftRight: config.distortions?.flipLeftRight ?? false,
+      randomCrop: config.distortions?.randomCrop ?? 0,
+      randomScale: config.distortions?.randomScale ?? 0,
+      randomBrightness: config.distortions?.randomBrightness ?? 0,
+      variants: config.distortions?.variants ?? 5,
     },
     seed: config.seed ?? 0,
     cacheDir: abs(config.cacheDir ?? '.retrain-cache'),

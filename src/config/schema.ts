@@ -39,6 +39,16 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    distortions: z
+      .object({
+        flipLeftRight: z.boolean().optional(),
+        randomCrop: percent.optional(),
+        randomScale: percent.optional(),
+        randomBrightness: percent.optional(),
+        variants: z.number().int().min(0).max(1000).optional(),
+      })
+      .strict()
+      .optional(),
     seed: z.number().int().optional(),
     cacheDir: z.string().min(1).optional(),
     outputDir: z.string().min(1).optional(),

@@ -8,6 +8,7 @@ export type BuildEvent =
   | { type: 'scanned'; images: number; labels: string[] }
   | { type: 'backend'; backend: string }
   | { type: 'bottleneck-progress'; done: number; total: number; computed: number; cached: number }
+  | { type: 'augment-progress'; done: number; total: number; computed: number; cached: number }
   /** Worker time spent decoding + resizing and in inference, summed over workers (for benchmarks). */
   | { type: 'bottleneck-timings'; images: number; decodeMs: number; inferMs: number }
   | ({ type: 'train-eval' } & EvalPoint)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { from, lastValueFrom, map, mergeMap, of, toArray } from 'rxjs';
+import { augmentTask } from '../../tasks/augment.js';
 import { bottleneckTask } from '../../tasks/bottleneck.js';
 import { evaluateTask } from '../../tasks/evaluate.js';
 import { exportTask } from '../../tasks/export.js';
@@ -63,22 +64,28 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       extractor: () => resources.featureExtractor(model, identity, backend),
     };
 
-    const result = await lastValueFrom(
-      of(undefined).pipe(
-        scanTask.operator(context),
-        mergeMap((scan) =>
-          from(scan.images).pipe(
-            hashTask.operator(context),
-            bottleneckTask.operator(context),
-            toArray(),
-            // Workers finish in any order: put images in a canonical order made of what the training fingerprint
-            // holds (label, content), not names or places, so one fingerprint always means one head.
-            map((images) => images.sort(byCanonicalOrder)),
-            map((images) => ({ labels: scan.labels.filter((l) => images.some((i) => i.label === l)), images })),
-          ),
+    // Per image, streamed: scan → hash → bottleneck; then the whole data set: split → augment → train →
+    // evaluate → export. The build can stop (signal) between the stages that take time.
+    const vectorised = of(undefined).pipe(
+      scanTask.operator(context),
+      mergeMap((scan) =>
+        from(scan.images).pipe(
+          hashTask.operator(context),
+          bottleneckTask.operator(context),
+          toArray(),
+          // Workers finish in any order: put images in a canonical order made of what the training fingerprint
+          // holds (label, content), not names or places, so one fingerprint always means one head.
+          map((images) => images.sort(byCanonicalOrder)),
+          map((images) => ({ labels: scan.labels.filter((l) => images.some((i) => i.label === l)), images })),
         ),
-        map(stopIfAborted),
+      ),
+      map(stopIfAborted),
+    );
+    const result = await lastValueFrom(
+      vectorised.pipe(
         splitTask.operator(context),
+        augmentTask.operator(context),
+        map(stopIfAborted),
         trainTask.operator(context),
         evaluateTask.operator(context),
         map(stopIfAborted),

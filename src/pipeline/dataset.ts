@@ -16,6 +16,8 @@ export interface ImageWithVector extends HashedImage {
 
 export interface SplitImage extends ImageWithVector {
   set: DataSet;
+  /** Distorted variants' vectors and keys (training images, when distortions are on). */
+  variants?: Array<{ key: string; vector: Float32Array }>;
 }
 
 /** All usable images of a build, split, with the class labels in index order. */

@@ -74,8 +74,9 @@ export class GramEngine implements LogitEngine {
   private readonly n: number;
   private readonly gram: Float64Array; // n × n: xₘ·xₙ
   private readonly crossGram: Float64Array; // validation × n: x_v·xₙ
-  private readonly trainZ: Float64Array; // n × classes
+  private readonly trainZ: Float64Array[]; // per class: n logits (class-major keeps the hot loop tight)
   private readonly validationZ: Float64Array; // validation × classes
+  private readonly scratch: Float64Array;
   private readonly total: Float64Array; // n × classes: Σ of all coefficients, for the final W
   private readonly pending: Map<number, Float64Array> = new Map(); // not yet applied to validation logits
 
@@ -96,13 +97,16 @@ export class GramEngine implements LogitEngine {
     }
     this.crossGram = new Float64Array(validation.length * n);
     validation.forEach((x, v) => train.forEach((t, m) => (this.crossGram[v * n + m] = dotProduct(x, t))));
-    this.trainZ = logitsOf(initial, numClasses, train);
+    const initialZ = logitsOf(initial, numClasses, train);
+    this.trainZ = Array.from({ length: numClasses }, (_, c) => Float64Array.from({ length: n }, (_, m) => initialZ[m * numClasses + c]!));
     this.validationZ = logitsOf(initial, numClasses, validation);
     this.total = new Float64Array(n * numClasses);
+    this.scratch = new Float64Array(numClasses);
   }
 
   trainLogits(m: number): Float64Array {
-    return this.trainZ.subarray(m * this.numClasses, (m + 1) * this.numClasses);
+    for (let c = 0; c < this.numClasses; c++) this.scratch[c] = this.trainZ[c]![m]!;
+    return this.scratch;
   }
 
   validationLogits(v: number): Float64Array {
@@ -113,10 +117,12 @@ export class GramEngine implements LogitEngine {
   update(coefficients: Map<number, Float64Array>): void {
     const { n, numClasses: k } = this;
     for (const [source, coefficient] of coefficients) {
-      const row = source * n;
-      for (let m = 0; m < n; m++) {
-        const g = this.gram[row + m]!;
-        for (let c = 0; c < k; c++) this.trainZ[m * k + c] = this.trainZ[m * k + c]! - coefficient[c]! * g;
+      const row = this.gram.subarray(source * n, (source + 1) * n);
+      for (let c = 0; c < k; c++) {
+        const a = coefficient[c]!;
+        if (a === 0) continue;
+        const z = this.trainZ[c]!;
+        for (let m = 0; m < n; m++) z[m] = z[m]! - a * row[m]!;
       }
       for (let c = 0; c < k; c++) this.total[source * k + c] = this.total[source * k + c]! + coefficient[c]!;
       const waiting = this.pending.get(source);
@@ -171,9 +177,20 @@ export function chooseEngine(
 }
 
 function dotProduct(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
+  // Four independent sums let the CPU overlap the multiply-adds.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const end = a.length - (a.length % 4);
+  for (let i = 0; i < end; i += 4) {
+    s0 += a[i]! * b[i]!;
+    s1 += a[i + 1]! * b[i + 1]!;
+    s2 += a[i + 2]! * b[i + 2]!;
+    s3 += a[i + 3]! * b[i + 3]!;
+  }
+  for (let i = end; i < a.length; i++) s0 += a[i]! * b[i]!;
+  return s0 + s1 + s2 + s3;
 }
 
 function logitsOf(weights: Float32Array, numClasses: number, xs: readonly Float32Array[]): Float64Array {

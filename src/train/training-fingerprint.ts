@@ -7,12 +7,12 @@ import type { TrainParams } from './train-head.js';
  */
 export function trainingFingerprint(
   labels: readonly string[],
-  examples: ReadonlyArray<{ key: string; label: string; set: string }>,
+  examples: ReadonlyArray<{ key: string; label: string; set: string; variants?: ReadonlyArray<{ key: string }> }>,
   params: TrainParams & { warmStartFrom?: string },
 ): string {
   const lines = examples
     .filter((e) => e.set !== 'testing')
-    .map((e) => `${e.set}\t${e.label}\t${e.key}`)
+    .map((e) => [e.set, e.label, e.key, ...(e.variants ?? []).map((v) => v.key)].join('\t'))
     .sort();
   return sha256Hex(JSON.stringify({ version: 1, labels, params, examples: lines }));
 }

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { Random } from '../train/random.js';
+
+/** The original's distortion flags (percentages), plus how many cached variants each training image gets. */
+export interface Distortions {
+  flipLeftRight: boolean;
+  /** Percent of extra margin cropped around the image (original: random_crop). */
+  randomCrop: number;
+  /** Percent range of random scaling (original: random_scale). */
+  randomScale: number;
+  /** Percent range of random brightness change (original: random_brightness). */
+  randomBrightness: number;
+  /** Distorted variants per training image, each computed once and cached. */
+  variants: number;
+}
+
+/** One concrete distortion of one image: what the worker applies after decoding. */
+export interface AugmentSpec {
+  /** ≥ 1: the image is resized to scale × input size, then cropped back to the input size. */
+  scale: number;
+  /** Where the crop starts, as a fraction of the free margin (0..1). */
+  offsetX: number;
+  offsetY: number;
+  flip: boolean;
+  /** Pixel values are multiplied by this (clamped to 0..255). */
+  brightness: number;
+}
+
+export function distortionsActive(d: Distortions | undefined): d is Distortions {
+  return Boolean(d && d.variants > 0 && (d.flipLeftRight || d.randomCrop > 0 || d.randomScale > 0 || d.randomBrightness > 0));
+}
+
+/** Identity of the distortion settings (and of this recipe): part of every variant's cache key. */
+export function distortionId(d: Distortions): string {
+  const recipe = ['aug-v1', d.flipLeftRight ? 1 : 0, d.randomCrop, d.randomScale, d.randomBrightness].join(',');
+  return createHash('sha256').update(recipe).digest('hex').slice(0, 12);
+}
+
+/**
+ * The k-th variant of an image, as retrain.py draws a distortion (scale = (1 + crop%) · U(1, 1 + scale%),
+ * a random crop back to size, an optional left-right flip, brightness × U(1 − b%, 1 + b%)), but drawn from
+ * the image's content hash and k instead of a global random state: the same image always gets the same
+ * variants, so they can be cached.
+ */
+export function variantSpec(sha256: string, d: Distortions, k: number): AugmentSpec {
+  const seed = Number.parseInt(createHash('sha256').update(`${sha256}:${distortionId(d)}:${k}`).digest('hex').slice(0, 8), 16);
+  const random = new Random(seed);
+  const scale = (1 + d.randomCrop / 100) * (1 + random.next() * (d.randomScale / 100));
+  return {
+    scale,
+    offsetX: random.next(),
+    offsetY: random.next(),
+    flip: d.flipLeftRight && random.next() < 0.5,
+    brightness: 1 + (random.next() * 2 - 1) * (d.randomBrightness / 100),
+  };
+}

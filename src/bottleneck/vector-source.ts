@@ -1,0 +1,78 @@
+import type { AugmentSpec } from '../augment/distortions.js';
+import type { BuildContext } from '../pipeline/build-context.js';
+import { BatchScheduler } from './batch-scheduler.js';
+
+export interface VectorRequest {
+  /** Cache key of the vector. */
+  key: string;
+  path: string;
+  sha256: string;
+  augment?: AugmentSpec;
+}
+
+/** A vector and whether it was found (in the cache, or computed earlier in this build), or why there is none. */
+export type VectorOutcome = { vector: Float32Array; cached: boolean } | { error: string };
+
+export interface VectorCounts {
+  done: number;
+  computed: number;
+  cached: number;
+  total: number;
+}
+
+/**
+ * Answers vector requests from the LMDB cache, or computes them on the worker pool and stores them. A key
+ * asked for twice in one build is computed once. Decode failures are remembered under the key (so a
+ * rebuild does not decode that content again); transient failures are not.
+ */
+export class VectorSource {
+  readonly counts: VectorCounts = { done: 0, computed: 0, cached: 0, total: 0 };
+  private readonly scheduler: BatchScheduler;
+  private readonly inFlight = new Map<string, Promise<VectorOutcome>>();
+
+  constructor(private readonly context: BuildContext) {
+    this.scheduler = new BatchScheduler(() => context.pool(), context.config.inferenceBatchSize, context.config.workers, context.signal);
+  }
+
+  get(request: VectorRequest): Promise<VectorOutcome> {
+    this.counts.total++;
+    const known = this.inFlight.get(request.key);
+    if (known) {
+      return known.then((outcome) => {
+        this.counts.done++;
+        if ('vector' in outcome) this.counts.cached++;
+        return 'vector' in outcome ? { vector: outcome.vector, cached: true } : outcome;
+      });
+    }
+    const answer = this.lookUpOrCompute(request);
+    this.inFlight.set(request.key, answer);
+    return answer.then((outcome) => {
+      this.counts.done++;
+      if ('vector' in outcome) this.counts[outcome.cached ? 'cached' : 'computed']++;
+      return outcome;
+    });
+  }
+
+  timings() {
+    return this.scheduler.timings();
+  }
+
+  close(): void {
+    this.scheduler.close();
+  }
+
+  private async lookUpOrCompute({ key, path, sha256, augment }: VectorRequest): Promise<VectorOutcome> {
+    const { cache } = this.context;
+    const vector = cache.getBottleneck(key);
+    if (vector) return { vector, cached: true };
+    const failure = cache.getFailure(key);
+    if (failure) return { error: failure };
+    const outcome = await this.scheduler.compute(path, sha256, augment);
+    if ('error' in outcome) {
+      if (!outcome.transient) void cache.putFailure(key, outcome.error);
+      return { error: outcome.error };
+    }
+    void cache.putBottleneck(key, outcome.vector);
+    return { vector: outcome.vector, cached: false };
+  }
+}

@@ -61,6 +61,16 @@ describe('retrain command line', () => {
       const right = answers.filter((a, i) => a.predictions[0]!.label === photos[i]![0]).length;
       assert.ok(right >= 9, `${right}/10 val photos right`);
 
+      const { stdout: evalOut } = await retrain(['eval', '--json', '--model', path.join(work, 'model'), '--image_dir', path.join(HYMENOPTERA, 'val')]);
+      const evaluation = JSON.parse(evalOut) as { accuracy: number; count: number; confusion: number[][]; classes: Array<{ label: string; support: number }> };
+      assert.equal(evaluation.count, 153);
+      assert.equal(evaluation.confusion.flat().reduce((a, b) => a + b, 0), 153);
+      assert.deepEqual(evaluation.classes.map((c) => [c.label, c.support]), [['ants', 70], ['bees', 83]]);
+      assert.ok(evaluation.accuracy >= 0.85, `val/ accuracy ${evaluation.accuracy}`);
+      const { stdout: evalText } = await retrain(['eval', '--model', path.join(work, 'model'), '--image_dir', path.join(HYMENOPTERA, 'val')]);
+      assert.match(evalText, /^Accuracy = \d+\.\d% \(N=153\)\n/);
+      assert.match(evalText, /true \\ predicted/);
+
       const text = await retrain(['predict', '--model', path.join(work, 'model'), photos[0]![1]]);
       assert.match(text.stdout, /^.*\n {2}ants \(score = 0\.\d{5}\)\n {2}bees \(score = 0\.\d{5}\)\n$/);
       const bad = path.join(work, 'bad.jpg');

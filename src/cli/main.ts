@@ -2,17 +2,23 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { buildCommand } from './build-command.js';
 import { cacheCommand } from './cache-command.js';
+import { evalCommand } from './eval-command.js';
 import { modelsCommand } from './models-command.js';
 import { predictCommand } from './predict-command.js';
 import { watchCommand } from './watch-command.js';
 
 /** The `retrain` command line. Errors end the process with one line on stderr and exit code 1. */
 export async function main(args: string[] = hideBin(process.argv)): Promise<void> {
+  // Output piped into `head` and closed early is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const cli = yargs(args)
     .scriptName('retrain')
     .usage('$0 <command> [options]\n\nRetrain an image classifier for your own classes by transfer learning, as an incremental build.')
     .option('config', { type: 'string', describe: 'Config file [./retrain.config.ts]', global: true })
-    .demandCommand(1, 'Name a command: build, watch, predict, cache or models')
+    .demandCommand(1, 'Name a command: build, watch, predict, eval, experiment, cache or models')
     .strict()
     .help()
     .alias('h', 'help')
@@ -23,7 +29,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       process.exit(2);
     }) as Argv;
   try {
-    await cacheCommand(modelsCommand(predictCommand(watchCommand(buildCommand(cli))))).parseAsync();
+    await cacheCommand(modelsCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli)))))).parseAsync();
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     if (process.env.RETRAIN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { formatConfusion } from '../evaluate/class-metrics.js';
+import { evaluateFolder } from '../evaluate/evaluate-folder.js';
+import { initBackend, type BackendChoice } from '../model/backend.js';
+import { loadExportedModel } from '../predict/load-exported-model.js';
+
+export function evalCommand(yargs: Argv) {
+  return yargs.command(
+    'eval',
+    'Measure an exported model on a folder of labelled images: accuracy, per-class table, confusion matrix, misclassified files',
+    (y) =>
+      y
+        .option('model', { type: 'string', default: 'retrain-output', describe: 'Exported model folder' })
+        .option('image-dir', { type: 'string', alias: 'image_dir', array: true, demandOption: true, describe: 'Folder(s) with one sub-folder per class' })
+        .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend' })
+        .option('json', { type: 'boolean', describe: 'Print the evaluation as one JSON object' })
+        .example('$0 eval --model retrain-output --image_dir ../shared/datasets/hymenoptera_data/val', ''),
+    async (argv) => {
+      await initBackend(argv.backend as BackendChoice);
+      const model = await loadExportedModel(path.resolve(argv.model));
+      const result = await evaluateFolder(model, (argv['image-dir'] as string[]).map((d) => path.resolve(d)));
+      if (argv.json) {
+        process.stdout.write(JSON.stringify(result) + '\n');
+        return;
+      }
+      const out = (line = '') => process.stdout.write(line + '\n');
+      const percent = (n: number) => (Number.isNaN(n) ? '  n/a' : `${(n * 100).toFixed(1)}%`);
+      out(`Accuracy = ${percent(result.accuracy)} (N=${result.count})`);
+      out();
+      out(`${'class'.padEnd(20)} ${'images'.padStart(7)} ${'precision'.padStart(10)} ${'recall'.padStart(8)}`);
+      for (const c of result.classes) out(`${c.label.padEnd(20)} ${String(c.support).padStart(7)} ${percent(c.precision).padStart(10)} ${percent(c.recall).padStart(8)}`);
+      out();
+      for (const line of formatConfusion(result.confusion, result.labels)) out(line);
+      if (result.misclassified.length > 0) {
+        out();
+        out('misclassified:');
+        for (const m of result.misclassified) out(`  ${m.file}  ${m.label} → ${m.predicted} (${m.score.toFixed(3)})`);
+      }
+      for (const s of result.skipped) process.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
+    },
+  );
+}

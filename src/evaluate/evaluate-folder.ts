@@ -1,0 +1,47 @@
+import fs from 'node:fs/promises';
+import type { ExportedModel } from '../predict/load-exported-model.js';
+import { labelFromFolderName } from '../scan/labels.js';
+import { scanImageDirs } from '../scan/scan-image-dirs.js';
+import { classMetrics, type ClassMetrics } from './class-metrics.js';
+
+export interface FolderEvaluation {
+  accuracy: number;
+  count: number;
+  labels: string[];
+  confusion: number[][];
+  classes: ClassMetrics[];
+  misclassified: Array<{ file: string; label: string; predicted: string; score: number }>;
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+/**
+ * Runs an exported model on every image of a folder with one sub-folder per class (labels normalised as in
+ * training) and measures it. Images that cannot be read or decoded are listed, not fatal.
+ */
+export async function evaluateFolder(model: ExportedModel, imageDirs: string[], onProgress?: (done: number, total: number) => void): Promise<FolderEvaluation> {
+  const labels = model.manifest.labels;
+  const { images } = await scanImageDirs(imageDirs);
+  const unknown = [...new Set(images.map((i) => i.label))].filter((l) => !labels.includes(l));
+  if (unknown.length > 0) {
+    throw new Error(`${imageDirs.join(', ')}: classes the model does not know: ${unknown.join(', ')} (it knows ${labels.join(', ')})`);
+  }
+  const confusion = labels.map(() => labels.map(() => 0));
+  const misclassified: FolderEvaluation['misclassified'] = [];
+  const skipped: FolderEvaluation['skipped'] = [];
+  let done = 0;
+  for (const image of images) {
+    try {
+      const [best] = await model.classify(await fs.readFile(image.path), 1);
+      const truth = labels.indexOf(labelFromFolderName(image.label));
+      const predicted = labels.indexOf(best!.label);
+      confusion[truth]![predicted]!++;
+      if (truth !== predicted) misclassified.push({ file: image.path, label: image.label, predicted: best!.label, score: best!.score });
+    } catch (error) {
+      skipped.push({ file: image.path, reason: (error as Error).message });
+    }
+    onProgress?.(++done, images.length);
+  }
+  const count = confusion.flat().reduce((a, b) => a + b, 0);
+  const correct = labels.reduce((sum, _, c) => sum + confusion[c]![c]!, 0);
+  return { accuracy: count ? correct / count : NaN, count, labels, confusion, classes: classMetrics(confusion, labels), misclassified, skipped };
+}

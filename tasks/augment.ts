@@ -1,5 +1,5 @@
 import { from, mergeMap, type OperatorFunction } from 'rxjs';
-import { distortionId, distortionsActive, variantSpec } from '../src/augment/distortions.js';
+import { augmentId, distortionsActive, isIdentity, variantSpec, type AugmentSpec } from '../src/augment/distortions.js';
 import { bottleneckKey } from '../src/bottleneck/bottleneck-key.js';
 import { VectorSource } from '../src/bottleneck/vector-source.js';
 import type { Dataset, SplitImage } from '../src/pipeline/dataset.js';
@@ -20,23 +20,28 @@ export const augmentTask = defineTask<SplitDataset, SplitDataset>({
     mergeMap((dataset) => {
       const distortions = context.config.distortions;
       if (!distortionsActive(distortions)) return [dataset];
-      const id = distortionId(distortions);
       const vectors = new VectorSource(context);
       const progress = () => context.emit({ type: 'augment-progress', ...vectors.counts });
       context.emit({ type: 'stage', stage: 'augment', status: 'start', detail: `${distortions.variants} distorted variants per training image` });
       const withVariants = async (image: SplitImage): Promise<SplitImage> => {
         if (image.set !== 'training') return image;
-        const variants: NonNullable<SplitImage['variants']> = [];
-        await Promise.all(
-          Array.from({ length: distortions.variants }, async (_, index) => {
-            const key = bottleneckKey(context.identity, image.sha256, { distortionId: id, index });
-            const outcome = await vectors.get({ key, path: image.path, sha256: image.sha256, augment: variantSpec(image.sha256, distortions, index) });
+        // Variants that come out the same, or the same as the image itself, are counted once.
+        const specs = new Map<string, AugmentSpec>();
+        for (let index = 0; index < distortions.variants; index++) {
+          const spec = variantSpec(image.sha256, distortions, index);
+          if (!isIdentity(spec)) specs.set(augmentId(spec), spec);
+        }
+        const variants = await Promise.all(
+          [...specs].map(async ([id, augment]) => {
+            const key = bottleneckKey(context.identity, image.sha256, id);
+            const outcome = await vectors.get({ key, path: image.path, sha256: image.sha256, augment });
             if (!('vector' in outcome) || !outcome.cached) progress();
-            if ('vector' in outcome) variants[index] = { key, vector: outcome.vector };
-            else context.emit({ type: 'warning', message: `${image.path}: distorted variant ${index} skipped: ${outcome.error}` });
+            if ('vector' in outcome) return { key, vector: outcome.vector };
+            context.emit({ type: 'warning', message: `${image.path}: a distorted variant was skipped: ${outcome.error}` });
+            return undefined;
           }),
         );
-        return { ...image, variants: variants.filter(Boolean) };
+        return { ...image, variants: variants.filter((v) => v !== undefined) };
       };
       return from(Promise.all(dataset.images.map(withVariants)).finally(() => vectors.close())).pipe(
         mergeMap(async (images) => {

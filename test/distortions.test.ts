@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { distortionId, variantSpec, type Distortions } from '../src/augment/distortions.js';
+import { augmentId, distortionId, isIdentity, variantSpec, type Distortions } from '../src/augment/distortions.js';
 import { decodeImage } from '../src/bottleneck/decode-image.js';
 import { RetrainCache } from '../src/cache/retrain-cache.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
@@ -20,6 +20,16 @@ describe('cached distortions', () => {
     assert.ok(a.brightness >= 0.85 && a.brightness <= 1.15);
     assert.notEqual(distortionId(distortions), distortionId({ ...distortions, randomScale: 30 }));
     assert.equal(distortionId(distortions), distortionId({ ...distortions, variants: 7 }), 'more variants reuse the first ones');
+  });
+
+  it('flipping alone has one distinct variant: the flipped image', () => {
+    const flipOnly = { flipLeftRight: true, randomCrop: 0, randomScale: 0, randomBrightness: 0, variants: 10 };
+    const ids = new Set(
+      Array.from({ length: 10 }, (_, k) => variantSpec('cd'.repeat(32), flipOnly, k))
+        .filter((spec) => !isIdentity(spec))
+        .map(augmentId),
+    );
+    assert.equal(ids.size, 1);
   });
 
   it('flips, crops and brightens the decoded pixels', async () => {
@@ -54,7 +64,7 @@ describe('cached distortions', () => {
     const cache = RetrainCache.open(config.cacheDir);
     const variantKeys = [...cache.entries('bottlenecks')].filter(([key]) => key.includes('+'));
     await cache.close();
-    assert.equal(variantKeys.length, first.counts.training * 3);
+    assert.equal(variantKeys.length, first.counts.training * 3, 'with these settings no two variants coincide');
 
     stages.length = 0;
     const second = await build(config, { onEvent: (e) => e.type === 'stage' && e.stage === 'augment' && stages.push(`${e.status} ${e.detail}`) });

@@ -54,3 +54,19 @@ export function variantSpec(sha256: string, d: Distortions, k: number): AugmentS
     brightness: 1 + (random.next() * 2 - 1) * (d.randomBrightness / 100),
   };
 }
+
+/** True when a distortion would leave the image as it is (e.g. "no flip" when only flipping is on). */
+export function isIdentity(spec: AugmentSpec): boolean {
+  return spec.scale === 1 && !spec.flip && spec.brightness === 1;
+}
+
+/**
+ * Identity of one concrete distortion: variants that come out the same (two "flip" draws when only
+ * flipping is on) share one cached vector.
+ */
+export function augmentId(spec: AugmentSpec): string {
+  const recipe = ['aug-v1', spec.scale.toFixed(6), spec.offsetX.toFixed(6), spec.offsetY.toFixed(6), spec.flip ? 1 : 0, spec.brightness.toFixed(6)];
+  // Offsets do not matter when there is no margin to crop.
+  if (spec.scale === 1) recipe[2] = recipe[3] = '-';
+  return createHash('sha256').update(recipe.join(',')).digest('hex').slice(0, 12);
+}

@@ -2,9 +2,9 @@ import type { ModelIdentity } from '../model/model-identity.js';
 
 /**
  * Cache key of one image's bottleneck: model fingerprint, preprocessing (and, for a distorted variant, the
- * distortion settings and variant index), then the image content, always last.
+ * identity of its distortion), then the image content, always last.
  */
-export function bottleneckKey(identity: ModelIdentity, sha256: string, variant?: { distortionId: string; index: number }): string {
-  const preprocessing = variant ? `${identity.preprocessId}+${variant.distortionId}.${variant.index}` : identity.preprocessId;
+export function bottleneckKey(identity: ModelIdentity, sha256: string, augmentId?: string): string {
+  const preprocessing = augmentId ? `${identity.preprocessId}+${augmentId}` : identity.preprocessId;
   return `${identity.fingerprint}:${preprocessing}:${sha256}`;
 }

@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { buildCommand } from './build-command.js';
 import { cacheCommand } from './cache-command.js';
 import { evalCommand } from './eval-command.js';
+import { experimentCommand } from './experiment-command.js';
 import { modelsCommand } from './models-command.js';
 import { predictCommand } from './predict-command.js';
 import { watchCommand } from './watch-command.js';
@@ -29,7 +30,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       process.exit(2);
     }) as Argv;
   try {
-    await cacheCommand(modelsCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli)))))).parseAsync();
+    await cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli))))))).parseAsync();
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     if (process.env.RETRAIN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

@@ -76,14 +76,3 @@ export function configFromFlags(argv: Record<string, unknown>, cwd: string, warn
   }
   return config as Partial<RetrainConfig>;
 }
-
-/** Config file values overridden by flags (nested `split` and `train` merged field by field). */
-export function mergeConfig(base: Partial<RetrainConfig>, overrides: Partial<RetrainConfig>): Partial<RetrainConfig> {
-  return {
-    ...base,
-    ...overrides,
-    split: base.split || overrides.split ? { ...base.split, ...overrides.split } : undefined,
-    train: base.train || overrides.train ? { ...base.train, ...overrides.train } : undefined,
-    distortions: base.distortions || overrides.distortions ? { ...base.distortions, ...overrides.distortions } : undefined,
-  };
-}

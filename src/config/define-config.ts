@@ -71,7 +71,20 @@ export interface RetrainConfig {
   inferenceBatchSize?: number;
   /** TensorFlow.js backend: `auto` uses tfjs-node when it loads, else wasm. Default `auto`. */
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
+  /**
+   * Named experiments for `retrain experiment`: each overrides parts of this config (model, training,
+   * distortions, split, seed…). They share every cached bottleneck.
+   */
+  experiments?: Record<string, ExperimentOverrides>;
+  /**
+   * A grid of experiments: every combination of the listed values, e.g.
+   * `{ 'train.learningRate': [0.01, 0.1], 'distortions.flipLeftRight': [false, true] }`.
+   */
+  experimentGrid?: Record<string, Array<string | number | boolean>>;
 }
+
+/** What an experiment may change. */
+export type ExperimentOverrides = Omit<RetrainConfig, 'imageDir' | 'cacheDir' | 'outputDir' | 'experiments' | 'experimentGrid'>;
 
 export type ResizeMode = 'crop' | 'stretch';
 

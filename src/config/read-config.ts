@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { configFromFlags, mergeConfig } from './cli-flags.js';
+import { configFromFlags } from './cli-flags.js';
+import type { RetrainConfig } from './define-config.js';
+import { mergeConfig } from './merge-config.js';
 import { findConfigFile, loadConfigFile } from './load-config.js';
 import { resolveConfig, type ResolvedConfig } from './resolved-config.js';
 import { ConfigError, validateConfig } from './schema.js';
@@ -8,6 +10,9 @@ export interface ReadConfigResult {
   config: ResolvedConfig;
   /** The config file used, if any. */
   file?: string;
+  /** The validated config before defaults (file + flags), and the folder its relative paths are relative to. */
+  raw: RetrainConfig;
+  baseDir: string;
 }
 
 /**
@@ -27,6 +32,7 @@ export async function readConfig(
       file ? `${file}: imageDir is not set (and no --image_dir given)` : 'no retrain.config.ts here and no --image_dir given: nothing to train on',
     );
   }
-  const valid = validateConfig(merged, file ?? 'command line');
-  return { config: resolveConfig(valid, file ? path.dirname(file) : cwd), file };
+  const raw = validateConfig(merged, file ?? 'command line');
+  const baseDir = file ? path.dirname(file) : cwd;
+  return { config: resolveConfig(raw, baseDir), file, raw, baseDir };
 }

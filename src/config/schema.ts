@@ -5,8 +5,7 @@ const percent = z.number().min(0).max(100);
 const positiveInt = z.number().int().positive();
 const batch = z.number().int().refine((n) => n === -1 || n > 0, 'must be a positive integer or -1 (all)');
 
-/** Runtime validation of a user config; errors name the offending field. */
-export const configSchema = z
+const baseSchema = z
   .object({
     imageDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     model: z.string().min(1).optional(),
@@ -59,6 +58,16 @@ export const configSchema = z
     workers: positiveInt.optional(),
     inferenceBatchSize: positiveInt.optional(),
     backend: z.enum(['auto', 'node', 'wasm', 'cpu']).optional(),
+  })
+  .strict();
+
+const experimentSchema = baseSchema.omit({ imageDir: true, cacheDir: true, outputDir: true });
+
+/** Runtime validation of a user config; errors name the offending field. */
+export const configSchema = baseSchema
+  .extend({
+    experiments: z.record(z.string().regex(/^[\w.=,+-]+$/, 'experiment names: letters, digits and . = , + - _'), experimentSchema).optional(),
+    experimentGrid: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)).optional(),
   })
   .strict() satisfies z.ZodType<RetrainConfig>;
 

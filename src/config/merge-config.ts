@@ -1,0 +1,15 @@
+import type { RetrainConfig } from './define-config.js';
+
+/** `base` overridden by `overrides`; the nested groups (split, train, distortions, modelOptions) merge field by field. */
+export function mergeConfig(base: Partial<RetrainConfig>, overrides: Partial<RetrainConfig>): Partial<RetrainConfig> {
+  const group = <K extends 'split' | 'train' | 'distortions' | 'modelOptions'>(key: K) =>
+    base[key] || overrides[key] ? { ...base[key], ...overrides[key] } : undefined;
+  return {
+    ...base,
+    ...overrides,
+    split: group('split'),
+    train: group('train'),
+    distortions: group('distortions'),
+    modelOptions: group('modelOptions'),
+  };
+}

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { measureScale, type ScaleRow } from './scale.js';
+import { runSection, type Section } from './sections.js';
 import { measureThroughput, type ThroughputRow } from './throughput.js';
 import { measureWatchLatency, type WatchLatency } from './watch-latency.js';
 
@@ -31,28 +32,15 @@ interface Report {
   peakRssMB: number;
   latency: WatchLatency;
   scale: ScaleRow[];
-  /** Wall time of each section of the run, for the time budget. */
-  sectionSeconds: Record<string, number>;
-  /** One-minute load average at the start and the end: other work on the machine skews every figure. */
-  loadAverage: [number, number];
+  sections: Section[];
 }
 
-const log = (message: string) => process.stderr.write(`${message}\n`);
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
-
-async function timed<T>(section: string, seconds: Record<string, number>, work: () => Promise<T>): Promise<T> {
-  log(`${section}…`);
-  const start = performance.now();
-  const value = await work();
-  seconds[section] = (performance.now() - start) / 1000;
-  log(`${section}: ${seconds[section].toFixed(1)} s`);
-  return value;
-}
 
 async function measureBuilds(): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
   for (const { name, dirs, workers } of BUILDS) {
-    log(`  ${name}, ${workers} worker(s)`);
+    process.stderr.write(`  ${name}, ${workers} worker(s)\n`);
     rows.push(await measureThroughput(name, dirs, MODEL, workers));
   }
   return rows;
@@ -67,16 +55,12 @@ function measureWatch(): Promise<WatchLatency> {
 async function main() {
   if (!existsSync(path.join(MODEL, 'model.json'))) throw new Error(`shared model not found at ${MODEL} (set RETRAIN_SHARED)`);
   const startedAt = new Date();
-  const loadAtStart = os.loadavg()[0]!;
-  const sectionSeconds: Record<string, number> = {};
-  const builds = await timed('builds: cold, warm, no-op', sectionSeconds, measureBuilds);
+  const sections: Section[] = [];
+  const builds = await runSection('builds', sections, measureBuilds);
   const peakRssAfterBuildsMB = peakRssMB();
-  const latency = await timed('watch: one added photo → exported model', sectionSeconds, measureWatch);
-  const scale = await timed('scale: 1,000 / 10,000 / 100,000 generated files', sectionSeconds, () =>
-    measureScale(MODEL, [1_000, 10_000, 100_000], 10_000),
-  );
-  const loadAverage: Report['loadAverage'] = [loadAtStart, os.loadavg()[0]!];
-  const report = render({ startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, sectionSeconds, loadAverage });
+  const latency = await runSection('watch', sections, measureWatch);
+  const scale = await runSection('scale', sections, () => measureScale(MODEL, [1_000, 10_000, 100_000], 10_000));
+  const report = render({ startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, sections });
   await writeFileAtomic(path.join(REPO, 'BENCHMARKS.md'), report);
   process.stdout.write(report);
 }
@@ -129,9 +113,9 @@ function scaleTable(scale: ScaleRow[]): string {
   );
 }
 
-function render({ startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, sectionSeconds, loadAverage }: Report): string {
+function render({ startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, sections }: Report): string {
   const cpus = os.cpus();
-  const totalSeconds = Object.values(sectionSeconds).reduce((a, b) => a + b, 0);
+  const totalSeconds = sections.reduce((sum, s) => sum + s.seconds, 0);
   return `# Benchmarks
 
 Produced by \`npm run bench\` (bench/run.ts) on ${startedAt.toISOString().slice(0, 10)}.
@@ -139,11 +123,11 @@ Produced by \`npm run bench\` (bench/run.ts) on ${startedAt.toISOString().slice(
 - Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${fixed(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}.
 - TensorFlow.js backend: \`${builds[0]?.backend}\` (BuildResult.backend).
 - Model: the shared MobileNetV2 0.35 (224×224, 1280-d features). Default training settings (4000 steps, batch 100).
-- Run time of the whole benchmark: ${fixed(totalSeconds / 60, 1)} min (${Object.entries(sectionSeconds)
-    .map(([section, s]) => `${section.split(':')[0]} ${fixed(s, 0)} s`)
-    .join(', ')}).
-- Load average (1 min) at the start and the end: ${loadAverage.map((l) => fixed(l)).join(' and ')} on ${cpus.length} cores; above the
-  core count, other work shared the CPU and the figures are low. Even on an idle machine they vary by ±20% between runs.
+- Run time of the whole benchmark: ${fixed(totalSeconds / 60, 1)} min (${sections.map((s) => `${s.name} ${fixed(s.seconds, 0)} s`).join(', ')}).
+- CPU used by other processes meanwhile, as a share of all ${cpus.length} cores: ${sections
+    .map((s) => `${s.name} ${fixed(s.othersCpuShare * 100, 0)}%`)
+    .join(', ')} (the watch section's own \`retrain watch\` child counts as
+  other). Well above a few percent, the figures are low; even on an idle machine they vary by ±20% between runs.
 
 ## Bottlenecks and builds
 

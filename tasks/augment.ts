@@ -37,7 +37,7 @@ export const augmentTask = defineTask<SplitDataset, SplitDataset>({
             const outcome = await vectors.get({ key, path: image.path, sha256: image.sha256, augment });
             if (!('vector' in outcome) || !outcome.cached) progress();
             if ('vector' in outcome) return { key, vector: outcome.vector };
-            context.emit({ type: 'warning', message: `${image.path}: a distorted variant was skipped: ${outcome.error}` });
+            if (!outcome.stopped) context.emit({ type: 'warning', message: `${image.path}: a distorted variant was skipped: ${outcome.error}` });
             return undefined;
           }),
         );

@@ -21,8 +21,9 @@ export const bottleneckTask = defineTask<HashedImage, ImageWithVector>({
         const key = bottleneckKey(context.identity, image.sha256);
         return from(vectors.get({ key, path: image.path, sha256: image.sha256 })).pipe(
           mergeMap((outcome) => {
-            if (!outcome || !('vector' in outcome)) {
-              context.emit({ type: 'skipped', file: image.path, reason: outcome.error });
+            if (!('vector' in outcome)) {
+              // A stopped build drops the rest quietly: those images are not bad.
+              if (!outcome.stopped) context.emit({ type: 'skipped', file: image.path, reason: outcome.error });
               progress();
               return EMPTY;
             }

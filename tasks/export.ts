@@ -33,12 +33,12 @@ export const exportTask = defineTask<Evaluated, Exported>({
           head: evaluated.fingerprint,
           model: context.identity,
           outputName: config.finalTensorName,
-          test: images.filter((i) => i.set === 'testing').map((i) => i.key).sort(),
+          test: images.filter((i) => i.set === 'testing').map((i) => `${i.label}\t${i.key}`).sort(),
           testBatchSize: config.train.testBatchSize,
         }),
       );
-      if (config.outputLabels) await writeLabelsFile(config.outputLabels, labels);
       if ((await readManifest(config.outputDir))?.buildFingerprint === buildFingerprint) {
+        if (config.outputLabels) await writeLabelsFile(config.outputLabels, labels);
         context.emit({ type: 'stage', stage: 'export', status: 'up-to-date', detail: config.outputDir });
         return { ...evaluated, outputDir: config.outputDir, exported: false };
       }
@@ -51,6 +51,7 @@ export const exportTask = defineTask<Evaluated, Exported>({
         format: 'retrain-model@1',
         buildFingerprint,
         headFingerprint: evaluated.fingerprint,
+        trainingFingerprint: evaluated.trainingFingerprint,
         model: {
           source: context.model.source,
           fingerprint: context.identity.fingerprint,
@@ -70,6 +71,8 @@ export const exportTask = defineTask<Evaluated, Exported>({
         createdAt: new Date().toISOString(),
       };
       await exportModel(extractor, evaluated.head, manifest, config.outputDir);
+      // The extra labels file follows the model, never ahead of it.
+      if (config.outputLabels) await writeLabelsFile(config.outputLabels, labels);
       context.emit({ type: 'stage', stage: 'export', status: 'done', detail: config.outputDir });
       return { ...evaluated, outputDir: config.outputDir, exported: true };
     }),

@@ -1,5 +1,7 @@
 import { mergeMap, type OperatorFunction } from 'rxjs';
+import type { StoredHead } from '../src/cache/retrain-cache.js';
 import { readManifest } from '../src/export/read-manifest.js';
+import { sha256Hex } from '../src/hash/content-hash.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
 import type { Dataset } from '../src/pipeline/dataset.js';
 import { defineTask } from '../src/pipeline/task.js';
@@ -11,7 +13,10 @@ export interface Trained {
   dataset: Omit<Dataset, 'skipped'>;
   head: SoftmaxHead;
   log: EvalPoint[];
+  /** The head's key in the cache. */
   fingerprint: string;
+  /** Identity of the data and settings it was trained on (without a warm start's starting point). */
+  trainingFingerprint: string;
   /** False when an identical training was found in the cache. */
   trained: boolean;
 }
@@ -35,13 +40,19 @@ export const trainTask = defineTask<Omit<Dataset, 'skipped'>, Trained>({
         validationBatchSize: t.validationBatchSize,
         seed,
       };
+      // What the head is trained from. A cold head is cached under it; a warm-started head also depends on
+      // the head it started from, so it is cached under both, and the export remembers the first.
+      const trainingKey = trainingFingerprint(dataset.labels, dataset.images, params);
       const warm = t.warmStart ? await previousHead(context, dataset.labels) : undefined;
-      const fingerprint = trainingFingerprint(dataset.labels, dataset.images, { ...params, warmStartFrom: warm?.fingerprint });
+      if (warm?.trainingFingerprint === trainingKey) {
+        context.emit({ type: 'stage', stage: 'train', status: 'up-to-date', detail: 'same data and settings as the exported head' });
+        return { dataset, ...warm.stored, fingerprint: warm.fingerprint, trainingFingerprint: trainingKey, trained: false };
+      }
+      const fingerprint = warm ? sha256Hex(`${trainingKey}|warm:${warm.fingerprint}`) : trainingKey;
       const stored = context.cache.getHead(fingerprint);
       if (stored) {
         context.emit({ type: 'stage', stage: 'train', status: 'up-to-date', detail: 'same data and settings, head taken from the cache' });
-        const { featureSize, numClasses, weights, biases } = stored;
-        return { dataset, head: { featureSize, numClasses, weights, biases }, log: stored.log as EvalPoint[], fingerprint, trained: false };
+        return { dataset, ...fromStored(stored), fingerprint, trainingFingerprint: trainingKey, trained: false };
       }
       context.emit({ type: 'stage', stage: 'train', status: 'start', detail: `${params.steps} steps` });
       // A training image counts with its distorted variants (when distortions are on).
@@ -62,21 +73,25 @@ export const trainTask = defineTask<Omit<Dataset, 'skipped'>, Trained>({
         dataset.labels.length,
         params,
         (point) => context.emit({ type: 'train-eval', ...point }),
-        warm?.head,
+        warm?.stored.head,
       );
       void context.cache.putHead(fingerprint, { ...head, log });
       context.emit({ type: 'stage', stage: 'train', status: 'done' });
-      return { dataset, head, log, fingerprint, trained: true };
+      return { dataset, head, log, fingerprint, trainingFingerprint: trainingKey, trained: true };
     }),
 });
 
 /** The exported model's head, when it was made for the same classes and model (for a warm start). */
-async function previousHead(context: BuildContext, labels: string[]): Promise<{ head: SoftmaxHead; fingerprint: string } | undefined> {
+async function previousHead(context: BuildContext, labels: string[]) {
   const manifest = await readManifest(context.config.outputDir);
   if (!manifest?.headFingerprint || manifest.model.fingerprint !== context.identity.fingerprint) return undefined;
   if (JSON.stringify(manifest.labels) !== JSON.stringify(labels)) return undefined;
   const stored = context.cache.getHead(manifest.headFingerprint);
   if (!stored) return undefined;
+  return { stored: fromStored(stored), fingerprint: manifest.headFingerprint, trainingFingerprint: manifest.trainingFingerprint };
+}
+
+function fromStored(stored: StoredHead): { head: SoftmaxHead; log: EvalPoint[] } {
   const { featureSize, numClasses, weights, biases } = stored;
-  return { head: { featureSize, numClasses, weights, biases }, fingerprint: manifest.headFingerprint };
+  return { head: { featureSize, numClasses, weights, biases }, log: stored.log as EvalPoint[] };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodeImage, ImageDecodeError } from '../src/bottleneck/decode-image.js';
-import { HYMENOPTERA, needsShared } from './helpers/shared.js';
+import { HYMENOPTERA, needsShared, tempDir } from './helpers/shared.js';
 
 const SIZE: [number, number] = [32, 32];
 const solid = (channels: 3 | 4, background: string) => sharp({ create: { width: 60, height: 40, channels, background } });
@@ -45,7 +45,12 @@ describe('decodeImage', () => {
     if (!needsShared(t)) return;
     const gif = await fs.readFile(path.join(HYMENOPTERA, 'train/ants/imageNotFound.gif'));
     assert.equal(gif.subarray(0, 3).toString(), 'GIF');
-    assert.equal((await decodeImage(gif, [224, 224], 'crop')).length, 224 * 224 * 3);
+    // Decoding goes by content, never by name: the same bytes under a .jpg name decode the same.
+    const misnamed = path.join(await tempDir(), 'really-a-gif.jpg');
+    await fs.writeFile(misnamed, gif);
+    const [a, b] = await Promise.all([decodeImage(gif, [224, 224], 'crop'), decodeImage(await fs.readFile(misnamed), [224, 224], 'crop')]);
+    assert.equal(a.length, 224 * 224 * 3);
+    assert.deepEqual(a, b);
   });
 
   it('applies EXIF orientation', async () => {

@@ -53,15 +53,26 @@ describe('batch-norm folding', () => {
         ],
       },
     };
-    const weights = new Map([['c/kernel', { shape: [1, 1, 1, 1], data: Float32Array.of(1) }]]);
+    const one = (value: number) => ({ shape: [1], data: Float32Array.of(value) });
+    const weights = new Map([
+      ['c/kernel', { shape: [1, 1, 1, 1], data: Float32Array.of(1) }],
+      ['bn/gamma', one(1)],
+      ['bn/beta', one(0)],
+      ['bn/moving_mean', one(0)],
+      ['bn/moving_variance', one(1)],
+    ]);
     assert.equal(foldBatchNorm(topology, weights).renamed.size, 0);
+    // The same layers with the Add reading only the BN: now it folds (so the test above can fail).
+    const single = structuredClone(topology);
+    single.config.layers[2]!.inbound_nodes = [[['bn', 0, 0, {}]]];
+    assert.equal(foldBatchNorm(single, weights).renamed.get('bn'), 'c');
   });
 
   for (const [name, dir] of [['mobilenet_v2_035_224', MODEL_DIR], ['darknet_tiny_224', DARKNET_DIR]] as const) {
     it(`${name}: folded features equal the unfolded model's on a real photo`, { skip: !HAS_SHARED && 'shared models not found' }, async () => {
       await initBackend('wasm');
       const resolved = await resolveModel(dir, {}, await tempDir());
-      const identity = await identifyModel(resolved);
+      const identity = await identifyModel(resolved, 'wasm');
       const folded = await loadFeatureExtractor(resolved, identity);
       const plain = await loadFeatureExtractor(resolved, identity, { foldBatchNorm: false });
       assert.ok(!JSON.stringify(folded.model.toJSON(null, false)).includes('BatchNormalization'));

@@ -34,16 +34,16 @@ describe('model loading', { skip: !HAS_SHARED && 'shared models not found (set R
 
   it('downloads an http(s) model once, verifies it, and gets the same fingerprint as the folder', async () => {
     const cache = await tempDir();
-    const local = await identifyModel(await resolveModel(MODEL_DIR, {}, cache));
+    const local = await identifyModel(await resolveModel(MODEL_DIR, {}, cache), 'wasm');
     const remote = await resolveModel(`${base}/model.json`, {}, cache);
-    assert.equal((await identifyModel(remote)).fingerprint, local.fingerprint);
+    assert.equal((await identifyModel(remote, 'wasm')).fingerprint, local.fingerprint);
     const fetched = requests.length;
     await resolveModel(`${base}/model.json`, {}, cache);
     assert.equal(requests.length, fetched, 'second use reads the disk cache');
     await fs.writeFile(path.join(path.dirname(remote.modelJson), 'weights.bin'), 'damaged');
     await resolveModel(`${base}/model.json`, {}, cache);
     assert.ok(requests.length > fetched, 'a damaged download is fetched again');
-    assert.equal((await identifyModel(remote)).fingerprint, local.fingerprint);
+    assert.equal((await identifyModel(remote, 'wasm')).fingerprint, local.fingerprint);
   });
 
   it('a failing URL is one clear error', async () => {
@@ -66,13 +66,13 @@ describe('model loading', { skip: !HAS_SHARED && 'shared models not found (set R
   it('cuts a classifier at a named inner layer and pools it (darknet_tiny_224 → 512-d)', async () => {
     await initBackend('wasm');
     const resolved = await resolveModel(DARKNET_DIR, {}, await tempDir());
-    const identity = await identifyModel(resolved);
+    const identity = await identifyModel(resolved, 'wasm');
     const extractor = await loadFeatureExtractor(resolved, identity);
     assert.equal(extractor.featureSize, 512);
     assert.deepEqual(extractor.range, [0, 1]);
     const [vector] = extractFeatures(extractor, [new Uint8Array(224 * 224 * 3).fill(128)]);
     assert.equal(vector!.length, 512);
-    const mobilenet = await identifyModel(await resolveModel(MODEL_DIR, {}, await tempDir()));
+    const mobilenet = await identifyModel(await resolveModel(MODEL_DIR, {}, await tempDir()), 'wasm');
     assert.notEqual(identity.fingerprint, mobilenet.fingerprint);
     assert.notEqual(identity.preprocessId, mobilenet.preprocessId, 'different value range, different cache keys');
     await assert.rejects(loadFeatureExtractor({ ...resolved, options: { ...resolved.options, featureLayer: 'nope' } }, identity), /no layer named "nope"/);

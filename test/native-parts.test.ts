@@ -42,7 +42,7 @@ describe('native parts load', () => {
   it('a piscina worker thread runs the real model on a real photo', async (t) => {
     if (!needsShared(t)) return;
     const model = await resolveModel(MODEL_DIR, {}, await tempDir());
-    const identity = await identifyModel(model);
+    const identity = await identifyModel(model, 'wasm');
     const pool = createBottleneckPool(model, identity, 'wasm', 1);
     try {
       const photo = path.join(HYMENOPTERA, 'train/ants', (await fs.readdir(path.join(HYMENOPTERA, 'train/ants')))[0]!);

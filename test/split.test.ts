@@ -36,8 +36,12 @@ describe('split', () => {
   });
 
   it('does not depend on how the image folder was typed (hashes the name inside the class folder)', () => {
-    const make = (root: string) => [{ path: `${root}/a/x.jpg`, label: 'a', relPath: 'x.jpg', sha256: 'h' }];
-    assert.equal(assignSets(make('/abs/images'), 10, 10).assignments[0]!.set, assignSets(make('images'), 10, 10).assignments[0]!.set);
+    // Hashed as typed, "/abs/images/a/x3.jpg" would land in training and "images/a/x3.jpg" in validation.
+    assert.equal(setForPercent(bucketPercent('/abs/images/a/x3.jpg'), 10, 10), 'training');
+    assert.equal(setForPercent(bucketPercent('x3.jpg'), 10, 10), 'validation');
+    const make = (root: string) => [{ path: `${root}/a/x3.jpg`, label: 'a', relPath: 'x3.jpg', sha256: 'h' }];
+    assert.equal(assignSets(make('/abs/images'), 10, 10).assignments[0]!.set, 'validation');
+    assert.equal(assignSets(make('images'), 10, 10).assignments[0]!.set, 'validation');
   });
 
   it('lends a training image to an empty validation or test set of a small class, and says so', () => {

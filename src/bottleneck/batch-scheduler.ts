@@ -9,7 +9,12 @@ import type { BottleneckPool } from './worker-pool.js';
  * A vector, or why there is none. `transient` failures (the file could not be read, a worker died, the
  * build was stopped) say nothing about the image's content, so they are not remembered.
  */
-export type ScheduledOutcome = { vector: Float32Array } | { error: string; transient?: boolean };
+export type ScheduledOutcome = { vector: Float32Array } | { error: string; transient?: boolean; stopped?: boolean };
+
+/** The workers cannot compute anything (engine or model failed to load): the build cannot go on. */
+export class BottleneckSetupError extends Error {
+  override name = 'BottleneckSetupError';
+}
 
 interface Request {
   path: string;
@@ -27,6 +32,8 @@ export class BatchScheduler {
   private readonly requests = new Subject<Request>();
   private readonly subscription: Subscription;
   private readonly stats = { decodeMs: 0, inferMs: 0, images: 0 };
+  /** Set when the workers cannot start: every request from then on rejects with it. */
+  private fatal?: BottleneckSetupError;
 
   constructor(
     pool: () => BottleneckPool,
@@ -38,14 +45,17 @@ export class BatchScheduler {
       .pipe(
         bufferTime(25, null, batchSize),
         filter((batch) => batch.length > 0),
-        mergeMap((batch) => this.run(pool(), batch), concurrency),
+        mergeMap((batch) => this.run(pool, batch), concurrency),
       )
-      .subscribe();
+      .subscribe({ error: (error: Error) => (this.fatal = new BottleneckSetupError(error.message)) });
   }
 
   /** The vector for the image at `path` whose content hashes to `sha256`, or why there is none. */
   compute(path: string, sha256: string, augment?: AugmentSpec): Promise<ScheduledOutcome> {
-    return new Promise((resolve) => this.requests.next({ path, sha256, augment, resolve }));
+    if (this.fatal) return Promise.reject(this.fatal);
+    return new Promise((resolve, reject) =>
+      this.requests.next({ path, sha256, augment, resolve: (outcome) => (this.fatal ? reject(this.fatal) : resolve(outcome)) }),
+    );
   }
 
   timings() {
@@ -56,10 +66,10 @@ export class BatchScheduler {
     this.subscription.unsubscribe();
   }
 
-  private async run(pool: BottleneckPool, batch: Request[]): Promise<void> {
-    if (this.signal?.aborted) {
+  private async run(pool: () => BottleneckPool, batch: Request[]): Promise<void> {
+    if (this.signal?.aborted || this.fatal) {
       // Stopped: batches not yet started are dropped quickly; those in flight finish and are kept.
-      for (const request of batch) request.resolve({ error: 'build stopped', transient: true });
+      for (const request of batch) request.resolve({ error: 'build stopped', transient: true, stopped: true });
       return;
     }
     const readable: Array<{ request: Request; bytes: Uint8Array }> = [];
@@ -74,10 +84,15 @@ export class BatchScheduler {
     }
     if (readable.length === 0) return;
     try {
-      const result = await pool.run(
+      const result = await pool().run(
         readable.map((r) => r.bytes),
         readable.map((r) => r.request.augment),
       );
+      if (result.setupError !== undefined) {
+        this.fatal ??= new BottleneckSetupError(`bottleneck workers cannot start: ${result.setupError}`);
+        for (const { request } of readable) request.resolve({ error: result.setupError, transient: true });
+        return;
+      }
       this.stats.decodeMs += result.decodeMs;
       this.stats.inferMs += result.inferMs;
       this.stats.images += readable.length;

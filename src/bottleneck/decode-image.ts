@@ -10,6 +10,11 @@ export const PREPROCESS_VERSION = 'sharp-rgb8-linear-v1';
 
 export class ImageDecodeError extends Error {
   override name = 'ImageDecodeError';
+
+  /** True when the failure may not be the image's fault (libvips lost its message to another thread). */
+  get transient(): boolean {
+    return /unknown error/i.test(this.message);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ export interface VectorRequest {
 }
 
 /** A vector and whether it was found (in the cache, or computed earlier in this build), or why there is none. */
-export type VectorOutcome = { vector: Float32Array; cached: boolean } | { error: string };
+export type VectorOutcome = { vector: Float32Array; cached: boolean } | { error: string; stopped?: boolean };
 
 export interface VectorCounts {
   done: number;
@@ -70,7 +70,7 @@ export class VectorSource {
     const outcome = await this.scheduler.compute(path, sha256, augment);
     if ('error' in outcome) {
       if (!outcome.transient) void cache.putFailure(key, outcome.error);
-      return { error: outcome.error };
+      return { error: outcome.error, stopped: outcome.stopped };
     }
     void cache.putBottleneck(key, outcome.vector);
     return { vector: outcome.vector, cached: false };

@@ -14,11 +14,16 @@ export interface BottleneckTask {
   augments: Array<AugmentSpec | undefined>;
 }
 
-/** One result per image, in order: the feature vector, or why the image could not be used. */
-export type BottleneckOutcome = { vector: Float32Array } | { error: string };
+/**
+ * One result per image, in order: the feature vector, or why the image could not be used (`transient`: the
+ * reason may not be the image's fault, so it is not remembered).
+ */
+export type BottleneckOutcome = { vector: Float32Array } | { error: string; transient?: boolean };
 
 export interface BottleneckTaskResult {
   outcomes: BottleneckOutcome[];
+  /** The worker could not start its engine or load the model: no image of the batch was looked at. */
+  setupError?: string;
   /** Milliseconds spent decoding + resizing and in inference, for the benchmarks. */
   decodeMs: number;
   inferMs: number;

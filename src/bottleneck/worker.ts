@@ -4,7 +4,7 @@
  */
 import { choiceFor, initBackend } from '../model/backend.js';
 import { loadFeatureExtractor, extractFeatures, type FeatureExtractor } from '../model/feature-extractor.js';
-import { decodeImage } from './decode-image.js';
+import { decodeImage, ImageDecodeError } from './decode-image.js';
 import type { BottleneckOutcome, BottleneckTask, BottleneckTaskResult } from './worker-protocol.js';
 
 let loaded: { key: string; extractor: Promise<FeatureExtractor> } | undefined;
@@ -19,13 +19,19 @@ function extractorFor(task: BottleneckTask): Promise<FeatureExtractor> {
 }
 
 export default async function computeBottlenecks(task: BottleneckTask): Promise<BottleneckTaskResult> {
-  const extractor = await extractorFor(task);
+  let extractor: FeatureExtractor;
+  try {
+    extractor = await extractorFor(task);
+  } catch (error) {
+    loaded = undefined;
+    return { outcomes: [], setupError: (error as Error).message.split('\n')[0], decodeMs: 0, inferMs: 0 };
+  }
   const t0 = performance.now();
   const decoded = await Promise.all(
     task.images.map((bytes, i) =>
       decodeImage(bytes, extractor.inputSize, task.identity.resize, task.augments[i]).then(
         (pixels) => ({ pixels }),
-        (error: Error) => ({ error: error.message }),
+        (error: Error) => ({ error: error.message, transient: error instanceof ImageDecodeError ? error.transient : true }),
       ),
     ),
   );
@@ -34,7 +40,7 @@ export default async function computeBottlenecks(task: BottleneckTask): Promise<
   const vectors = good.length > 0 ? extractFeatures(extractor, good) : [];
   const t2 = performance.now();
   let next = 0;
-  const outcomes: BottleneckOutcome[] = decoded.map((d) => ('pixels' in d ? { vector: vectors[next++]! } : { error: d.error }));
+  const outcomes: BottleneckOutcome[] = decoded.map((d) => ('pixels' in d ? { vector: vectors[next++]! } : { error: d.error, transient: d.transient }));
   // Vectors are a few KB each: structured cloning them costs less than bookkeeping transfers.
   return { outcomes, decodeMs: t1 - t0, inferMs: t2 - t1 };
 }

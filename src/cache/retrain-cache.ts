@@ -38,6 +38,7 @@ export class RetrainCache {
   private readonly failures: Database<string, string>;
   private readonly files: Database<FileRecord, string>;
   private readonly heads: Database<StoredHead, string>;
+  private writeError?: Error;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -66,7 +67,7 @@ export class RetrainCache {
   }
 
   putBottleneck(key: string, vector: Float32Array): Promise<boolean> {
-    return this.bottlenecks.put(key, bytesOf(vector));
+    return this.track(this.bottlenecks.put(key, bytesOf(vector)));
   }
 
   getFailure(key: string): string | undefined {
@@ -74,7 +75,7 @@ export class RetrainCache {
   }
 
   putFailure(key: string, reason: string): Promise<boolean> {
-    return this.failures.put(key, reason);
+    return this.track(this.failures.put(key, reason));
   }
 
   getFileRecord(file: string): FileRecord | undefined {
@@ -82,7 +83,7 @@ export class RetrainCache {
   }
 
   putFileRecord(file: string, record: FileRecord): Promise<boolean> {
-    return this.files.put(file, record);
+    return this.track(this.files.put(file, record));
   }
 
   getHead(key: string): StoredHead | undefined {
@@ -96,7 +97,7 @@ export class RetrainCache {
 
   putHead(key: string, head: StoredHead): Promise<boolean> {
     // Float arrays are stored as their raw bytes, so they come back bit for bit.
-    return this.heads.put(key, { ...head, weights: bytesOf(head.weights), biases: bytesOf(head.biases) } as never);
+    return this.track(this.heads.put(key, { ...head, weights: bytesOf(head.weights), biases: bytesOf(head.biases) } as never));
   }
 
   /** Every entry of a sub-database as [key, value], for maintenance (stats, verify, gc). */
@@ -121,9 +122,22 @@ export class RetrainCache {
     return { bottlenecks: this.bottlenecks, failures: this.failures, files: this.files, heads: this.heads }[table] as Database<unknown, string>;
   }
 
-  /** Resolves when every write so far is committed to disk. */
-  flushed(): Promise<boolean> {
-    return this.root.flushed;
+  /**
+   * Resolves when every write so far is committed to disk; rejects with the first write that failed
+   * (a full disk, say), so writes can be fired without awaiting each.
+   */
+  async flushed(): Promise<void> {
+    await this.root.flushed;
+    if (this.writeError) throw new Error(`cannot write the cache in ${this.dir}: ${this.writeError.message}`);
+  }
+
+  private track(write: Promise<boolean>): Promise<boolean> {
+    return write.catch((error: Error & { commitError?: Promise<unknown> }) => {
+      // lmdb rejects a failed commit with a generic error whose `commitError` promise holds the reason.
+      this.writeError ??= error;
+      error.commitError?.catch((reason: Error) => (this.writeError = reason));
+      return false;
+    });
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,16 @@ import { watchCommand } from './watch-command.js';
 
 /** The `retrain` command line. Errors end the process with one line on stderr and exit code 1. */
 export async function main(args: string[] = hideBin(process.argv)): Promise<void> {
+  // A failed LMDB commit (disk full) can surface outside any await: still one clear line, exit 1. The
+  // cache stays consistent (the failed transaction is rolled back) and exports are atomic.
+  process.on('unhandledRejection', (reason: Error & { commitError?: Promise<unknown> }) => {
+    const report = (error: Error) => {
+      process.stderr.write(`error: ${error.message.split('\n')[0]}\n`);
+      process.exit(1);
+    };
+    if (reason?.commitError) reason.commitError.catch((inner: Error) => report(new Error(`cannot write the cache: ${inner.message}`)));
+    else report(reason instanceof Error ? reason : new Error(String(reason)));
+  });
   // Output piped into `head` and closed early is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);

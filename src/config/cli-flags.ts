@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Options } from 'yargs';
+import { isModelPath } from '../model/model-reference.js';
 import type { RetrainConfig } from './define-config.js';
 
 /** A command-line flag that overrides one config field; `original` is retrain.py's name for it. */
@@ -67,7 +68,7 @@ export function configFromFlags(argv: Record<string, unknown>, cwd: string, warn
       }
       value = path.resolve(cwd, value as string);
     }
-    if (flag.name === 'model' && typeof value === 'string' && (value.startsWith('.') || value.startsWith('/'))) {
+    if (flag.name === 'model' && typeof value === 'string' && isModelPath(value)) {
       value = path.resolve(cwd, value);
     }
     const [head, leaf] = flag.field;

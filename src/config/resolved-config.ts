@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Distortions } from '../augment/distortions.js';
+import { isModelPath } from '../model/model-reference.js';
 import type { ModelOptions, RetrainConfig } from './define-config.js';
 
 /** A config with every default filled in and every path absolute. */
@@ -40,7 +41,7 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
   const model = config.model ?? process.env.RETRAIN_MODEL ?? DEFAULT_MODEL;
   return {
     imageDirs: dirs.map(abs),
-    model: isPathLike(model) ? abs(model) : model,
+    model: isModelPath(model) ? abs(model) : model,
     modelOptions: config.modelOptions ?? {},
     split: {
       validationPercentage: config.split?.validationPercentage ?? 10,
@@ -73,9 +74,4 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
     inferenceBatchSize: config.inferenceBatchSize ?? 4,
     backend: config.backend ?? 'auto',
   };
-}
-
-/** A model reference that is a relative or absolute path (not a URL, not a registry name). */
-function isPathLike(ref: string): boolean {
-  return ref.startsWith('.') || ref.startsWith('/') || ref.includes(path.sep);
 }

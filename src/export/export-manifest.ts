@@ -3,8 +3,10 @@ export interface ExportManifest {
   format: 'retrain-model@1';
   /** Fingerprint of everything the export was made from; an unchanged build skips the export. */
   buildFingerprint: string;
-  /** Training fingerprint of the head (its key in the cache): lets a warm start find these weights. */
+  /** The head's key in the cache: lets a warm start find these weights. */
   headFingerprint: string;
+  /** Identity of the data and settings the head was trained on: a warm start with the same is up to date. */
+  trainingFingerprint: string;
   model: { source: string; fingerprint: string; featureLayer?: string; featureSize: number };
   input: {
     /** [height, width] the images are resized to (bilinear). */

@@ -9,6 +9,9 @@ import { LABELS_FILE, MANIFEST_FILE, type ExportManifest } from './export-manife
 
 
 
+/** Layer names the exported model uses itself; the output layer must be named otherwise. */
+export const EXPORT_LAYER_NAMES = ['image', 'to_backbone_range', 'retrain_feature_pool', 'retrained'];
+
 /**
  * Builds backbone + head as one TF.js layers model (input: RGB pixels 0..255 at the model's size; output:
  * softmax probabilities under `manifest.outputName`) and writes it with labels and manifest into a temp folder
@@ -20,7 +23,7 @@ export async function exportModel(
   manifest: ExportManifest,
   outputDir: string,
 ): Promise<void> {
-  const model = composeModel(extractor, head, manifest.outputName);
+  const { model, dense } = composeModel(extractor, head, manifest.outputName);
   const temp = await makeTempDirBeside(outputDir);
   try {
     await model.save(directoryWriter(temp));
@@ -30,6 +33,8 @@ export async function exportModel(
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true });
     throw error;
+  } finally {
+    dense.dispose();
   }
 }
 
@@ -38,21 +43,18 @@ export function writeLabelsFile(file: string, labels: readonly string[]): Promis
   return writeFileAtomic(file, labels.join('\n') + '\n');
 }
 
-function composeModel(extractor: FeatureExtractor, head: SoftmaxHead, outputName: string): tfl.LayersModel {
+function composeModel(extractor: FeatureExtractor, head: SoftmaxHead, outputName: string): { model: tfl.LayersModel; dense: tfl.layers.Layer } {
   const [h, w] = extractor.inputSize;
   const [lo, hi] = extractor.range;
   const input = tfl.input({ shape: [h, w, 3], name: 'image' });
   const scaled = tfl.layers.rescaling({ scale: (hi - lo) / 255, offset: lo, name: 'to_backbone_range' }).apply(input);
   const features = extractor.model.apply(scaled) as tfl.SymbolicTensor;
   const kernel = tf.tidy(() => tf.transpose(tf.tensor2d(head.weights, [head.numClasses, head.featureSize])));
-  const dense = tfl.layers.dense({
-    units: head.numClasses,
-    activation: 'softmax',
-    name: outputName,
-    weights: [kernel, tf.tensor1d(head.biases)],
-  });
+  const bias = tf.tensor1d(head.biases);
+  const dense = tfl.layers.dense({ units: head.numClasses, activation: 'softmax', name: outputName, weights: [kernel, bias] });
   const output = dense.apply(features) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: input, outputs: output, name: 'retrained' });
+  tf.dispose([kernel, bias]); // the layer holds its own copies
+  return { model: tfl.model({ inputs: input, outputs: output, name: 'retrained' }), dense };
 }
 
 /** A TF.js IOHandler that writes model.json + one weights.bin into `dir`. */

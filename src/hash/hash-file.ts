@@ -12,7 +12,12 @@ export class UnusableFileError extends Error {
  * non-regular file, or the file system's error.
  */
 export async function hashFile(cache: RetrainCache, file: string): Promise<string> {
-  const stat = await fs.stat(file);
+  const stat = await fs.stat(file).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' && (await fs.lstat(file).catch(() => undefined))?.isSymbolicLink()) {
+      throw new UnusableFileError('broken symbolic link (its target does not exist)');
+    }
+    throw error;
+  });
   if (!stat.isFile()) throw new UnusableFileError('not a regular file');
   if (stat.size === 0) throw new UnusableFileError('empty file (0 bytes)');
   const known = cache.getFileRecord(file);

@@ -1,6 +1,8 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { PREPROCESS_VERSION } from '../bottleneck/decode-image.js';
 import type { ResizeMode } from '../config/define-config.js';
 import { sha256Hex } from '../hash/content-hash.js';
+import type { BackendName } from './backend.js';
 import { readModelFiles } from './read-model-files.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
 
@@ -8,28 +10,36 @@ import { ModelError, type ResolvedModel } from './resolve-model.js';
  * What a model contributes to a bottleneck's cache key, worked out from its files alone (no TensorFlow):
  * the fingerprint of weights + feature layer + pooling, and the preprocessing (size, value range, recipe).
  */
-/** Bumped whenever the way features are computed from the same weights changes. */
-const INFERENCE_VERSION = 'bn-folded-v1';
-
 export interface ModelIdentity {
   fingerprint: string;
   inputSize: [number, number];
   range: [number, number];
   resize: ResizeMode;
   preprocessId: string;
+  /** Names of the model's layers (to check names against before any work). */
+  layerNames: string[];
 }
 
-export async function identifyModel(resolved: ResolvedModel): Promise<ModelIdentity> {
+/** Bumped whenever the way features are computed from the same weights changes. */
+const INFERENCE_VERSION = 'bn-folded-v1';
+
+export async function identifyModel(resolved: ResolvedModel, backend: BackendName): Promise<ModelIdentity> {
   const files = await readModelFiles(resolved.modelJson);
   const { featureLayer, pooling } = resolved.options;
-  // The inference recipe (batch norm folded) changes vectors in their last bits: part of the identity.
-  const fingerprint = sha256Hex(`${files.contentHash}|${featureLayer ?? ''}|${pooling ?? ''}|${INFERENCE_VERSION}`).slice(0, 16);
+  // The inference recipe (batch norm folded), the backend and its version change vectors in their last bits:
+  // they are part of the identity, so one cache never mixes vectors that would train different heads.
+  const engine = `${INFERENCE_VERSION}|${backend}@${tf.version_core}`;
+  const fingerprint = sha256Hex(`${files.contentHash}|${featureLayer ?? ''}|${pooling ?? ''}|${engine}`).slice(0, 16);
   const inputSize = resolved.options.inputSize ?? inputSizeFromTopology(files.json.modelTopology);
   if (!inputSize) throw new ModelError(`model "${resolved.source}": input size unknown; set modelOptions.inputSize`);
   const range = resolved.options.range ?? [0, 1];
   const resize = resolved.options.resize ?? 'crop';
   const preprocessId = `${PREPROCESS_VERSION}:${resize}:${inputSize[0]}x${inputSize[1]}:${range[0]},${range[1]}`;
-  return { fingerprint, inputSize, range, resize, preprocessId };
+  const layerNames = layerNamesOf(files.json.modelTopology);
+  if (featureLayer && !layerNames.includes(featureLayer)) {
+    throw new ModelError(`model "${resolved.source}": no layer named "${featureLayer}" (modelOptions.featureLayer)`);
+  }
+  return { fingerprint, inputSize, range, resize, preprocessId, layerNames };
 }
 
 /** The first `batch_input_shape` [null, h, w, 3] found in a Keras topology. */
@@ -47,4 +57,21 @@ function inputSizeFromTopology(topology: unknown): [number, number] | undefined 
     }
   }
   return undefined;
+}
+
+/** Every `name` of a layer config in a Keras topology, nested models included. */
+function layerNamesOf(topology: unknown): string[] {
+  const names: string[] = [];
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if (typeof record.class_name === 'string' && record.config && typeof (record.config as { name?: unknown }).name === 'string') {
+        names.push((record.config as { name: string }).name);
+      }
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(topology);
+  return names;
 }

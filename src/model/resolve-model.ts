@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelOptions } from '../config/define-config.js';
 import { downloadModel } from './download-model.js';
+import { isModelPath } from './model-reference.js';
 import { findKnownModel, KNOWN_MODELS } from './registry.js';
 
 export class ModelError extends Error {
@@ -51,7 +52,7 @@ export async function resolveModel(ref: string, userOptions: ModelOptions, cache
     return { source: ref, modelJson, options: userOptions };
   }
   if (/^file:\/\//i.test(ref)) return localModel(ref, fileURLToPath(ref), userOptions);
-  if (ref.includes('/') || ref.includes(path.sep) || ref.startsWith('.')) return localModel(ref, path.resolve(ref), userOptions);
+  if (isModelPath(ref)) return localModel(ref, path.resolve(ref), userOptions);
   throw new ModelError(
     `unknown model "${ref}": use one of ${KNOWN_MODELS.map((m) => m.name).join(', ')}, a folder with model.json, or a URL`,
   );

@@ -9,6 +9,8 @@ import { scanTask } from '../../tasks/scan.js';
 import { splitTask } from '../../tasks/split.js';
 import { trainTask } from '../../tasks/train.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
+import { ConfigError } from '../config/schema.js';
+import { EXPORT_LAYER_NAMES } from '../export/export-model.js';
 import { identifyModel } from '../model/model-identity.js';
 import { resolveModel } from '../model/resolve-model.js';
 import { recoverDir } from '../util/atomic-write.js';
@@ -49,8 +51,11 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
   try {
     await recoverDir(config.outputDir);
     const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
-    const identity = await identifyModel(model);
     const backend = await resources.backend(config.backend);
+    const identity = await identifyModel(model, backend);
+    if (EXPORT_LAYER_NAMES.includes(config.finalTensorName) || identity.layerNames.includes(config.finalTensorName)) {
+      throw new ConfigError(`finalTensorName "${config.finalTensorName}" is already the name of a layer of the exported model; choose another`);
+    }
     emit({ type: 'backend', backend });
     const context: BuildContext = {
       config,

@@ -63,7 +63,7 @@ export async function scanImageDirs(imageDirs: string[]): Promise<ScanResult> {
       warnings.push(`class "${label}" has only ${found.length} images (at least 20 recommended)`);
     }
     labels.push(label);
-    images.push(...found.sort((a, b) => compare(a.path, b.path)));
+    for (const image of found.sort((a, b) => compare(a.path, b.path))) images.push(image);
   }
   if (labels.length < 2) {
     throw new ScanError(

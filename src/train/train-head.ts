@@ -52,7 +52,8 @@ export function trainHead(
   const engine = chooseEngine(initial.weights, numClasses, train.vectors, validation.vectors, params.steps, params.batchSize);
   const biases = Float64Array.from(initial.biases);
   const trainSampler = createClassBalancedSampler(train.labels, numClasses, random);
-  const validationSampler = createClassBalancedSampler(validation.labels, numClasses, random);
+  // Its own stream, so how often or how much is validated never changes the trained weights.
+  const validationSampler = createClassBalancedSampler(validation.labels, numClasses, new Random(params.seed ^ 0x5bd1e995));
   const probs = new Float64Array(numClasses);
   const log: EvalPoint[] = [];
   for (let step = 0; step < params.steps; step++) {

@@ -5,18 +5,17 @@ import { VectorSource } from '../src/bottleneck/vector-source.js';
 import type { Dataset, SplitImage } from '../src/pipeline/dataset.js';
 import { defineTask } from '../src/pipeline/task.js';
 
-type SplitDataset = Omit<Dataset, 'skipped'>;
 
 /**
  * Gives every training image its distorted variants' vectors, each cached under content + distortion
  * settings + variant index, so a rebuild, a watch step or another experiment reuses them. Passes the
  * dataset through untouched when distortions are off.
  */
-export const augmentTask = defineTask<SplitDataset, SplitDataset>({
+export const augmentTask = defineTask<Dataset, Dataset>({
   name: 'augment',
   inputs: ['training images', 'config.distortions', 'cache.bottlenecks'],
   outputs: ['distorted variants per training image', 'cache.bottlenecks'],
-  operator: (context): OperatorFunction<SplitDataset, SplitDataset> =>
+  operator: (context): OperatorFunction<Dataset, Dataset> =>
     mergeMap((dataset) => {
       const distortions = context.config.distortions;
       if (!distortionsActive(distortions)) return [dataset];

@@ -5,6 +5,7 @@ import { readManifest } from '../src/export/read-manifest.js';
 import { sha256Hex } from '../src/hash/content-hash.js';
 import { defineTask } from '../src/pipeline/task.js';
 import type { Evaluated } from './evaluate.js';
+import { finiteOrNull } from '../src/util/finite-or-null.js';
 
 /** Bumped whenever the exported files would change for the same inputs. */
 const EXPORT_VERSION = 1;
@@ -77,7 +78,3 @@ export const exportTask = defineTask<Evaluated, Exported>({
       return { ...evaluated, outputDir: config.outputDir, exported: true };
     }),
 });
-
-function finiteOrNull(n: number): number | null {
-  return Number.isFinite(n) ? n : null;
-}

@@ -9,11 +9,11 @@ export interface VectorisedImages {
 }
 
 /** Splits the usable images into training, validation and testing with the original's stable hash rule. */
-export const splitTask = defineTask<VectorisedImages, Omit<Dataset, 'skipped'>>({
+export const splitTask = defineTask<VectorisedImages, Dataset>({
   name: 'split',
   inputs: ['image names relative to their class folder', 'content hashes', 'config.split'],
   outputs: ['set of every image'],
-  operator: (context): OperatorFunction<VectorisedImages, Omit<Dataset, 'skipped'>> =>
+  operator: (context): OperatorFunction<VectorisedImages, Dataset> =>
     map(({ labels, images }) => {
       const { validationPercentage, testingPercentage } = context.config.split;
       const { assignments, notes } = assignSets(images, validationPercentage, testingPercentage);

@@ -10,7 +10,7 @@ import { trainHead, type EvalPoint, type LabelledVectors, type TrainParams } fro
 import { trainingFingerprint } from '../src/train/training-fingerprint.js';
 
 export interface Trained {
-  dataset: Omit<Dataset, 'skipped'>;
+  dataset: Dataset;
   head: SoftmaxHead;
   log: EvalPoint[];
   /** The head's key in the cache. */
@@ -25,11 +25,11 @@ export interface Trained {
  * Trains the softmax head on the training vectors, validating as it goes. Skipped, like an up-to-date make
  * target, when a head with the same training fingerprint is cached.
  */
-export const trainTask = defineTask<Omit<Dataset, 'skipped'>, Trained>({
+export const trainTask = defineTask<Dataset, Trained>({
   name: 'train',
   inputs: ['training + validation vectors and labels', 'config.train', 'config.seed'],
   outputs: ['softmax head', 'cache.heads'],
-  operator: (context): OperatorFunction<Omit<Dataset, 'skipped'>, Trained> =>
+  operator: (context): OperatorFunction<Dataset, Trained> =>
     mergeMap(async (dataset) => {
       const { train: t, seed } = context.config;
       const params: TrainParams = {

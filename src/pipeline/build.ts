@@ -19,6 +19,7 @@ import { BuildResources } from './build-resources.js';
 import type { BuildEvent, EmitEvent } from './build-events.js';
 import type { BuildResult } from './build-result.js';
 import type { ImageWithVector } from './dataset.js';
+import { finiteOrNull } from '../util/finite-or-null.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -128,9 +129,6 @@ function hashConfig(config: ResolvedConfig): string {
   return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
 }
 
-function finiteOrNull(n: number): number | null {
-  return Number.isFinite(n) ? n : null;
-}
 
 function byCanonicalOrder(a: ImageWithVector, b: ImageWithVector): number {
   const keyA = `${a.label}\0${a.sha256}`;

@@ -24,5 +24,4 @@ export interface SplitImage extends ImageWithVector {
 export interface Dataset {
   labels: string[];
   images: SplitImage[];
-  skipped: Array<{ file: string; reason: string }>;
 }

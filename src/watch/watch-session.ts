@@ -29,7 +29,9 @@ export class WatchSession {
   private resources?: BuildResources;
   private watcher?: Subscription;
   private dirty = true;
+  private looping = false;
   private running?: { controller: AbortController; done: Promise<void> };
+  private configReload: Promise<void> = Promise.resolve();
   private lastTestAccuracy: number | null = null;
   private stopped = false;
 
@@ -55,11 +57,6 @@ export class WatchSession {
     this.emit({ type: 'stopped' });
   }
 
-  /** Resolves when no build is running and none is due (for tests and scripts). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running.done;
-  }
-
   private emit(event: WatchEvent) {
     this.options.onEvent(event);
   }
@@ -70,65 +67,93 @@ export class WatchSession {
     this.watcher = watchFiles(this.config.imageDirs, this.configFile, { settleMs: this.options.settleMs })
       .pipe(batchChanges(this.options.quietMs ?? 300))
       .subscribe({
-        next: (batch) => void this.onChanges(batch),
-        error: (error: Error) => this.emit({ type: 'error', message: `watching failed: ${error.message}` }),
+        next: (batch) => this.onChanges(batch),
+        error: (error: Error) => {
+          // Never go on without watching: report, then watch again (and rebuild, in case events were lost).
+          this.emit({ type: 'error', message: `watching failed: ${error.message}; watching again` });
+          setTimeout(() => {
+            if (this.stopped) return;
+            this.watch();
+            this.dirty = true;
+            void this.rebuild();
+          }, 1000);
+        },
       });
   }
 
-  private async onChanges(batch: ChangeBatch) {
+  /**
+   * A burst of changes: supersede the running build at once, apply a config change in order (before the
+   * next build starts), then make sure a build of the new state follows.
+   */
+  private onChanges(batch: ChangeBatch) {
+    if (this.stopped) return;
     this.emit({ type: 'change', ...batch });
-    if (batch.config && this.configFile) {
-      try {
-        const { config } = await readConfig({ ...this.options.argv, config: this.configFile }, this.options.cwd);
-        const foldersMoved = JSON.stringify(config.imageDirs) !== JSON.stringify(this.config.imageDirs);
-        if (config.cacheDir !== this.config.cacheDir) {
-          await this.running?.done;
-          await this.resources?.close();
-          this.resources = new BuildResources(config.cacheDir);
-        }
-        this.config = config;
-        this.emit({ type: 'config', file: this.configFile });
-        if (foldersMoved) this.watch();
-      } catch (error) {
-        this.emit({ type: 'error', message: `${(error as Error).message} (keeping the previous config)` });
-        return;
-      }
-    }
     this.dirty = true;
-    if (this.running) {
+    if (this.running && !this.running.controller.signal.aborted) {
       this.running.controller.abort();
-      this.emit({ type: 'superseded', reason: 'inputs changed while building' });
+      this.emit({ type: 'superseded', reason: 'inputs changed while building; it stops at its next stage boundary' });
     }
-    await this.rebuild();
+    if (batch.config && this.configFile) this.configReload = this.configReload.then(() => this.reloadConfig());
+    void this.rebuild();
   }
 
-  /** Builds until nothing is dirty; a second caller just marks the state dirty and returns. */
-  private async rebuild(): Promise<void> {
-    if (this.running) return;
-    while (this.dirty && !this.stopped) {
-      this.dirty = false;
-      const controller = new AbortController();
-      let finish!: () => void;
-      this.running = { controller, done: new Promise((resolve) => (finish = resolve)) };
-      try {
-        const result = await build(this.config, {
-          resources: this.resources,
-          signal: controller.signal,
-          onEvent: (event) => this.emit(event),
-        });
-        if (result.trained) {
-          const delta = result.testAccuracy !== null && this.lastTestAccuracy !== null ? result.testAccuracy - this.lastTestAccuracy : null;
-          this.emit({ type: 'trained', validationAccuracy: result.validationAccuracy, testAccuracy: result.testAccuracy, testAccuracyDelta: delta });
-        }
-        if (result.exported) this.emit({ type: 'exported', outputDir: result.outputDir });
-        this.lastTestAccuracy = result.testAccuracy;
-        this.emit({ type: 'build', ...result });
-      } catch (error) {
-        if (!controller.signal.aborted) this.emit({ type: 'error', message: (error as Error).message });
-      } finally {
-        this.running = undefined;
-        finish();
+  private async reloadConfig() {
+    try {
+      const { config } = await readConfig({ ...this.options.argv, config: this.configFile }, this.options.cwd);
+      if (this.stopped) return;
+      const foldersMoved = JSON.stringify(config.imageDirs) !== JSON.stringify(this.config.imageDirs);
+      if (config.cacheDir !== this.config.cacheDir) {
+        // Only between builds: the loop waits for this reload before it starts the next one.
+        await this.running?.done;
+        await this.resources?.close();
+        this.resources = new BuildResources(config.cacheDir);
       }
+      this.config = config;
+      this.emit({ type: 'config', file: this.configFile! });
+      if (foldersMoved) this.watch();
+    } catch (error) {
+      this.emit({ type: 'error', message: `${(error as Error).message} (keeping the previous config)` });
+    }
+  }
+
+  /** Builds until nothing is dirty. Only one loop runs; other callers just mark the state dirty. */
+  private async rebuild(): Promise<void> {
+    if (this.looping) return;
+    this.looping = true;
+    try {
+      while (this.dirty && !this.stopped) {
+        await this.configReload;
+        if (this.stopped) break;
+        this.dirty = false;
+        await this.buildOnce();
+      }
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  private async buildOnce() {
+    const controller = new AbortController();
+    let finish!: () => void;
+    this.running = { controller, done: new Promise((resolve) => (finish = resolve)) };
+    try {
+      const result = await build(this.config, {
+        resources: this.resources,
+        signal: controller.signal,
+        onEvent: (event) => this.emit(event),
+      });
+      if (result.trained) {
+        const delta = result.testAccuracy !== null && this.lastTestAccuracy !== null ? result.testAccuracy - this.lastTestAccuracy : null;
+        this.emit({ type: 'trained', validationAccuracy: result.validationAccuracy, testAccuracy: result.testAccuracy, testAccuracyDelta: delta });
+      }
+      if (result.exported) this.emit({ type: 'exported', outputDir: result.outputDir });
+      this.lastTestAccuracy = result.testAccuracy;
+      this.emit({ type: 'build', ...result });
+    } catch (error) {
+      if (!controller.signal.aborted) this.emit({ type: 'error', message: (error as Error).message });
+    } finally {
+      this.running = undefined;
+      finish();
     }
   }
 }

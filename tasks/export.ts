@@ -2,13 +2,16 @@ import { mergeMap, type OperatorFunction } from 'rxjs';
 import { exportModel, writeLabelsFile } from '../src/export/export-model.js';
 import type { ExportManifest } from '../src/export/export-manifest.js';
 import { readManifest } from '../src/export/read-manifest.js';
+import { reportFiles } from '../src/report/build-report-files.js';
+import { writeFileAtomic } from '../src/util/atomic-write.js';
+import path from 'node:path';
 import { sha256Hex } from '../src/hash/content-hash.js';
 import { defineTask } from '../src/pipeline/task.js';
 import type { Evaluated } from './evaluate.js';
 import { finiteOrNull } from '../src/util/finite-or-null.js';
 
 /** Bumped whenever the exported files would change for the same inputs. */
-const EXPORT_VERSION = 1;
+const EXPORT_VERSION = 2;
 
 export interface Exported extends Evaluated {
   outputDir: string;
@@ -71,10 +74,37 @@ export const exportTask = defineTask<Evaluated, Exported>({
         configHash: context.configHash,
         createdAt: new Date().toISOString(),
       };
-      await exportModel(extractor, evaluated.head, manifest, config.outputDir);
+      const wallTime = Date.now() / 1000;
+      const files = await reportFiles({
+        labels,
+        log: evaluated.log,
+        histograms: evaluated.histograms,
+        test: evaluated.test,
+        validation: evaluated.validation,
+        wallTime,
+        details: [
+          ['model', context.model.source],
+          ['images', `${trainingCount(images)} training, ${count(images, 'validation')} validation, ${count(images, 'testing')} testing`],
+          ['training', `${config.train.steps} steps, learning rate ${config.train.learningRate}, batch ${config.train.batchSize}, seed ${config.seed}`],
+          ['created', new Date(wallTime * 1000).toISOString()],
+        ],
+      });
+      await exportModel(extractor, evaluated.head, manifest, config.outputDir, files);
+      if (config.summariesDir) {
+        for (const [name, content] of files) if (name.startsWith('logs')) await writeFileAtomic(path.join(config.summariesDir, path.relative('logs', name)), content);
+      }
       // The extra labels file follows the model, never ahead of it.
       if (config.outputLabels) await writeLabelsFile(config.outputLabels, labels);
       context.emit({ type: 'stage', stage: 'export', status: 'done', detail: config.outputDir });
       return { ...evaluated, outputDir: config.outputDir, exported: true };
     }),
 });
+
+function count(images: ReadonlyArray<{ set: string }>, set: string): number {
+  return images.filter((i) => i.set === set).length;
+}
+
+function trainingCount(images: ReadonlyArray<{ set: string; variants?: unknown[] }>): string {
+  const variants = images.reduce((n, i) => n + (i.set === 'training' ? (i.variants?.length ?? 0) : 0), 0);
+  return variants ? `${count(images, 'training')} (+${variants} distorted variants)` : String(count(images, 'training'));
+}

@@ -1,5 +1,6 @@
 import { mergeMap, type OperatorFunction } from 'rxjs';
 import type { StoredHead } from '../src/cache/retrain-cache.js';
+import type { HistogramSummary } from '../src/report/histogram.js';
 import { readManifest } from '../src/export/read-manifest.js';
 import { sha256Hex } from '../src/hash/content-hash.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
@@ -13,6 +14,7 @@ export interface Trained {
   dataset: Dataset;
   head: SoftmaxHead;
   log: EvalPoint[];
+  histograms: HistogramSummary[];
   /** The head's key in the cache. */
   fingerprint: string;
   /** Identity of the data and settings it was trained on (without a warm start's starting point). */
@@ -67,7 +69,7 @@ export const trainTask = defineTask<Dataset, Trained>({
         }
         return { vectors, labels };
       };
-      const { head, log } = trainHead(
+      const { head, log, histograms } = trainHead(
         subset('training'),
         subset('validation'),
         dataset.labels.length,
@@ -75,9 +77,9 @@ export const trainTask = defineTask<Dataset, Trained>({
         (point) => context.emit({ type: 'train-eval', ...point }),
         warm?.stored.head,
       );
-      void context.cache.putHead(fingerprint, { ...head, log });
+      void context.cache.putHead(fingerprint, { ...head, log, histograms });
       context.emit({ type: 'stage', stage: 'train', status: 'done' });
-      return { dataset, head, log, fingerprint, trainingFingerprint: trainingKey, trained: true };
+      return { dataset, head, log, histograms, fingerprint, trainingFingerprint: trainingKey, trained: true };
     }),
 });
 
@@ -91,7 +93,7 @@ async function previousHead(context: BuildContext, labels: string[]) {
   return { stored: fromStored(stored), fingerprint: manifest.headFingerprint, trainingFingerprint: manifest.trainingFingerprint };
 }
 
-function fromStored(stored: StoredHead): { head: SoftmaxHead; log: EvalPoint[] } {
+function fromStored(stored: StoredHead): { head: SoftmaxHead; log: EvalPoint[]; histograms: HistogramSummary[] } {
   const { featureSize, numClasses, weights, biases } = stored;
-  return { head: { featureSize, numClasses, weights, biases }, log: stored.log as EvalPoint[] };
+  return { head: { featureSize, numClasses, weights, biases }, log: stored.log as EvalPoint[], histograms: (stored.histograms ?? []) as HistogramSummary[] };
 }

@@ -20,6 +20,7 @@ export interface StoredHead {
   weights: Float32Array;
   biases: Float32Array;
   log: unknown;
+  histograms?: unknown;
 }
 
 /**

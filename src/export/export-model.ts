@@ -15,13 +15,15 @@ export const EXPORT_LAYER_NAMES = ['image', 'to_backbone_range', 'retrain_featur
 /**
  * Builds backbone + head as one TF.js layers model (input: RGB pixels 0..255 at the model's size; output:
  * softmax probabilities under `manifest.outputName`) and writes it with labels and manifest into a temp folder
- * that replaces `outputDir` only when complete. A failure leaves the previous export untouched.
+ * that replaces `outputDir` only when complete (with `extraFiles`: report, logs). A failure leaves the previous
+ * export untouched.
  */
 export async function exportModel(
   extractor: FeatureExtractor,
   head: SoftmaxHead,
   manifest: ExportManifest,
   outputDir: string,
+  extraFiles: ReadonlyMap<string, string | Uint8Array> = new Map(),
 ): Promise<void> {
   const { model, dense } = composeModel(extractor, head, manifest.outputName);
   const temp = await makeTempDirBeside(outputDir);
@@ -29,6 +31,10 @@ export async function exportModel(
     await model.save(directoryWriter(temp));
     await fs.writeFile(path.join(temp, LABELS_FILE), manifest.labels.join('\n') + '\n');
     await fs.writeFile(path.join(temp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    for (const [name, content] of extraFiles) {
+      await fs.mkdir(path.dirname(path.join(temp, name)), { recursive: true });
+      await fs.writeFile(path.join(temp, name), content);
+    }
     await replaceDir(temp, outputDir);
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { createClassBalancedSampler } from './class-balanced-sampler.js';
 import { Random } from './random.js';
+import { histogramOf, type HistogramSummary } from '../report/histogram.js';
 import { chooseEngine } from './logit-engines.js';
 import { argmax, createHead, softmaxInto, type SoftmaxHead } from './softmax-head.js';
 
@@ -25,12 +26,15 @@ export interface EvalPoint {
   crossEntropy: number;
   /** Undefined when there are no validation images. */
   validationAccuracy?: number;
+  validationCrossEntropy?: number;
   validationCount: number;
 }
 
 export interface TrainResult {
   head: SoftmaxHead;
   log: EvalPoint[];
+  /** Weight and bias histograms at about ten points of the training, for TensorBoard. */
+  histograms: HistogramSummary[];
 }
 
 /**
@@ -56,6 +60,8 @@ export function trainHead(
   const validationSampler = createClassBalancedSampler(validation.labels, numClasses, new Random(params.seed ^ 0x5bd1e995));
   const probs = new Float64Array(numClasses);
   const log: EvalPoint[] = [];
+  const histograms: HistogramSummary[] = [];
+  const snapshotEvery = params.evalStepInterval * Math.max(1, Math.round(params.steps / 10 / params.evalStepInterval));
   for (let step = 0; step < params.steps; step++) {
     // Forward pass on the batch, and the gradient of the mean cross entropy as one coefficient per example.
     const scale = params.learningRate / params.batchSize;
@@ -89,14 +95,24 @@ export function trainHead(
         validationCount: picked.length,
       };
       if (picked.length > 0) {
-        const right = picked.filter((v) => argmax(softmaxOf(engine.validationLogits(v), biases, probs)) === validation.labels[v]).length;
+        let right = 0;
+        let validationLoss = 0;
+        for (const v of picked) {
+          softmaxOf(engine.validationLogits(v), biases, probs);
+          if (argmax(probs) === validation.labels[v]) right++;
+          validationLoss -= Math.log(Math.max(probs[validation.labels[v]!]!, 1e-30));
+        }
         point.validationAccuracy = right / picked.length;
+        point.validationCrossEntropy = validationLoss / picked.length;
       }
       log.push(point);
       onEval?.(point);
+      if (step % snapshotEvery === 0 || step === params.steps - 1) {
+        histograms.push(histogramOf('final_training_ops/weights', step, engine.weights()), histogramOf('final_training_ops/biases', step, biases));
+      }
     }
   }
-  return { head: { featureSize, numClasses, weights: engine.weights(), biases: Float32Array.from(biases) }, log };
+  return { head: { featureSize, numClasses, weights: engine.weights(), biases: Float32Array.from(biases) }, log, histograms };
 }
 
 /** Softmax of logits + biases into `out` (returned). */

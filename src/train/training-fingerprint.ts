@@ -14,5 +14,5 @@ export function trainingFingerprint(
     .filter((e) => e.set !== 'testing')
     .map((e) => [e.set, e.label, e.key, ...(e.variants ?? []).map((v) => v.key)].join('\t'))
     .sort();
-  return sha256Hex(JSON.stringify({ version: 1, labels, params, examples: lines }));
+  return sha256Hex(JSON.stringify({ version: 2, labels, params, examples: lines }));
 }

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Evaluation } from '../evaluate/evaluate-head.js';
+import type { HistogramSummary } from './histogram.js';
+import { htmlReport } from './html-report.js';
+import { eventFile, eventFileName } from './tensorboard-events.js';
+import type { EvalPoint } from '../train/train-head.js';
+
+export interface ReportFilesInput {
+  labels: string[];
+  log: EvalPoint[];
+  histograms: HistogramSummary[];
+  test: Evaluation;
+  validation: Evaluation;
+  details: Array<[string, string]>;
+  wallTime: number;
+}
+
+/**
+ * The files a build adds beside the model: `report.html` and TensorBoard event files for training and
+ * validation (`logs/train`, `logs/validation`), as relative path → content.
+ */
+export async function reportFiles(input: ReportFilesInput): Promise<Map<string, string | Uint8Array>> {
+  const { labels, log, test } = input;
+  const files = new Map<string, string | Uint8Array>();
+  const misclassified = await Promise.all(
+    test.misclassified.map(async (m) => ({
+      file: m.path,
+      label: labels[m.label]!,
+      predicted: labels[m.predicted]!,
+      thumbnail: await thumbnail(m.path),
+    })),
+  );
+  files.set(
+    'report.html',
+    htmlReport({
+      title: `retrain: ${labels.join(', ')}`,
+      labels,
+      log,
+      testAccuracy: Number.isFinite(test.accuracy) ? test.accuracy : null,
+      testCount: test.count,
+      validationAccuracy: Number.isFinite(input.validation.accuracy) ? input.validation.accuracy : null,
+      confusion: test.confusion,
+      misclassified,
+      details: input.details,
+    }),
+  );
+  const name = eventFileName(input.wallTime);
+  const scalars = (pick: (p: EvalPoint) => [number | undefined, number | undefined]) =>
+    log.flatMap((p) => {
+      const [accuracy, crossEntropy] = pick(p);
+      return [
+        ...(accuracy === undefined ? [] : [{ step: p.step, tag: 'accuracy', value: accuracy }]),
+        ...(crossEntropy === undefined ? [] : [{ step: p.step, tag: 'cross_entropy', value: crossEntropy }]),
+      ];
+    });
+  files.set(path.join('logs', 'train', name), eventFile(input.wallTime, scalars((p) => [p.trainAccuracy, p.crossEntropy]), input.histograms));
+  files.set(path.join('logs', 'validation', name), eventFile(input.wallTime, scalars((p) => [p.validationAccuracy, p.validationCrossEntropy])));
+  return files;
+}
+
+/** A small JPEG of an image as a data URL, or undefined when it cannot be read. */
+async function thumbnail(file: string): Promise<string | undefined> {
+  try {
+    const jpeg = await sharp(file, { pages: 1, failOn: 'none' }).rotate().resize(160, 160, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer();
+    return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+  } catch {
+    return undefined;
+  }
+}

@@ -7,7 +7,9 @@ import type { BuildContext } from '../src/pipeline/build-context.js';
 import type { Dataset } from '../src/pipeline/dataset.js';
 import { defineTask } from '../src/pipeline/task.js';
 import type { SoftmaxHead } from '../src/train/softmax-head.js';
-import { trainHead, type EvalPoint, type LabelledVectors, type TrainParams } from '../src/train/train-head.js';
+import { choiceFor, initBackend } from '../src/model/backend.js';
+import { needsOptionsTrainer, trainHeadWithOptions } from '../src/train/head-options-trainer.js';
+import { trainHead, type EvalPoint, type LabelledVectors, type TrainParams, type TrainResult } from '../src/train/train-head.js';
 import { trainingFingerprint } from '../src/train/training-fingerprint.js';
 
 export interface Trained {
@@ -44,8 +46,11 @@ export const trainTask = defineTask<Dataset, Trained>({
       };
       // What the head is trained from. A cold head is cached under it; a warm-started head also depends on
       // the head it started from, so it is cached under both, and the export remembers the first.
-      const trainingKey = trainingFingerprint(dataset.labels, dataset.images, params);
-      const warm = t.warmStart ? await previousHead(context, dataset.labels) : undefined;
+      const options = context.config.head;
+      const withOptions = needsOptionsTrainer(options);
+      const trainingKey = trainingFingerprint(dataset.labels, dataset.images, { ...params, ...(withOptions ? { head: options } : {}) });
+      if (t.warmStart && withOptions) context.emit({ type: 'warning', message: 'train.warmStart is not used with head options; training from scratch' });
+      const warm = t.warmStart && !withOptions ? await previousHead(context, dataset.labels) : undefined;
       if (warm?.trainingFingerprint === trainingKey) {
         context.emit({ type: 'stage', stage: 'train', status: 'up-to-date', detail: 'same data and settings as the exported head' });
         return { dataset, ...warm.stored, fingerprint: warm.fingerprint, trainingFingerprint: trainingKey, trained: false };
@@ -69,14 +74,18 @@ export const trainTask = defineTask<Dataset, Trained>({
         }
         return { vectors, labels };
       };
-      const { head, log, histograms } = trainHead(
-        subset('training'),
-        subset('validation'),
-        dataset.labels.length,
-        params,
-        (point) => context.emit({ type: 'train-eval', ...point }),
-        warm?.stored.head,
-      );
+      const onEval = (point: EvalPoint) => context.emit({ type: 'train-eval', ...point });
+      let trained: TrainResult & { stoppedEarlyAt?: number };
+      if (withOptions) {
+        await initBackend(choiceFor(context.backend));
+        trained = trainHeadWithOptions(subset('training'), subset('validation'), dataset.labels, params, options, onEval);
+        if (trained.stoppedEarlyAt !== undefined) {
+          context.emit({ type: 'info', message: `early stopping at step ${trained.stoppedEarlyAt}: validation loss stopped improving; keeping the best weights` });
+        }
+      } else {
+        trained = trainHead(subset('training'), subset('validation'), dataset.labels.length, params, onEval, warm?.stored.head);
+      }
+      const { head, log, histograms } = trained;
       void context.cache.putHead(fingerprint, { ...head, log, histograms });
       context.emit({ type: 'stage', stage: 'train', status: 'done' });
       return { dataset, head, log, histograms, fingerprint, trainingFingerprint: trainingKey, trained: true };
@@ -94,6 +103,6 @@ async function previousHead(context: BuildContext, labels: string[]) {
 }
 
 function fromStored(stored: StoredHead): { head: SoftmaxHead; log: EvalPoint[]; histograms: HistogramSummary[] } {
-  const { featureSize, numClasses, weights, biases } = stored;
-  return { head: { featureSize, numClasses, weights, biases }, log: stored.log as EvalPoint[], histograms: (stored.histograms ?? []) as HistogramSummary[] };
+  const { featureSize, numClasses, weights, biases, hidden } = stored;
+  return { head: { featureSize, numClasses, weights, biases, hidden }, log: stored.log as EvalPoint[], histograms: (stored.histograms ?? []) as HistogramSummary[] };
 }

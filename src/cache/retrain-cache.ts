@@ -19,6 +19,7 @@ export interface StoredHead {
   numClasses: number;
   weights: Float32Array;
   biases: Float32Array;
+  hidden?: { units: number; weights: Float32Array; biases: Float32Array };
   log: unknown;
   histograms?: unknown;
 }
@@ -88,17 +89,22 @@ export class RetrainCache {
   }
 
   getHead(key: string): StoredHead | undefined {
-    const stored = this.heads.get(key) as (Omit<StoredHead, 'weights' | 'biases'> & { weights: Uint8Array; biases: Uint8Array }) | undefined;
+    type Bytes = { weights: Uint8Array; biases: Uint8Array };
+    const stored = this.heads.get(key) as (Omit<StoredHead, 'weights' | 'biases' | 'hidden'> & Bytes & { hidden?: Bytes & { units: number } }) | undefined;
     if (!stored) return undefined;
     const weights = floatsFromBytes(stored.weights);
     const biases = floatsFromBytes(stored.biases);
-    if (weights.length !== stored.featureSize * stored.numClasses || biases.length !== stored.numClasses) return undefined;
-    return { ...stored, weights, biases };
+    const hidden = stored.hidden && { units: stored.hidden.units, weights: floatsFromBytes(stored.hidden.weights), biases: floatsFromBytes(stored.hidden.biases) };
+    const inputs = hidden ? hidden.units : stored.featureSize;
+    if (weights.length !== inputs * stored.numClasses || biases.length !== stored.numClasses) return undefined;
+    if (hidden && (hidden.weights.length !== hidden.units * stored.featureSize || hidden.biases.length !== hidden.units)) return undefined;
+    return { ...stored, weights, biases, hidden };
   }
 
   putHead(key: string, head: StoredHead): Promise<boolean> {
     // Float arrays are stored as their raw bytes, so they come back bit for bit.
-    return this.track(this.heads.put(key, { ...head, weights: bytesOf(head.weights), biases: bytesOf(head.biases) } as never));
+    const hidden = head.hidden && { units: head.hidden.units, weights: bytesOf(head.hidden.weights), biases: bytesOf(head.hidden.biases) };
+    return this.track(this.heads.put(key, { ...head, weights: bytesOf(head.weights), biases: bytesOf(head.biases), hidden } as never));
   }
 
   /** Every entry of a sub-database as [key, value], for maintenance (stats, verify, gc). */

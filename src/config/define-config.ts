@@ -51,6 +51,11 @@ export interface RetrainConfig {
     /** Distorted variants per training image. Default 5. */
     variants?: number;
   };
+  /**
+   * Options for the new head beyond the original's (which has none of them). Any of them moves training
+   * from the exact plain-SGD trainer to a TensorFlow.js one. Default: none, as the original.
+   */
+  head?: HeadOptions;
   /** Seed for weight initialisation and batch sampling. Same inputs + config + seed = same head. Default 0. */
   seed?: number;
   /** Where bottlenecks, hashes and trained heads are cached (LMDB). Default `.retrain-cache`. */
@@ -87,6 +92,23 @@ export interface RetrainConfig {
 export type ExperimentOverrides = Omit<RetrainConfig, 'imageDir' | 'cacheDir' | 'outputDir' | 'experiments' | 'experimentGrid'>;
 
 export type ResizeMode = 'crop' | 'stretch';
+
+export interface HeadOptions {
+  /** `sgd` (the original), `momentum` (0.9) or `adam`. Default `sgd`. */
+  optimizer?: 'sgd' | 'momentum' | 'adam';
+  /** L2 penalty on the weights (not biases). Default 0. */
+  l2?: number;
+  /** Label smoothing of the cross entropy targets, 0..1. Default 0. */
+  labelSmoothing?: number;
+  /** Stop when the validation loss has not improved for this many evaluations, keeping the best weights. */
+  earlyStoppingPatience?: number;
+  /** Loss weight per class: `balanced` (inverse to the class's training images) or label → weight. */
+  classWeights?: 'balanced' | Record<string, number>;
+  /** A hidden ReLU layer of this many units before the softmax. Default 0 (none). */
+  hiddenUnits?: number;
+  /** Dropout rate on the hidden layer while training, 0..1. Default 0. */
+  dropout?: number;
+}
 
 export interface ModelOptions {
   /** Input height and width in pixels. */

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Distortions } from '../augment/distortions.js';
 import { isModelPath } from '../model/model-reference.js';
-import type { ModelOptions, RetrainConfig } from './define-config.js';
+import type { HeadOptions, ModelOptions, RetrainConfig } from './define-config.js';
 
 /** A config with every default filled in and every path absolute. */
 export interface ResolvedConfig {
@@ -20,6 +20,7 @@ export interface ResolvedConfig {
     warmStart: boolean;
   };
   distortions: Distortions;
+  head: HeadOptions;
   seed: number;
   cacheDir: string;
   outputDir: string;
@@ -63,6 +64,7 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
       randomBrightness: config.distortions?.randomBrightness ?? 0,
       variants: config.distortions?.variants ?? 5,
     },
+    head: config.head ?? {},
     seed: config.seed ?? 0,
     cacheDir: abs(config.cacheDir ?? '.retrain-cache'),
     outputDir: abs(config.outputDir ?? 'retrain-output'),

@@ -48,6 +48,18 @@ const baseSchema = z
       })
       .strict()
       .optional(),
+    head: z
+      .object({
+        optimizer: z.enum(['sgd', 'momentum', 'adam']).optional(),
+        l2: z.number().min(0).optional(),
+        labelSmoothing: z.number().min(0).max(1).optional(),
+        earlyStoppingPatience: z.number().int().positive().optional(),
+        classWeights: z.union([z.literal('balanced'), z.record(z.string(), z.number().positive())]).optional(),
+        hiddenUnits: z.number().int().min(0).optional(),
+        dropout: z.number().min(0).lt(1).optional(),
+      })
+      .strict()
+      .optional(),
     seed: z.number().int().optional(),
     cacheDir: z.string().min(1).optional(),
     outputDir: z.string().min(1).optional(),

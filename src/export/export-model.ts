@@ -10,7 +10,7 @@ import { LABELS_FILE, MANIFEST_FILE, type ExportManifest } from './export-manife
 
 
 /** Layer names the exported model uses itself; the output layer must be named otherwise. */
-export const EXPORT_LAYER_NAMES = ['image', 'to_backbone_range', 'retrain_feature_pool', 'retrained'];
+export const EXPORT_LAYER_NAMES = ['image', 'to_backbone_range', 'retrain_feature_pool', 'retrain_hidden', 'retrained'];
 
 /**
  * Builds backbone + head as one TF.js layers model (input: RGB pixels 0..255 at the model's size; output:
@@ -25,7 +25,7 @@ export async function exportModel(
   outputDir: string,
   extraFiles: ReadonlyMap<string, string | Uint8Array> = new Map(),
 ): Promise<void> {
-  const { model, dense } = composeModel(extractor, head, manifest.outputName);
+  const { model, layers } = composeModel(extractor, head, manifest.outputName);
   const temp = await makeTempDirBeside(outputDir);
   try {
     await model.save(directoryWriter(temp));
@@ -40,7 +40,7 @@ export async function exportModel(
     await fs.rm(temp, { recursive: true, force: true });
     throw error;
   } finally {
-    dense.dispose();
+    for (const layer of layers) layer.dispose();
   }
 }
 
@@ -49,18 +49,24 @@ export function writeLabelsFile(file: string, labels: readonly string[]): Promis
   return writeFileAtomic(file, labels.join('\n') + '\n');
 }
 
-function composeModel(extractor: FeatureExtractor, head: SoftmaxHead, outputName: string): { model: tfl.LayersModel; dense: tfl.layers.Layer } {
+function composeModel(extractor: FeatureExtractor, head: SoftmaxHead, outputName: string): { model: tfl.LayersModel; layers: tfl.layers.Layer[] } {
   const [h, w] = extractor.inputSize;
   const [lo, hi] = extractor.range;
   const input = tfl.input({ shape: [h, w, 3], name: 'image' });
   const scaled = tfl.layers.rescaling({ scale: (hi - lo) / 255, offset: lo, name: 'to_backbone_range' }).apply(input);
-  const features = extractor.model.apply(scaled) as tfl.SymbolicTensor;
-  const kernel = tf.tidy(() => tf.transpose(tf.tensor2d(head.weights, [head.numClasses, head.featureSize])));
-  const bias = tf.tensor1d(head.biases);
-  const dense = tfl.layers.dense({ units: head.numClasses, activation: 'softmax', name: outputName, weights: [kernel, bias] });
-  const output = dense.apply(features) as tfl.SymbolicTensor;
-  tf.dispose([kernel, bias]); // the layer holds its own copies
-  return { model: tfl.model({ inputs: input, outputs: output, name: 'retrained' }), dense };
+  let features = extractor.model.apply(scaled) as tfl.SymbolicTensor;
+  const layers: tfl.layers.Layer[] = [];
+  const denseLayer = (units: number, inputs: number, weights: Float32Array, biases: Float32Array, activation: 'relu' | 'softmax', name: string) => {
+    const kernel = tf.tidy(() => tf.transpose(tf.tensor2d(weights, [units, inputs])));
+    const bias = tf.tensor1d(biases);
+    const layer = tfl.layers.dense({ units, activation, name, weights: [kernel, bias] });
+    features = layer.apply(features) as tfl.SymbolicTensor;
+    tf.dispose([kernel, bias]); // the layer holds its own copies
+    layers.push(layer);
+  };
+  if (head.hidden) denseLayer(head.hidden.units, head.featureSize, head.hidden.weights, head.hidden.biases, 'relu', 'retrain_hidden');
+  denseLayer(head.numClasses, head.hidden?.units ?? head.featureSize, head.weights, head.biases, 'softmax', outputName);
+  return { model: tfl.model({ inputs: input, outputs: features, name: 'retrained' }), layers };
 }
 
 /** A TF.js IOHandler that writes model.json + one weights.bin into `dir`. */

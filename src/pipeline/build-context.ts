@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import type { RetrainCache } from '../cache/retrain-cache.js';
 import type { BottleneckPool } from '../bottleneck/worker-pool.js';
+import type { BackendName } from '../model/backend.js';
 import type { FeatureExtractor } from '../model/feature-extractor.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
@@ -16,6 +17,8 @@ export interface BuildContext {
   cache: RetrainCache;
   model: ResolvedModel;
   identity: ModelIdentity;
+  /** The TensorFlow.js backend of this build (workers, export, and the options trainer). */
+  backend: BackendName;
   emit: EmitEvent;
   /** Set when the build should stop at its next stage boundary. */
   signal?: AbortSignal;

@@ -64,6 +64,7 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       cache: resources.cache,
       model,
       identity,
+      backend,
       emit,
       signal: options.signal,
       pool: () => resources.bottleneckPool(model, identity, backend, config.workers),

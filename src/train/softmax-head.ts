@@ -1,11 +1,19 @@
 /**
- * The new final layer: one dense layer D×C with softmax, in plain TypeScript so training is exact,
- * deterministic and independent of the TensorFlow.js backend. Weights are class-major:
- * `weights[c * featureSize + d]` (the exported Dense kernel is the transpose, [d][c]).
+ * The new final layer: one dense layer with softmax over the classes, optionally after one hidden ReLU
+ * layer. Weights are output-major: `weights[c * inputs + i]`, where the inputs are the feature vector, or
+ * the hidden units when there is a hidden layer (the exported Dense kernels are the transposes, [i][c]).
  */
 export interface SoftmaxHead {
   featureSize: number;
   numClasses: number;
+  weights: Float32Array;
+  biases: Float32Array;
+  hidden?: HiddenLayer;
+}
+
+/** A dense ReLU layer between the features and the softmax: `weights[u * featureSize + d]`. */
+export interface HiddenLayer {
+  units: number;
   weights: Float32Array;
   biases: Float32Array;
 }
@@ -17,8 +25,10 @@ export function createHead(featureSize: number, numClasses: number, initialWeigh
 }
 
 /** Writes the class probabilities for feature vector `x` into `out` (length numClasses). */
-export function softmaxInto(head: SoftmaxHead, x: Float32Array, out: Float64Array): void {
-  const { featureSize: d, numClasses: c, weights, biases } = head;
+export function softmaxInto(head: SoftmaxHead, features: Float32Array, out: Float64Array): void {
+  const x = head.hidden ? hiddenActivations(head.hidden, features) : features;
+  const { numClasses: c, weights, biases } = head;
+  const d = x.length;
   let max = -Infinity;
   for (let k = 0; k < c; k++) {
     let sum = biases[k]!;
@@ -40,4 +50,16 @@ export function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
   return best;
+}
+
+function hiddenActivations(layer: HiddenLayer, x: Float32Array): Float32Array {
+  const d = x.length;
+  const out = new Float32Array(layer.units);
+  for (let u = 0; u < layer.units; u++) {
+    let sum = layer.biases[u]!;
+    const row = u * d;
+    for (let i = 0; i < d; i++) sum += layer.weights[row + i]! * x[i]!;
+    out[u] = sum > 0 ? sum : 0;
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import type { TrainParams } from './train-head.js';
 export function trainingFingerprint(
   labels: readonly string[],
   examples: ReadonlyArray<{ key: string; label: string; set: string; variants?: ReadonlyArray<{ key: string }> }>,
-  params: TrainParams & { warmStartFrom?: string },
+  params: TrainParams & { head?: unknown },
 ): string {
   const lines = examples
     .filter((e) => e.set !== 'testing')

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { RetrainConfig } from '../src/config/define-config.js';
 import { resolveConfig, type ResolvedConfig } from '../src/config/resolved-config.js';
 import { build } from '../src/pipeline/build.js';
 import type { BuildEvent } from '../src/pipeline/build-events.js';
@@ -94,11 +95,17 @@ function noopPhases(noop: TimedBuild): Phase[] {
   return bounds.map(([name, end], i) => ({ name, seconds: end - (i === 0 ? 0 : bounds[i - 1]![1]) }));
 }
 
-export async function measureThroughput(name: string, imageDirs: string[], modelDir: string, workers: number): Promise<ThroughputRow> {
+export async function measureThroughput(
+  name: string,
+  imageDirs: string[],
+  modelDir: string,
+  workers: number,
+  overrides: Pick<RetrainConfig, 'distortions'> = {},
+): Promise<ThroughputRow> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'retrain-bench-'));
   const outputDir = path.join(work, 'out');
   try {
-    const config = resolveConfig({ imageDir: imageDirs, model: modelDir, workers, cacheDir: path.join(work, 'cache'), outputDir }, process.cwd());
+    const config = resolveConfig({ imageDir: imageDirs, model: modelDir, workers, cacheDir: path.join(work, 'cache'), outputDir, ...overrides }, process.cwd());
     const cold = await timedBuild(config);
     await fs.rm(outputDir, { recursive: true });
     const warm = await timedBuild(config);

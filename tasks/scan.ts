@@ -12,6 +12,7 @@ export const scanTask = defineTask<void, ScanResult>({
       defer(() => scanImageDirs(context.config.imageDirs)).pipe(
         tap((scan) => {
           for (const message of scan.warnings) context.emit({ type: 'warning', message });
+          for (const { file, reason } of scan.skipped) context.emit({ type: 'skipped', file, reason });
           context.emit({ type: 'scanned', images: scan.images.length, labels: scan.labels });
         }),
       ),

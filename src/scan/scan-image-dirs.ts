@@ -18,6 +18,8 @@ export interface ScanResult {
   labels: string[];
   images: ImageFile[];
   warnings: string[];
+  /** Image files that cannot be used at all (their names cannot even be opened). */
+  skipped: Array<{ file: string; reason: string }>;
 }
 
 export class ScanError extends Error {
@@ -46,13 +48,16 @@ export async function scanImageDirs(imageDirs: string[]): Promise<ScanResult> {
   }
   const classes = groupFoldersByLabel(folders);
   const warnings: string[] = [];
+  const skipped: ScanResult['skipped'] = [];
   const labels: string[] = [];
   const images: ImageFile[] = [];
   for (const { label, folders: group } of classes) {
     const found: ImageFile[] = [];
     for (const folder of group) {
       for (const name of await listImages(folder.dir, warnings)) {
-        found.push({ path: path.join(folder.dir, name), label, relPath: name });
+        // A name that is not valid UTF-8 comes back with U+FFFD in it and cannot be opened by that name.
+        if (name.includes('\uFFFD')) skipped.push({ file: path.join(folder.dir, name), reason: 'file name is not valid UTF-8; rename the file' });
+        else found.push({ path: path.join(folder.dir, name), label, relPath: name });
       }
     }
     if (found.length === 0) {
@@ -71,7 +76,7 @@ export async function scanImageDirs(imageDirs: string[]): Promise<ScanResult> {
         'need at least 2 (one sub-folder of images per class)',
     );
   }
-  return { labels, images, warnings };
+  return { labels, images, warnings, skipped };
 }
 
 async function listImages(dir: string, warnings: string[]): Promise<string[]> {

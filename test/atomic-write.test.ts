@@ -33,7 +33,7 @@ describe('atomic writes', () => {
   it('recoverDir undoes a swap killed between its renames and removes temp folders of dead processes only', async () => {
     const root = await tempDir();
     const target = path.join(root, 'out');
-    await folderWith(`${target}.previous`, 'old'); // killed after moving the old folder aside
+    await folderWith(`${target}.previous-999999998`, 'old'); // a dead process, killed after moving the old folder aside
     await fs.mkdir(path.join(root, '.out.tmp-999999999-abc')); // a dead process's half-written export
     const mine = await makeTempDirBeside(target); // a live one (this process)
     await recoverDir(target);

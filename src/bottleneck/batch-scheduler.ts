@@ -83,10 +83,19 @@ export class BatchScheduler {
       }
     }
     if (readable.length === 0) return;
+    await this.runOnWorker(pool, readable);
+  }
+
+  /**
+   * One batch on a worker. A worker that crashes or does not finish in time is replaced by the pool; the
+   * batch is then retried one image at a time, so only the image that breaks a worker is reported.
+   */
+  private async runOnWorker(pool: () => BottleneckPool, readable: Array<{ request: Request; bytes: Uint8Array }>): Promise<void> {
     try {
       const result = await pool().run(
-        readable.map((r) => r.bytes),
+        readable.map((r) => new Uint8Array(r.bytes)), // copies: the originals stay for a retry
         readable.map((r) => r.request.augment),
+        AbortSignal.timeout(workerTimeoutMs()),
       );
       if (result.setupError !== undefined) {
         this.fatal ??= new BottleneckSetupError(`bottleneck workers cannot start: ${result.setupError}`);
@@ -98,8 +107,22 @@ export class BatchScheduler {
       this.stats.images += readable.length;
       readable.forEach(({ request }, i) => request.resolve(result.outcomes[i]!));
     } catch (error) {
-      const reason = `bottleneck worker failed: ${(error as Error).message.split('\n')[0]}`;
-      for (const { request } of readable) request.resolve({ error: reason, transient: true });
+      if (readable.length > 1) {
+        for (const one of readable) await this.runOnWorker(pool, [one]);
+        return;
+      }
+      const timedOut = (error as Error).name === 'TimeoutError' || /abort/i.test((error as Error).message);
+      readable[0]!.request.resolve(
+        timedOut
+          ? // A busy machine can be slow too: not remembered.
+            { error: `bottleneck worker did not finish within ${workerTimeoutMs() / 1000} s on this image; worker replaced`, transient: true }
+          : { error: `bottleneck worker crashed on this image (${(error as Error).message.split('\n')[0]}); worker replaced` },
+      );
     }
   }
+}
+
+/** How long one batch may take on a worker before it counts as hung (RETRAIN_WORKER_TIMEOUT_MS, default 120 s). */
+function workerTimeoutMs(): number {
+  return Number(process.env.RETRAIN_WORKER_TIMEOUT_MS) || 120_000;
 }

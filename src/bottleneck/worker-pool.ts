@@ -7,7 +7,8 @@ import type { BottleneckTaskResult } from './worker-protocol.js';
 
 /** A pool of bottleneck workers (one TensorFlow.js engine each) for one model and backend. */
 export interface BottleneckPool {
-  run(images: Uint8Array[], augments?: Array<AugmentSpec | undefined>): Promise<BottleneckTaskResult>;
+  /** Runs one batch; `signal` aborts it, terminating (and replacing) the worker that runs it. */
+  run(images: Uint8Array[], augments?: Array<AugmentSpec | undefined>, signal?: AbortSignal): Promise<BottleneckTaskResult>;
   readonly threads: number;
   close(): Promise<void>;
 }
@@ -23,10 +24,10 @@ export function createBottleneckPool(model: ResolvedModel, identity: ModelIdenti
   });
   return {
     threads,
-    run(images, augments = images.map(() => undefined)) {
+    run(images, augments = images.map(() => undefined), signal) {
       // Each image gets its own ArrayBuffer so transferring it hands the bytes over without a copy.
-      const owned = images.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice()));
-      return pool.run({ model, identity, backend, images: owned, augments }, { transferList: owned.map((b) => b.buffer as ArrayBuffer) });
+      const owned = images.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b)));
+      return pool.run({ model, identity, backend, images: owned, augments }, { transferList: owned.map((b) => b.buffer as ArrayBuffer), signal });
     },
     async close() {
       await pool.destroy();

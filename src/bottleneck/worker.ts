@@ -4,6 +4,7 @@
  */
 import { choiceFor, initBackend } from '../model/backend.js';
 import { loadFeatureExtractor, extractFeatures, type FeatureExtractor } from '../model/feature-extractor.js';
+import { sha256Hex } from '../hash/content-hash.js';
 import { decodeImage, ImageDecodeError } from './decode-image.js';
 import type { BottleneckOutcome, BottleneckTask, BottleneckTaskResult } from './worker-protocol.js';
 
@@ -19,6 +20,7 @@ function extractorFor(task: BottleneckTask): Promise<FeatureExtractor> {
 }
 
 export default async function computeBottlenecks(task: BottleneckTask): Promise<BottleneckTaskResult> {
+  injectFaults(task.images);
   let extractor: FeatureExtractor;
   try {
     extractor = await extractorFor(task);
@@ -43,4 +45,19 @@ export default async function computeBottlenecks(task: BottleneckTask): Promise<
   const outcomes: BottleneckOutcome[] = decoded.map((d) => ('pixels' in d ? { vector: vectors[next++]! } : { error: d.error, transient: d.transient }));
   // Vectors are a few KB each: structured cloning them costs less than bookkeeping transfers.
   return { outcomes, decodeMs: t1 - t0, inferMs: t2 - t1 };
+}
+
+/**
+ * Fault injection for the reliability tests only: RETRAIN_FAULT_INJECTION='{"crash":"<sha256 prefix>",
+ * "hang":"<sha256 prefix>"}' makes this worker exit, or spin forever, on an image with that content.
+ */
+function injectFaults(images: Uint8Array[]): void {
+  const spec = process.env.RETRAIN_FAULT_INJECTION;
+  if (!spec) return;
+  const { crash, hang } = JSON.parse(spec) as { crash?: string; hang?: string };
+  for (const image of images) {
+    const sha = sha256Hex(image);
+    if (crash && sha.startsWith(crash)) process.exit(70);
+    if (hang && sha.startsWith(hang)) for (;;);
+  }
 }

@@ -82,7 +82,7 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
           toArray(),
           // Workers finish in any order: put images in a canonical order made of what the training fingerprint
           // holds (label, content), not names or places, so one fingerprint always means one head.
-          map((images) => images.sort(byCanonicalOrder)),
+          map(inCanonicalOrder),
           map((images) => ({ labels: scan.labels.filter((l) => images.some((i) => i.label === l)), images })),
         ),
       ),
@@ -130,9 +130,9 @@ function hashConfig(config: ResolvedConfig): string {
   return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
 }
 
-
-function byCanonicalOrder(a: ImageWithVector, b: ImageWithVector): number {
-  const keyA = `${a.label}\0${a.sha256}`;
-  const keyB = `${b.label}\0${b.sha256}`;
-  return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
+/** Sorted by (label, content hash), each key built once. */
+function inCanonicalOrder(images: ImageWithVector[]): ImageWithVector[] {
+  const keyed = images.map((image) => ({ image, key: `${image.label}\0${image.sha256}` }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map(({ image }) => image);
 }

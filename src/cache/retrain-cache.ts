@@ -156,8 +156,14 @@ function bytesOf(floats: Float32Array): Buffer {
   return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
 }
 
-/** A fresh, aligned Float32Array copied from raw bytes (LMDB hands out unaligned views into its pages). */
+/**
+ * The floats in raw bytes: a view when the bytes are 4-byte aligned and not shared with LMDB (its reads
+ * hand out a fresh buffer), else an aligned copy.
+ */
 function floatsFromBytes(bytes: Uint8Array): Float32Array {
+  if (bytes.byteOffset % 4 === 0 && bytes.byteLength % 4 === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  }
   const floats = new Float32Array(Math.floor(bytes.byteLength / 4));
   new Uint8Array(floats.buffer).set(bytes.subarray(0, floats.length * 4));
   return floats;

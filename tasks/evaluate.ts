@@ -17,10 +17,11 @@ export const evaluateTask = defineTask<Trained, Evaluated>({
   operator: (context): OperatorFunction<Trained, Evaluated> =>
     map((trained) => {
       const { labels, images } = trained.dataset;
+      const classIndex = new Map(labels.map((label, i) => [label, i]));
       const examples = (set: string): LabelledExample[] =>
         images
           .filter((image) => image.set === set)
-          .map((image) => ({ path: image.path, label: labels.indexOf(image.label), vector: image.vector }));
+          .map((image) => ({ path: image.path, label: classIndex.get(image.label)!, vector: image.vector }));
       let testExamples = examples('testing');
       const limit = context.config.train.testBatchSize;
       if (limit > 0 && limit < testExamples.length) {

@@ -61,15 +61,16 @@ export const trainTask = defineTask<Dataset, Trained>({
         context.emit({ type: 'stage', stage: 'train', status: 'up-to-date', detail: 'same data and settings, head taken from the cache' });
         return { dataset, ...fromStored(stored), fingerprint, trainingFingerprint: trainingKey, trained: false };
       }
-      context.emit({ type: 'stage', stage: 'train', status: 'start', detail: `${params.steps} steps` });
+      context.emit({ type: 'stage', stage: 'train', status: 'start', detail: `${params.steps} steps`, total: params.steps });
       // A training image counts with its distorted variants (when distortions are on).
+      const classIndex = new Map(dataset.labels.map((label, i) => [label, i]));
       const subset = (set: string): LabelledVectors => {
         const vectors: Float32Array[] = [];
         const labels: number[] = [];
         for (const image of dataset.images.filter((i) => i.set === set)) {
           for (const vector of [image.vector, ...(image.variants ?? []).map((v) => v.vector)]) {
             vectors.push(vector);
-            labels.push(dataset.labels.indexOf(image.label));
+            labels.push(classIndex.get(image.label)!);
           }
         }
         return { vectors, labels };

@@ -72,7 +72,7 @@ export function createReporter({ json, stream = json ? process.stderr : process.
         case 'augment-progress':
           return;
         case 'stage':
-          if (event.stage === 'train' && event.status === 'start') steps = Number.parseInt(event.detail ?? '0', 10);
+          if (event.stage === 'train' && event.status === 'start') steps = event.total ?? 0;
           return line(`${event.stage}: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);
         case 'train-eval': {
           const every = Math.max(1, Math.round(steps / 10));

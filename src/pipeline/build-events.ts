@@ -12,6 +12,7 @@ export type BuildEvent =
   /** Worker time spent decoding + resizing and in inference, summed over workers (for benchmarks). */
   | { type: 'bottleneck-timings'; images: number; decodeMs: number; inferMs: number }
   | ({ type: 'train-eval' } & EvalPoint)
-  | { type: 'stage'; stage: string; status: 'start' | 'done' | 'up-to-date'; detail?: string };
+  /** `total`: how many steps a stage has, when it counts them (training). */
+  | { type: 'stage'; stage: string; status: 'start' | 'done' | 'up-to-date'; detail?: string; total?: number };
 
 export type EmitEvent = (event: BuildEvent) => void;

@@ -21,7 +21,7 @@ export const evaluateTask = defineTask<Trained, Evaluated>({
       const examples = (set: string): LabelledExample[] =>
         images
           .filter((image) => image.set === set)
-          .map((image) => ({ path: image.path, label: classIndex.get(image.label)!, vector: image.vector }));
+          .map((image) => ({ path: image.path, label: classIndex.get(image.label)!, vector: image.vector() }));
       let testExamples = examples('testing');
       const limit = context.config.train.testBatchSize;
       if (limit > 0 && limit < testExamples.length) {

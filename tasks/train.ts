@@ -68,7 +68,7 @@ export const trainTask = defineTask<Dataset, Trained>({
         const vectors: Float32Array[] = [];
         const labels: number[] = [];
         for (const image of dataset.images.filter((i) => i.set === set)) {
-          for (const vector of [image.vector, ...(image.variants ?? []).map((v) => v.vector)]) {
+          for (const vector of [image.vector(), ...(image.variants ?? []).map((v) => v.vector())]) {
             vectors.push(vector);
             labels.push(classIndex.get(image.label)!);
           }

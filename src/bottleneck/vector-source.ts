@@ -1,5 +1,7 @@
 import type { AugmentSpec } from '../augment/distortions.js';
+import type { RetrainCache } from '../cache/retrain-cache.js';
 import type { BuildContext } from '../pipeline/build-context.js';
+import type { VectorRef } from '../pipeline/dataset.js';
 import { BatchScheduler } from './batch-scheduler.js';
 
 export interface VectorRequest {
@@ -11,7 +13,7 @@ export interface VectorRequest {
 }
 
 /** A vector and whether it was found (in the cache, or computed earlier in this build), or why there is none. */
-export type VectorOutcome = { vector: Float32Array; cached: boolean } | { error: string; stopped?: boolean };
+export type VectorOutcome = { vector: VectorRef; cached: boolean } | { error: string; stopped?: boolean };
 
 export interface VectorCounts {
   done: number;
@@ -63,8 +65,7 @@ export class VectorSource {
 
   private async lookUpOrCompute({ key, path, sha256, augment }: VectorRequest): Promise<VectorOutcome> {
     const { cache } = this.context;
-    const vector = cache.getBottleneck(key);
-    if (vector) return { vector, cached: true };
+    if (cache.hasBottleneck(key)) return { vector: lazyVector(cache, key), cached: true };
     const failure = cache.getFailure(key);
     if (failure) return { error: failure };
     const outcome = await this.scheduler.compute(path, sha256, augment);
@@ -73,6 +74,17 @@ export class VectorSource {
       return { error: outcome.error, stopped: outcome.stopped };
     }
     void cache.putBottleneck(key, outcome.vector);
-    return { vector: outcome.vector, cached: false };
+    const vector = outcome.vector;
+    return { vector: () => vector, cached: false };
   }
+}
+
+/** Reads the vector on first use, once. */
+function lazyVector(cache: RetrainCache, key: string): VectorRef {
+  let vector: Float32Array | undefined;
+  return () => {
+    vector ??= cache.getBottleneck(key);
+    if (!vector) throw new Error(`bottleneck ${key} is no longer in the cache (removed while building?); build again`);
+    return vector;
+  };
 }

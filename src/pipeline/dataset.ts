@@ -6,10 +6,16 @@ export interface HashedImage extends ImageFile {
   sha256: string;
 }
 
+/**
+ * A bottleneck vector, read from the cache only when a stage needs it: a build with nothing to train reads
+ * just the vectors it evaluates.
+ */
+export type VectorRef = () => Float32Array;
+
 /** An image with its bottleneck vector and the cache key it lives under. */
 export interface ImageWithVector extends HashedImage {
   key: string;
-  vector: Float32Array;
+  vector: VectorRef;
   /** True when the vector came from the cache. */
   cached: boolean;
 }
@@ -17,7 +23,7 @@ export interface ImageWithVector extends HashedImage {
 export interface SplitImage extends ImageWithVector {
   set: DataSet;
   /** Distorted variants' vectors and keys (training images, when distortions are on). */
-  variants?: Array<{ key: string; vector: Float32Array }>;
+  variants?: Array<{ key: string; vector: VectorRef }>;
 }
 
 /** All usable images of a build, split, with the class labels in index order. */

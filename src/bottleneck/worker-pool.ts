@@ -9,7 +9,6 @@ import type { BottleneckTaskResult } from './worker-protocol.js';
 export interface BottleneckPool {
   /** Runs one batch; `signal` aborts it, terminating (and replacing) the worker that runs it. */
   run(images: Uint8Array[], augments?: Array<AugmentSpec | undefined>, signal?: AbortSignal): Promise<BottleneckTaskResult>;
-  readonly threads: number;
   close(): Promise<void>;
 }
 
@@ -23,7 +22,6 @@ export function createBottleneckPool(model: ResolvedModel, identity: ModelIdenti
     concurrentTasksPerWorker: 1,
   });
   return {
-    threads,
     run(images, augments = images.map(() => undefined), signal) {
       // Each image gets its own ArrayBuffer so transferring it hands the bytes over without a copy.
       const owned = images.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b)));

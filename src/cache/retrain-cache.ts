@@ -56,11 +56,10 @@ export class RetrainCache {
     return new RetrainCache(dir);
   }
 
-  /** A cached vector, or undefined when absent or not `featureSize` floats (a damaged entry counts as a miss). */
-  getBottleneck(key: string, featureSize?: number): Float32Array | undefined {
+  /** A cached vector, or undefined when absent or not whole floats (`retrain cache verify` checks lengths). */
+  getBottleneck(key: string): Float32Array | undefined {
     const bytes = this.bottlenecks.get(key);
     if (!bytes || bytes.byteLength % 4 !== 0) return undefined;
-    if (featureSize !== undefined && bytes.byteLength !== featureSize * 4) return undefined;
     return floatsFromBytes(bytes);
   }
 

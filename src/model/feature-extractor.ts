@@ -14,8 +14,6 @@ export interface FeatureExtractor {
   inputSize: [number, number];
   range: [number, number];
   featureSize: number;
-  /** Identity of weights + feature layer + pooling: part of every bottleneck cache key. */
-  fingerprint: string;
 }
 
 /** Loads a resolved model and cuts it at its feature layer (pooling a spatial output). Needs a backend. */
@@ -54,7 +52,7 @@ export async function loadFeatureExtractor(
     throw new ModelError(`model "${resolved.source}": feature output has shape [${output.shape}], expected a vector per image`);
   }
   const model = options.featureLayer || pooling === 'avg' ? tfl.model({ inputs: full.inputs, outputs: output }) : full;
-  return { model, inputSize: identity.inputSize, range: identity.range, featureSize: output.shape[1] as number, fingerprint: identity.fingerprint };
+  return { model, inputSize: identity.inputSize, range: identity.range, featureSize: output.shape[1] as number };
 }
 
 /** Scales RGB bytes (0..255) to the network's range and runs the extractor; returns one vector per image. */

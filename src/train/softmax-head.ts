@@ -29,21 +29,23 @@ export function softmaxInto(head: SoftmaxHead, features: Float32Array, out: Floa
   const x = head.hidden ? hiddenActivations(head.hidden, features) : features;
   const { numClasses: c, weights, biases } = head;
   const d = x.length;
-  let max = -Infinity;
   for (let k = 0; k < c; k++) {
     let sum = biases[k]!;
     const row = k * d;
     for (let i = 0; i < d; i++) sum += weights[row + i]! * x[i]!;
     out[k] = sum;
-    if (sum > max) max = sum;
   }
+  softmaxInPlace(out);
+}
+
+/** Turns logits into probabilities in place (shifted by the largest logit, so exp never overflows). */
+export function softmaxInPlace(values: Float64Array): Float64Array {
+  let max = -Infinity;
+  for (let k = 0; k < values.length; k++) if (values[k]! > max) max = values[k]!;
   let total = 0;
-  for (let k = 0; k < c; k++) {
-    const e = Math.exp(out[k]! - max);
-    out[k] = e;
-    total += e;
-  }
-  for (let k = 0; k < c; k++) out[k] = out[k]! / total;
+  for (let k = 0; k < values.length; k++) total += values[k] = Math.exp(values[k]! - max);
+  for (let k = 0; k < values.length; k++) values[k] = values[k]! / total;
+  return values;
 }
 
 export function argmax(values: ArrayLike<number>): number {

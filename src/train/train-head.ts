@@ -2,7 +2,7 @@ import { createClassBalancedSampler } from './class-balanced-sampler.js';
 import { Random } from './random.js';
 import { histogramOf, type HistogramSummary } from '../report/histogram.js';
 import { chooseEngine } from './logit-engines.js';
-import { argmax, createHead, softmaxInto, type SoftmaxHead } from './softmax-head.js';
+import { argmax, createHead, softmaxInPlace, softmaxInto, type SoftmaxHead } from './softmax-head.js';
 
 export interface LabelledVectors {
   vectors: Float32Array[];
@@ -117,15 +117,8 @@ export function trainHead(
 
 /** Softmax of logits + biases into `out` (returned). */
 function softmaxOf(logits: Float64Array, biases: Float64Array, out: Float64Array): Float64Array {
-  let max = -Infinity;
-  for (let c = 0; c < out.length; c++) {
-    out[c] = logits[c]! + biases[c]!;
-    if (out[c]! > max) max = out[c]!;
-  }
-  let total = 0;
-  for (let c = 0; c < out.length; c++) total += out[c] = Math.exp(out[c]! - max);
-  for (let c = 0; c < out.length; c++) out[c] = out[c]! / total;
-  return out;
+  for (let c = 0; c < out.length; c++) out[c] = logits[c]! + biases[c]!;
+  return softmaxInPlace(out);
 }
 
 /** Predicted class index of every vector. */

@@ -10,8 +10,7 @@ import { bottleneckKey } from '../src/bottleneck/bottleneck-key.js';
 import { RetrainCache } from '../src/cache/retrain-cache.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { hashFile } from '../src/hash/hash-file.js';
-import { detectBackend } from '../src/model/backend.js';
-import { identifyModel } from '../src/model/model-identity.js';
+import { selectEngine } from '../src/model/engine.js';
 import { resolveModel } from '../src/model/resolve-model.js';
 import { build } from '../src/pipeline/build.js';
 import { scanImageDirs } from '../src/scan/scan-image-dirs.js';
@@ -66,7 +65,7 @@ async function seconds<T>(work: () => Promise<T>): Promise<[T, number]> {
 export async function measureScale(modelDir: string, counts: number[], noopUpTo: number): Promise<ScaleRow[]> {
   const rows: ScaleRow[] = [];
   const model = await resolveModel(modelDir, {}, os.tmpdir());
-  const identity = await identifyModel(model, await detectBackend('auto'));
+  const { identity } = await selectEngine('auto', model, os.tmpdir());
   for (const files of counts) {
     const work = await fs.mkdtemp(path.join(os.tmpdir(), `retrain-scale-${files}-`));
     const root = path.join(work, 'images');

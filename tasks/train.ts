@@ -78,7 +78,7 @@ export const trainTask = defineTask<Dataset, Trained>({
       const onEval = (point: EvalPoint) => context.emit({ type: 'train-eval', ...point });
       let trained: TrainResult & { stoppedEarlyAt?: number };
       if (withOptions) {
-        await initBackend(choiceFor(context.backend));
+        await initBackend(choiceFor(context.engine.tfBackend));
         trained = trainHeadWithOptions(subset('training'), subset('validation'), dataset.labels, params, options, onEval);
         if (trained.stoppedEarlyAt !== undefined) {
           context.emit({ type: 'info', message: `early stopping at step ${trained.stoppedEarlyAt}: validation loss stopped improving; keeping the best weights` });

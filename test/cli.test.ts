@@ -44,7 +44,7 @@ describe('retrain command line', () => {
       assert.ok((first.testAccuracy as number) >= 0.9, `test accuracy ${first.testAccuracy}`);
       assert.ok((first.testCount as number) >= 15);
       assert.equal(first.bottlenecksComputed, 245);
-      assert.ok(['wasm', 'tensorflow'].includes(first.backend as string));
+      assert.ok(['onnxruntime', 'wasm', 'tensorflow'].includes(first.backend as string));
 
       const second = lastJson((await retrain(['build', '--json', ...dirs])).stdout);
       assert.equal(second.bottlenecksComputed, 0);

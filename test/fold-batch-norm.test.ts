@@ -8,6 +8,8 @@ import { extractFeatures, loadFeatureExtractor } from '../src/model/feature-extr
 import { foldBatchNorm } from '../src/model/fold-batch-norm.js';
 import { identifyModel } from '../src/model/model-identity.js';
 import { resolveModel } from '../src/model/resolve-model.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { everyLayerModel, largestDifference, randomiseWeights, saveModel } from './helpers/keras-models.js';
 import { DARKNET_DIR, HAS_SHARED, HYMENOPTERA, MODEL_DIR, tempDir } from './helpers/shared.js';
 
 describe('batch-norm folding', () => {
@@ -43,6 +45,31 @@ describe('batch-norm folding', () => {
     assert.equal(folded.has('bn/gamma'), false);
   });
 
+  it('leaves a BN alone after a convolution with its own activation, or one whose output is wanted', () => {
+    const topology = (activation: string) => ({
+      class_name: 'Model',
+      config: {
+        layers: [
+          { class_name: 'Conv2D', name: 'c', config: { name: 'c', use_bias: false, activation }, inbound_nodes: [] },
+          { class_name: 'BatchNormalization', name: 'bn', config: { name: 'bn', axis: -1 }, inbound_nodes: [[['c', 0, 0, {}]]] },
+        ],
+        output_layers: [['bn', 0, 0]],
+      },
+    });
+    const one = (value: number) => ({ shape: [1], data: Float32Array.of(value) });
+    const weights = new Map([
+      ['c/kernel', { shape: [1, 1, 1, 1], data: Float32Array.of(1) }],
+      ['bn/gamma', one(2)],
+      ['bn/beta', one(0)],
+      ['bn/moving_mean', one(0)],
+      ['bn/moving_variance', one(1)],
+    ]);
+    assert.equal(foldBatchNorm(topology('relu6'), weights).renamed.size, 0);
+    assert.equal(foldBatchNorm(topology('linear'), weights, { keep: ['c'] }).renamed.size, 0);
+    // Linear and not kept: it folds (so the two checks above can fail).
+    assert.equal(foldBatchNorm(topology('linear'), weights).renamed.get('bn'), 'c');
+  });
+
   it('leaves a BN alone when its convolution has another consumer', () => {
     const topology = {
       config: {
@@ -66,6 +93,23 @@ describe('batch-norm folding', () => {
     const single = structuredClone(topology);
     single.config.layers[2]!.inbound_nodes = [[['bn', 0, 0, {}]]];
     assert.equal(foldBatchNorm(single, weights).renamed.get('bn'), 'c');
+  });
+
+  it('the folded extractor of a model with every layer kind computes what the model itself computes', async () => {
+    await initBackend('wasm');
+    const model = everyLayerModel();
+    randomiseWeights(model, 11);
+    const resolved = await resolveModel(path.dirname(await saveModel(model)), {}, await tempDir());
+    const identity = await identifyModel(resolved, 'wasm');
+    const extractor = await loadFeatureExtractor(resolved, identity);
+    const images = [5, 9].map((k) => Uint8Array.from({ length: 17 * 19 * 3 }, (_, i) => (i * k + 17 * k) % 256));
+    const expected = tf.tidy(() => {
+      const x = tf.div(tf.stack(images.map((p) => tf.tensor3d(p, [17, 19, 3], 'float32'))), 255);
+      return (model.predict(x) as tf.Tensor).arraySync() as number[][];
+    });
+    const { worst, scale } = largestDifference(expected.map((r) => Float32Array.from(r)), extractFeatures(extractor, images));
+    assert.ok(scale > 0.1, 'the outputs carry signal');
+    assert.ok(worst < 1e-4, `largest difference ${worst} (largest value ${scale})`);
   });
 
   for (const [name, dir] of [['mobilenet_v2_035_224', MODEL_DIR], ['darknet_tiny_224', DARKNET_DIR]] as const) {

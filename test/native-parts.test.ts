@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { open } from 'lmdb';
 import { createBottleneckPool } from '../src/bottleneck/worker-pool.js';
 import { detectBackend, initBackend } from '../src/model/backend.js';
-import { identifyModel } from '../src/model/model-identity.js';
+import { selectEngine } from '../src/model/engine.js';
+import { loadOnnxRuntime, onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { resolveModel } from '../src/model/resolve-model.js';
 import { HYMENOPTERA, MODEL_DIR, needsShared, tempDir } from './helpers/shared.js';
 
@@ -39,20 +40,38 @@ describe('native parts load', () => {
     assert.equal(await detectBackend('auto'), nodeLoads ? 'tensorflow' : 'wasm');
   });
 
-  it('a piscina worker thread runs the real model on a real photo', async (t) => {
-    if (!needsShared(t)) return;
-    const model = await resolveModel(MODEL_DIR, {}, await tempDir());
-    const identity = await identifyModel(model, 'wasm');
-    const pool = createBottleneckPool(model, identity, 'wasm', 1);
-    try {
-      const photo = path.join(HYMENOPTERA, 'train/ants', (await fs.readdir(path.join(HYMENOPTERA, 'train/ants')))[0]!);
-      const result = await pool.run([new Uint8Array(await fs.readFile(photo))]);
-      const outcome = result.outcomes[0]!;
-      assert.ok('vector' in outcome, JSON.stringify(outcome));
-      assert.equal(outcome.vector.length, 1280);
-      assert.ok(outcome.vector.some((v) => v > 0) && outcome.vector.every(Number.isFinite));
-    } finally {
-      await pool.close();
-    }
+  it('onnxruntime-node, when installed, loads its native binding', async (t) => {
+    if (!onnxRuntimeVersion()) return t.skip('onnxruntime-node is not installed (an optional dependency)');
+    const ort = await loadOnnxRuntime();
+    assert.notEqual(typeof ort, 'string', `onnxruntime-node is installed but does not load: ${String(ort)}`);
   });
+
+  it('auto computes bottlenecks with onnxruntime exactly when it loads', async (t) => {
+    if (!needsShared(t)) return;
+    const cacheDir = await tempDir();
+    const { engine } = await selectEngine('auto', await resolveModel(MODEL_DIR, {}, cacheDir), cacheDir);
+    const loads = typeof (await loadOnnxRuntime()) !== 'string';
+    assert.equal(engine.name, loads ? 'onnxruntime' : await detectBackend('auto'));
+  });
+
+  for (const backend of ['wasm', 'onnx'] as const) {
+    it(`a piscina worker thread runs the real model on a real photo (backend ${backend})`, async (t) => {
+      if (!needsShared(t)) return;
+      if (backend === 'onnx' && !onnxRuntimeVersion()) return t.skip('onnxruntime-node is not installed');
+      const cacheDir = await tempDir();
+      const model = await resolveModel(MODEL_DIR, {}, cacheDir);
+      const { engine, identity } = await selectEngine(backend, model, cacheDir);
+      const pool = createBottleneckPool(model, identity, engine, 1);
+      try {
+        const photo = path.join(HYMENOPTERA, 'train/ants', (await fs.readdir(path.join(HYMENOPTERA, 'train/ants')))[0]!);
+        const result = await pool.run([new Uint8Array(await fs.readFile(photo))]);
+        const outcome = result.outcomes[0]!;
+        assert.ok('vector' in outcome, JSON.stringify(outcome));
+        assert.equal(outcome.vector.length, 1280);
+        assert.ok(outcome.vector.some((v) => v > 0) && outcome.vector.every(Number.isFinite));
+      } finally {
+        await pool.close();
+      }
+    });
+  }
 });

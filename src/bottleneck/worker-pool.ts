@@ -1,18 +1,18 @@
 import { Piscina } from 'piscina';
 import type { AugmentSpec } from '../augment/distortions.js';
-import type { BackendName } from '../model/backend.js';
+import type { BottleneckEngine } from '../model/engine.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
 import type { BottleneckTaskResult } from './worker-protocol.js';
 
-/** A pool of bottleneck workers (one TensorFlow.js engine each) for one model and backend. */
+/** A pool of bottleneck workers (one engine each: onnxruntime or TensorFlow.js) for one model. */
 export interface BottleneckPool {
   /** Runs one batch; `signal` aborts it, terminating (and replacing) the worker that runs it. */
   run(images: Uint8Array[], augments?: Array<AugmentSpec | undefined>, signal?: AbortSignal): Promise<BottleneckTaskResult>;
   close(): Promise<void>;
 }
 
-export function createBottleneckPool(model: ResolvedModel, identity: ModelIdentity, backend: BackendName, threads: number): BottleneckPool {
+export function createBottleneckPool(model: ResolvedModel, identity: ModelIdentity, engine: BottleneckEngine, threads: number): BottleneckPool {
   const pool = new Piscina({
     filename: new URL('./worker.js', import.meta.url).href,
     minThreads: threads,
@@ -25,7 +25,7 @@ export function createBottleneckPool(model: ResolvedModel, identity: ModelIdenti
     run(images, augments = images.map(() => undefined), signal) {
       // Each image gets its own ArrayBuffer so transferring it hands the bytes over without a copy.
       const owned = images.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b)));
-      return pool.run({ model, identity, backend, images: owned, augments }, { transferList: owned.map((b) => b.buffer as ArrayBuffer), signal });
+      return pool.run({ model, identity, engine, images: owned, augments }, { transferList: owned.map((b) => b.buffer as ArrayBuffer), signal });
     },
     async close() {
       await pool.destroy();

@@ -1,5 +1,5 @@
 import type { AugmentSpec } from '../augment/distortions.js';
-import type { BackendName } from '../model/backend.js';
+import type { BottleneckEngine } from '../model/engine.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
 
@@ -7,7 +7,7 @@ import type { ResolvedModel } from '../model/resolve-model.js';
 export interface BottleneckTask {
   model: ResolvedModel;
   identity: ModelIdentity;
-  backend: BackendName;
+  engine: BottleneckEngine;
   /** Encoded image files, transferred (not copied) to the worker. */
   images: Uint8Array[];
   /** A distortion per image (undefined: the plain image). */

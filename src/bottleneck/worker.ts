@@ -1,27 +1,41 @@
 /**
- * Piscina worker: owns one TensorFlow.js engine and one loaded feature extractor, decodes a batch of
- * images with sharp and turns the good ones into feature vectors in one inference call.
+ * Piscina worker: owns one engine (onnxruntime on the converted graph, or TensorFlow.js) with the feature
+ * extractor loaded, decodes a batch of images with sharp and turns the good ones into feature vectors in
+ * one inference call.
  */
 import { choiceFor, initBackend } from '../model/backend.js';
-import { loadFeatureExtractor, extractFeatures, type FeatureExtractor } from '../model/feature-extractor.js';
+import { loadFeatureExtractor, extractFeatures } from '../model/feature-extractor.js';
+import { OnnxFeatureExtractor } from '../onnx/onnx-extractor.js';
 import { sha256Hex } from '../hash/content-hash.js';
 import { decodeImage, ImageDecodeError } from './decode-image.js';
 import type { BottleneckOutcome, BottleneckTask, BottleneckTaskResult } from './worker-protocol.js';
 
-let loaded: { key: string; extractor: Promise<FeatureExtractor> } | undefined;
+/** What a worker needs of an engine's extractor. */
+interface Extractor {
+  inputSize: [number, number];
+  extract(pixels: Uint8Array[]): Promise<Float32Array[]>;
+}
 
-function extractorFor(task: BottleneckTask): Promise<FeatureExtractor> {
-  const key = JSON.stringify([task.model, task.backend]);
+let loaded: { key: string; extractor: Promise<Extractor> } | undefined;
+
+function extractorFor(task: BottleneckTask): Promise<Extractor> {
+  const key = JSON.stringify([task.model, task.identity, task.engine]);
   if (loaded?.key !== key) {
-    const extractor = initBackend(choiceFor(task.backend)).then(() => loadFeatureExtractor(task.model, task.identity));
-    loaded = { key, extractor };
+    loaded = { key, extractor: loadExtractor(task) };
   }
   return loaded.extractor;
 }
 
+async function loadExtractor({ engine, model, identity }: BottleneckTask): Promise<Extractor> {
+  if (engine.name === 'onnxruntime') return OnnxFeatureExtractor.load(engine.onnxFile!, identity.inputSize);
+  await initBackend(choiceFor(engine.name));
+  const extractor = await loadFeatureExtractor(model, identity);
+  return { inputSize: extractor.inputSize, extract: async (pixels) => extractFeatures(extractor, pixels) };
+}
+
 export default async function computeBottlenecks(task: BottleneckTask): Promise<BottleneckTaskResult> {
   injectFaults(task.images);
-  let extractor: FeatureExtractor;
+  let extractor: Extractor;
   try {
     extractor = await extractorFor(task);
   } catch (error) {
@@ -39,7 +53,7 @@ export default async function computeBottlenecks(task: BottleneckTask): Promise<
   );
   const t1 = performance.now();
   const good = decoded.flatMap((d) => ('pixels' in d ? [d.pixels] : []));
-  const vectors = good.length > 0 ? extractFeatures(extractor, good) : [];
+  const vectors = good.length > 0 ? await extractor.extract(good) : [];
   const t2 = performance.now();
   let next = 0;
   const outcomes: BottleneckOutcome[] = decoded.map((d) => ('pixels' in d ? { vector: vectors[next++]! } : { error: d.error, transient: d.transient }));

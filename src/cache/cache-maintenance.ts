@@ -1,5 +1,4 @@
-import { detectBackend } from '../model/backend.js';
-import { identifyModel } from '../model/model-identity.js';
+import { selectEngine } from '../model/engine.js';
 import { resolveModel } from '../model/resolve-model.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { hashFile } from '../hash/hash-file.js';
@@ -88,7 +87,7 @@ export async function collectGarbage(
   config: ResolvedConfig,
   { keepOtherModels = false }: { keepOtherModels?: boolean } = {},
 ): Promise<{ removed: Record<CacheTable, number>; kept: number }> {
-  const identity = await identifyModel(await resolveModel(config.model, config.modelOptions, config.cacheDir), await detectBackend(config.backend));
+  const { identity } = await selectEngine(config.backend, await resolveModel(config.model, config.modelOptions, config.cacheDir), config.cacheDir);
   const currentModel = `${identity.fingerprint}:${identity.preprocessId}`;
   const { images } = await scanImageDirs(config.imageDirs);
   const contents = new Set<string>();

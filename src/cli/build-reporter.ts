@@ -35,7 +35,7 @@ export function createReporter({ json, stream = json ? process.stderr : process.
         case 'skipped':
           return line(`skipped ${event.file}: ${event.reason}`);
         case 'backend':
-          return line(`backend: ${event.backend}`);
+          return line(`backend: ${event.backend}${event.backend === event.tfBackend ? '' : ` (TensorFlow.js: ${event.tfBackend})`}${event.note ? ` (${event.note})` : ''}`);
         case 'scanned':
           totalImages = event.images;
           return line(`found ${event.images} images in ${event.labels.length} classes: ${event.labels.join(', ')}`);

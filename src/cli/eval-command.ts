@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { formatConfusion } from '../evaluate/class-metrics.js';
 import { evaluateFolder } from '../evaluate/evaluate-folder.js';
-import { initBackend, type BackendChoice } from '../model/backend.js';
+import { initBackend, type TfBackendChoice } from '../model/backend.js';
 import { loadExportedModel } from '../predict/load-exported-model.js';
 
 export function evalCommand(yargs: Argv) {
@@ -13,11 +13,11 @@ export function evalCommand(yargs: Argv) {
       y
         .option('model', { type: 'string', default: 'retrain-output', describe: 'Exported model folder' })
         .option('image-dir', { type: 'string', alias: 'image_dir', array: true, demandOption: true, describe: 'Folder(s) with one sub-folder per class' })
-        .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend' })
+        .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' })
         .option('json', { type: 'boolean', describe: 'Print the evaluation as one JSON object' })
         .example('$0 eval --model retrain-output --image_dir ../shared/datasets/hymenoptera_data/val', ''),
     async (argv) => {
-      await initBackend(argv.backend as BackendChoice);
+      await initBackend(argv.backend as TfBackendChoice);
       const model = await loadExportedModel(path.resolve(argv.model));
       const result = await evaluateFolder(model, (argv['image-dir'] as string[]).map((d) => path.resolve(d)));
       if (argv.json) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { initBackend, type BackendChoice } from '../model/backend.js';
+import { initBackend, type TfBackendChoice } from '../model/backend.js';
 import { loadExportedModel } from '../predict/load-exported-model.js';
 
 export function predictCommand(yargs: Argv) {
@@ -13,11 +13,11 @@ export function predictCommand(yargs: Argv) {
         .positional('images', { type: 'string', array: true, demandOption: true, describe: 'Image files' })
         .option('model', { type: 'string', default: 'retrain-output', describe: 'Exported model folder (from retrain build)' })
         .option('top', { type: 'number', default: 5, describe: 'How many labels to print per image' })
-        .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend' })
+        .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' })
         .option('json', { type: 'boolean', describe: 'Print one JSON object per image' })
         .example('$0 predict --model retrain-output photo.jpg', ''),
     async (argv) => {
-      await initBackend(argv.backend as BackendChoice);
+      await initBackend(argv.backend as TfBackendChoice);
       const model = await loadExportedModel(path.resolve(argv.model));
       let failures = 0;
       for (const image of argv.images as string[]) {

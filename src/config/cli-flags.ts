@@ -39,7 +39,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'distortion-variants', field: ['distortions', 'variants'], type: 'number', describe: 'Cached distorted variants per training image [5]' },
   { name: 'seed', field: ['seed'], type: 'number', describe: 'Random seed for initialisation and sampling [0]' },
   { name: 'workers', field: ['workers'], type: 'number', describe: 'Bottleneck worker threads [one per core]' },
-  { name: 'backend', field: ['backend'], type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' },
+  { name: 'backend', field: ['backend'], type: 'string', choices: ['auto', 'onnx', 'node', 'wasm', 'cpu'], describe: 'What computes bottlenecks: onnx (onnxruntime-node), or a TensorFlow.js backend [auto: onnx if it loads and the model converts, else tfjs-node if it loads, else wasm]' },
 ];
 
 /** yargs option definitions for every config flag, the original names as aliases, no defaults (the config has them). */

@@ -74,8 +74,13 @@ export interface RetrainConfig {
   workers?: number;
   /** Images per inference call inside a worker. Default 4. */
   inferenceBatchSize?: number;
-  /** TensorFlow.js backend: `auto` uses tfjs-node when it loads, else wasm. Default `auto`. */
-  backend?: 'auto' | 'node' | 'wasm' | 'cpu';
+  /**
+   * What computes bottlenecks: `onnx` runs the model converted to ONNX on onnxruntime-node (an optional
+   * dependency); `node`, `wasm` and `cpu` are TensorFlow.js backends. `auto` (default) uses onnx when
+   * onnxruntime-node loads and the model converts, else tfjs-node when it loads, else wasm. Training with
+   * head options and the export use TensorFlow.js (tfjs-node if it loads, else wasm, unless one is named).
+   */
+  backend?: 'auto' | 'onnx' | 'node' | 'wasm' | 'cpu';
   /**
    * Named experiments for `retrain experiment`: each overrides parts of this config (model, training,
    * distortions, split, seed…). They share every cached bottleneck.

@@ -30,7 +30,7 @@ export interface ResolvedConfig {
   summariesDir?: string;
   workers: number;
   inferenceBatchSize: number;
-  backend: 'auto' | 'node' | 'wasm' | 'cpu';
+  backend: 'auto' | 'onnx' | 'node' | 'wasm' | 'cpu';
 }
 
 export const DEFAULT_MODEL = 'mobilenet_v2_035_224';

@@ -69,7 +69,7 @@ const baseSchema = z
     summariesDir: z.string().min(1).optional(),
     workers: positiveInt.optional(),
     inferenceBatchSize: positiveInt.optional(),
-    backend: z.enum(['auto', 'node', 'wasm', 'cpu']).optional(),
+    backend: z.enum(['auto', 'onnx', 'node', 'wasm', 'cpu']).optional(),
   })
   .strict();
 

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
+/** `--backend`: which engine computes bottlenecks (`onnx`, or a TensorFlow.js backend), `auto` the fastest that loads. */
+export type BackendChoice = 'auto' | 'onnx' | TfBackendChoice;
+/** A TensorFlow.js backend choice (`auto`: tfjs-node if it loads, else wasm). */
+export type TfBackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 export class BackendError extends Error {
@@ -11,7 +14,7 @@ export class BackendError extends Error {
  * Activates a TensorFlow.js backend in this thread. `auto` uses the native tfjs-node binding when it is
  * installed and loads, else WebAssembly. Returns the backend's name as TensorFlow.js reports it.
  */
-export async function initBackend(choice: BackendChoice): Promise<BackendName> {
+export async function initBackend(choice: TfBackendChoice): Promise<BackendName> {
   if (choice === 'node' || choice === 'auto') {
     const loaded = await tryImport('@tensorflow/tfjs-node');
     if (loaded === true && (await tf.setBackend('tensorflow'))) return finish();
@@ -48,7 +51,7 @@ async function tryImport(name: string): Promise<true | string> {
  * Which backend `initBackend(choice)` would use, without starting an engine in this thread
  * (a build whose work is all cached never needs one).
  */
-export async function detectBackend(choice: BackendChoice): Promise<BackendName> {
+export async function detectBackend(choice: TfBackendChoice): Promise<BackendName> {
   if (choice === 'wasm' || choice === 'cpu') return choice;
   const loaded = await tryImport('@tensorflow/tfjs-node');
   if (loaded === true) return 'tensorflow';
@@ -59,6 +62,6 @@ export async function detectBackend(choice: BackendChoice): Promise<BackendName>
 }
 
 /** The choice that makes initBackend use exactly `name`. */
-export function choiceFor(name: BackendName): BackendChoice {
+export function choiceFor(name: BackendName): TfBackendChoice {
   return name === 'tensorflow' ? 'node' : name;
 }

@@ -28,7 +28,8 @@ export async function loadFeatureExtractor(
       `model "${resolved.source}": TF.js graph models are not supported yet (export needs a layers model); convert it as a layers model`,
     );
   }
-  const { artifacts, renamed } = fold ? foldedArtifacts(files.artifacts) : { artifacts: files.artifacts, renamed: new Map<string, string>() };
+  const keep = resolved.options.featureLayer ? [resolved.options.featureLayer] : [];
+  const { artifacts, renamed } = fold ? foldedArtifacts(files.artifacts, keep) : { artifacts: files.artifacts, renamed: new Map<string, string>() };
   const full = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
   const options = resolved.options;
   let output: tfl.SymbolicTensor;
@@ -72,10 +73,10 @@ export function extractFeatures(extractor: FeatureExtractor, pixels: Uint8Array[
 }
 
 /** The model with batch norm folded into its convolutions, when its weights allow it. */
-function foldedArtifacts(artifacts: tf.io.ModelArtifacts): { artifacts: tf.io.ModelArtifacts; renamed: Map<string, string> } {
+function foldedArtifacts(artifacts: tf.io.ModelArtifacts, keep: string[]): { artifacts: tf.io.ModelArtifacts; renamed: Map<string, string> } {
   const named = toNamedWeights(artifacts.weightSpecs ?? [], artifacts.weightData as ArrayBuffer);
   if (!named) return { artifacts, renamed: new Map() };
-  const folded = foldBatchNorm(artifacts.modelTopology, named);
+  const folded = foldBatchNorm(artifacts.modelTopology, named, { keep });
   const { specs, data } = fromNamedWeights(folded.weights);
   return {
     artifacts: { ...artifacts, modelTopology: folded.topology as object, weightSpecs: specs, weightData: data },

@@ -1,6 +1,7 @@
 /**
- * Folds every BatchNormalization layer that directly follows a Conv2D or DepthwiseConv2D (and is that
- * layer's only consumer) into the convolution's kernel and bias, when a layers model is loaded. Inference
+ * Folds every BatchNormalization layer that directly follows a Conv2D or DepthwiseConv2D (with no
+ * activation of its own, and whose only consumer it is) into the convolution's kernel and bias, when a
+ * layers model is loaded. Inference
  * gives the same features (to float rounding) and runs markedly faster: batch norm is a large share of
  * MobileNet's time in TF.js. A pure transform of the Keras topology JSON and the named weights.
  */
@@ -26,11 +27,12 @@ export interface FoldResult {
 
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D']);
 
-export function foldBatchNorm(topology: unknown, weights: Map<string, NamedWeight>): FoldResult {
+/** `keep`: layers whose own output is wanted (a feature layer): a convolution named here is not folded. */
+export function foldBatchNorm(topology: unknown, weights: Map<string, NamedWeight>, { keep = [] }: { keep?: string[] } = {}): FoldResult {
   const copy = structuredClone(topology);
   const out = new Map(weights);
   const renamed = new Map<string, string>();
-  for (const graph of functionalGraphs(copy)) foldGraph(graph, out, renamed);
+  for (const graph of functionalGraphs(copy)) foldGraph(graph, out, renamed, new Set(keep));
   return { topology: copy, weights: out, renamed };
 }
 
@@ -56,7 +58,7 @@ function inputsOf(layer: KerasLayer): string[] {
   return (layer.inbound_nodes ?? []).flatMap((node) => (Array.isArray(node) ? node : []).map((entry) => (entry as unknown[])[0] as string));
 }
 
-function foldGraph(graph: { layers: KerasLayer[]; output_layers?: unknown }, weights: Map<string, NamedWeight>, renamed: Map<string, string>) {
+function foldGraph(graph: { layers: KerasLayer[]; output_layers?: unknown }, weights: Map<string, NamedWeight>, renamed: Map<string, string>, keep: Set<string>) {
   const byName = new Map(graph.layers.map((l) => [layerName(l), l]));
   const consumers = new Map<string, number>();
   for (const layer of graph.layers) for (const input of inputsOf(layer)) consumers.set(input, (consumers.get(input) ?? 0) + 1);
@@ -71,6 +73,8 @@ function foldGraph(graph: { layers: KerasLayer[]; output_layers?: unknown }, wei
     const inputs = inputsOf(bn);
     const conv = byName.get(inputs[0] ?? '');
     if (inputs.length !== 1 || !conv || !CONVOLUTIONS.has(conv.class_name) || consumers.get(layerName(conv)) !== 1) continue;
+    // Batch norm after an activation is not a linear map of the kernel; a kept layer's output must stay as it is.
+    if ((conv.config.activation ?? 'linear') !== 'linear' || keep.has(layerName(conv))) continue;
     if (conv.config.data_format && conv.config.data_format !== 'channels_last') continue;
     if (![-1, 3].includes(bn.config.axis as number)) continue;
     if (foldPair(conv, bn, weights)) {

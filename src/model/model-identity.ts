@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PREPROCESS_VERSION } from '../bottleneck/decode-image.js';
 import type { ResizeMode } from '../config/define-config.js';
 import { sha256Hex } from '../hash/content-hash.js';
-import type { BackendName } from './backend.js';
-import { readModelFiles } from './read-model-files.js';
+import { CONVERSION_VERSION } from '../onnx/convert-model.js';
+import { onnxRuntimeVersion } from '../onnx/onnx-runtime.js';
+import type { EngineName } from './engine.js';
+import { readModelFiles, type ModelFiles } from './read-model-files.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
 
 /**
@@ -21,14 +23,19 @@ export interface ModelIdentity {
 }
 
 /** Bumped whenever the way features are computed from the same weights changes. */
-const INFERENCE_VERSION = 'bn-folded-v1';
+const INFERENCE_VERSION = 'bn-folded-v2';
 
-export async function identifyModel(resolved: ResolvedModel, backend: BackendName): Promise<ModelIdentity> {
-  const files = await readModelFiles(resolved.modelJson);
+/** `files`: the model's files when the caller has read them already. */
+export async function identifyModel(resolved: ResolvedModel, engineName: EngineName, files?: ModelFiles): Promise<ModelIdentity> {
+  files ??= await readModelFiles(resolved.modelJson);
   const { featureLayer, pooling } = resolved.options;
-  // The inference recipe (batch norm folded), the backend and its version change vectors in their last bits:
-  // they are part of the identity, so one cache never mixes vectors that would train different heads.
-  const engine = `${INFERENCE_VERSION}|${backend}@${tf.version_core}`;
+  // The inference recipe (batch norm folded, or the ONNX conversion), the engine and its version change
+  // vectors in their last bits: they are part of the identity, so one cache never mixes vectors that would
+  // train different heads.
+  const engine =
+    engineName === 'onnxruntime'
+      ? `${CONVERSION_VERSION}|onnxruntime@${onnxRuntimeVersion() ?? 'unknown'}`
+      : `${INFERENCE_VERSION}|${engineName}@${tf.version_core}`;
   const fingerprint = sha256Hex(`${files.contentHash}|${featureLayer ?? ''}|${pooling ?? ''}|${engine}`).slice(0, 16);
   const inputSize = resolved.options.inputSize ?? inputSizeFromTopology(files.json.modelTopology);
   if (!inputSize) throw new ModelError(`model "${resolved.source}": input size unknown; set modelOptions.inputSize`);

@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import type { RetrainCache } from '../cache/retrain-cache.js';
 import type { BottleneckPool } from '../bottleneck/worker-pool.js';
-import type { BackendName } from '../model/backend.js';
+import type { BottleneckEngine } from '../model/engine.js';
 import type { FeatureExtractor } from '../model/feature-extractor.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
@@ -17,8 +17,8 @@ export interface BuildContext {
   cache: RetrainCache;
   model: ResolvedModel;
   identity: ModelIdentity;
-  /** The TensorFlow.js backend of this build (workers, export, and the options trainer). */
-  backend: BackendName;
+  /** What computes bottlenecks (in the workers), and the TensorFlow.js backend of this thread (export, options trainer). */
+  engine: BottleneckEngine;
   emit: EmitEvent;
   /** Set when the build should stop at its next stage boundary. */
   signal?: AbortSignal;

@@ -6,7 +6,8 @@ export type BuildEvent =
   | { type: 'warning'; message: string }
   | { type: 'skipped'; file: string; reason: string }
   | { type: 'scanned'; images: number; labels: string[] }
-  | { type: 'backend'; backend: string }
+  /** `backend`: what computes bottlenecks; `tfBackend`: TensorFlow.js in this thread; `note`: why not onnxruntime. */
+  | { type: 'backend'; backend: string; tfBackend: string; note?: string }
   | { type: 'bottleneck-progress'; done: number; total: number; computed: number; cached: number }
   | { type: 'augment-progress'; done: number; total: number; computed: number; cached: number }
   /** Worker time spent decoding + resizing and in inference, summed over workers (for benchmarks). */

@@ -1,6 +1,7 @@
 import { createBottleneckPool, type BottleneckPool } from '../bottleneck/worker-pool.js';
 import { RetrainCache } from '../cache/retrain-cache.js';
-import { choiceFor, detectBackend, initBackend, type BackendChoice, type BackendName } from '../model/backend.js';
+import { choiceFor, initBackend, type BackendName } from '../model/backend.js';
+import type { BottleneckEngine } from '../model/engine.js';
 import { loadFeatureExtractor, type FeatureExtractor } from '../model/feature-extractor.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
@@ -11,7 +12,6 @@ import type { ResolvedModel } from '../model/resolve-model.js';
  * one across rebuilds, so engines stay warm. A pool or extractor for another model replaces the old one.
  */
 export class BuildResources {
-  private readonly backends = new Map<BackendChoice, Promise<BackendName>>();
   private pool?: { key: string; pool: BottleneckPool };
   private extractor?: { key: string; extractor: Promise<FeatureExtractor> };
   readonly cache: RetrainCache;
@@ -20,18 +20,11 @@ export class BuildResources {
     this.cache = RetrainCache.open(cacheDir);
   }
 
-  /** The backend for a choice, decided once (without starting an engine in this thread). */
-  backend(choice: BackendChoice): Promise<BackendName> {
-    let backend = this.backends.get(choice);
-    if (!backend) this.backends.set(choice, (backend = detectBackend(choice)));
-    return backend;
-  }
-
-  bottleneckPool(model: ResolvedModel, identity: ModelIdentity, backend: BackendName, threads: number): BottleneckPool {
-    const key = JSON.stringify([model.modelJson, identity, backend, threads]);
+  bottleneckPool(model: ResolvedModel, identity: ModelIdentity, engine: BottleneckEngine, threads: number): BottleneckPool {
+    const key = JSON.stringify([model.modelJson, identity, engine, threads]);
     if (this.pool?.key !== key) {
       void this.pool?.pool.close();
-      this.pool = { key, pool: createBottleneckPool(model, identity, backend, threads) };
+      this.pool = { key, pool: createBottleneckPool(model, identity, engine, threads) };
     }
     return this.pool.pool;
   }

@@ -11,7 +11,7 @@ import { trainTask } from '../../tasks/train.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { ConfigError } from '../config/schema.js';
 import { EXPORT_LAYER_NAMES } from '../export/export-model.js';
-import { identifyModel } from '../model/model-identity.js';
+import { selectEngine } from '../model/engine.js';
 import { resolveModel } from '../model/resolve-model.js';
 import { recoverDir } from '../util/atomic-write.js';
 import type { BuildContext } from './build-context.js';
@@ -52,23 +52,24 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
   try {
     await recoverDir(config.outputDir);
     const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
-    const backend = await resources.backend(config.backend);
-    const identity = await identifyModel(model, backend);
+    // Decided on every build (cheap: the model's files are read and hashed, the ONNX graph is cached on disk),
+    // so a model whose files change under `retrain watch` gets a new identity.
+    const { engine, identity } = await selectEngine(config.backend, model, config.cacheDir);
     if (EXPORT_LAYER_NAMES.includes(config.finalTensorName) || identity.layerNames.includes(config.finalTensorName)) {
       throw new ConfigError(`finalTensorName "${config.finalTensorName}" is already the name of a layer of the exported model; choose another`);
     }
-    emit({ type: 'backend', backend });
+    emit({ type: 'backend', backend: engine.name, tfBackend: engine.tfBackend, note: engine.note });
     const context: BuildContext = {
       config,
       configHash: hashConfig(config),
       cache: resources.cache,
       model,
       identity,
-      backend,
+      engine,
       emit,
       signal: options.signal,
-      pool: () => resources.bottleneckPool(model, identity, backend, config.workers),
-      extractor: () => resources.featureExtractor(model, identity, backend),
+      pool: () => resources.bottleneckPool(model, identity, engine, config.workers),
+      extractor: () => resources.featureExtractor(model, identity, engine.tfBackend),
     };
 
     // Per image, streamed: scan → hash → bottleneck; then the whole data set: split → augment → train →
@@ -116,7 +117,7 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       trained: result.trained,
       exported: result.exported,
       outputDir: result.outputDir,
-      backend,
+      backend: engine.name,
       model: model.source,
       durationMs: Math.round(performance.now() - started),
     };

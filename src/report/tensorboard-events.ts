@@ -1,5 +1,5 @@
 import type { HistogramSummary } from './histogram.js';
-import { ProtoWriter } from './protobuf.js';
+import { ProtoWriter } from '../util/protobuf.js';
 import { frameRecord } from './tfrecord.js';
 
 export interface ScalarSummary {

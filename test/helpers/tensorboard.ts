@@ -1,4 +1,4 @@
-import { readFields } from '../../src/report/protobuf.js';
+import { readFields } from '../../src/util/protobuf.js';
 import { readRecords } from '../../src/report/tfrecord.js';
 
 /** Decodes the Events of an event file: version, or (step, tag, simple value or histogram fields). */

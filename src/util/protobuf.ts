@@ -1,5 +1,5 @@
 /**
- * The few protobuf wire-format pieces TensorBoard's Event and Summary messages need: varints, 64-bit
+ * The few protobuf wire-format pieces this tool writes (TensorBoard events, ONNX models): varints, 64-bit
  * doubles, 32-bit floats, length-delimited fields. Writes only; tests read back with the matching decoder.
  */
 export class ProtoWriter {

@@ -1,0 +1,86 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { sha256Hex } from '../hash/content-hash.js';
+import { convertModelFiles, CONVERSION_VERSION } from '../onnx/convert-model.js';
+import { OnnxConversionError } from '../onnx/keras-to-onnx.js';
+import { loadOnnxRuntime } from '../onnx/onnx-runtime.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { BackendError, detectBackend, type BackendChoice, type BackendName, type TfBackendChoice } from './backend.js';
+import { identifyModel, type ModelIdentity } from './model-identity.js';
+import { readModelFiles, type ModelFiles } from './read-model-files.js';
+import { ModelError, type ResolvedModel } from './resolve-model.js';
+
+/** What computes bottlenecks: onnxruntime on a converted graph, or a TensorFlow.js backend. */
+export type EngineName = 'onnxruntime' | BackendName;
+
+export interface BottleneckEngine {
+  name: EngineName;
+  /** The TensorFlow.js backend for the work TF.js does in this thread (head options training, export). */
+  tfBackend: BackendName;
+  /** The converted feature graph, when `name` is onnxruntime. */
+  onnxFile?: string;
+  /** Why `auto` did not use onnxruntime, when it did not. */
+  note?: string;
+}
+
+export interface EngineSelection {
+  engine: BottleneckEngine;
+  identity: ModelIdentity;
+}
+
+/**
+ * Picks the bottleneck engine for a backend choice. `onnx` runs onnxruntime (an error if it does not load
+ * or the model has no conversion); `auto` does that when it can and falls back to TensorFlow.js (tfjs-node,
+ * else wasm) with a note; `node`, `wasm` and `cpu` are TensorFlow.js backends. The converted graph is kept
+ * in the cache folder, keyed by the model's content and the conversion, so it is made once.
+ */
+export async function selectEngine(choice: BackendChoice, resolved: ResolvedModel, cacheDir: string): Promise<EngineSelection> {
+  const files = await readModelFiles(resolved.modelJson);
+  const tfChoice: TfBackendChoice = choice === 'onnx' ? 'auto' : choice;
+  let note: string | undefined;
+  if (choice === 'onnx' || choice === 'auto') {
+    const ort = await loadOnnxRuntime();
+    if (typeof ort === 'string') {
+      if (choice === 'onnx') throw new BackendError(`backend "onnx": onnxruntime-node does not load here (${ort}); use --backend wasm`);
+      note = 'onnxruntime-node is not installed or does not load';
+    } else {
+      const identity = await identifyModel(resolved, 'onnxruntime', files);
+      const converted = await convertedModel(files, resolved, identity, cacheDir);
+      if ('file' in converted) {
+        return { engine: { name: 'onnxruntime', tfBackend: await detectBackend(tfChoice), onnxFile: converted.file }, identity };
+      }
+      if (choice === 'onnx') {
+        throw new ModelError(`model "${resolved.source}" does not run on onnxruntime: ${converted.reason}; use --backend wasm`);
+      }
+      note = `the model has no ONNX conversion: ${converted.reason}`;
+    }
+  }
+  const backend = await detectBackend(tfChoice);
+  return { engine: { name: backend, tfBackend: backend, note }, identity: await identifyModel(resolved, backend, files) };
+}
+
+/** The ONNX feature graph of a model, converted on first use and then read from the cache folder. */
+async function convertedModel(files: ModelFiles, resolved: ResolvedModel, identity: ModelIdentity, cacheDir: string): Promise<{ file: string } | { reason: string }> {
+  const options = { featureLayer: resolved.options.featureLayer, pooling: resolved.options.pooling, inputSize: identity.inputSize, range: identity.range };
+  const key = sha256Hex(`${files.contentHash}|${JSON.stringify(options)}|${CONVERSION_VERSION}`).slice(0, 16);
+  const base = path.join(cacheDir, 'onnx', key);
+  const file = `${base}.onnx`;
+  const unsupported = `${base}.unsupported.txt`;
+  if (await exists(file)) return { file };
+  if (await exists(unsupported)) return { reason: (await fs.readFile(unsupported, 'utf8')).trim() };
+  try {
+    await writeFileAtomic(file, convertModelFiles(files, options));
+    return { file };
+  } catch (error) {
+    if (!(error instanceof OnnxConversionError)) throw error;
+    await writeFileAtomic(unsupported, `${error.message}\n`);
+    return { reason: error.message };
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,23 @@
+import { foldBatchNorm } from '../model/fold-batch-norm.js';
+import { toNamedWeights } from '../model/named-weights.js';
+import type { ModelFiles } from '../model/read-model-files.js';
+import { isGraphModel } from '../model/weights-manifest.js';
+import { kerasToOnnx, OnnxConversionError, type ConversionOptions } from './keras-to-onnx.js';
+import { encodeOnnxModel } from './onnx-model.js';
+
+/** Bumped whenever the conversion changes what the graph computes. */
+export const CONVERSION_VERSION = 'onnx-v1';
+
+/**
+ * A TF.js layers model's files as an ONNX feature graph (encoded ModelProto): batch norm folded into the
+ * convolutions first, as the TF.js extractor does, so both engines run the same arithmetic.
+ */
+export function convertModelFiles(files: ModelFiles, options: ConversionOptions): Uint8Array {
+  if (isGraphModel(files.json)) throw new OnnxConversionError('TF.js graph models have no ONNX conversion');
+  const named = toNamedWeights(files.artifacts.weightSpecs ?? [], files.artifacts.weightData as ArrayBuffer);
+  if (!named) throw new OnnxConversionError('only plain float32 weights convert (this model has quantized or other weights)');
+  const folded = foldBatchNorm(files.json.modelTopology, named, { keep: options.featureLayer ? [options.featureLayer] : [] });
+  const featureLayer = options.featureLayer && (folded.renamed.get(options.featureLayer) ?? options.featureLayer);
+  const graph = kerasToOnnx(folded.topology, folded.weights, { ...options, featureLayer });
+  return encodeOnnxModel(graph, { name: 'retrain', version: CONVERSION_VERSION });
+}

@@ -1,0 +1,40 @@
+import { BackendError } from '../model/backend.js';
+import { INPUT_NAME, OUTPUT_NAME } from './keras-to-onnx.js';
+import { loadOnnxRuntime, type OnnxRuntime, type OrtSession } from './onnx-runtime.js';
+
+/** A converted feature graph running on onnxruntime: RGB bytes in, one feature vector per image out. */
+export class OnnxFeatureExtractor {
+  private constructor(
+    private readonly ort: OnnxRuntime,
+    private readonly session: OrtSession,
+    readonly inputSize: [number, number],
+  ) {}
+
+  /**
+   * One session on one thread: the worker pool gives the parallelism (one engine per worker), and
+   * onnxruntime's own thread pool would only compete with the other workers for the cores.
+   */
+  static async load(file: string, inputSize: [number, number]): Promise<OnnxFeatureExtractor> {
+    const ort = await loadOnnxRuntime();
+    if (typeof ort === 'string') throw new BackendError(`backend "onnx": onnxruntime-node does not load here (${ort}); use --backend wasm`);
+    const session = await ort.InferenceSession.create(file, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+    return new OnnxFeatureExtractor(ort, session, inputSize);
+  }
+
+  async extract(pixels: Uint8Array[]): Promise<Float32Array[]> {
+    const [h, w] = this.inputSize;
+    const size = h * w * 3;
+    const stacked = new Uint8Array(pixels.length * size);
+    pixels.forEach((p, i) => stacked.set(p, i * size));
+    const result = await this.session.run({ [INPUT_NAME]: new this.ort.Tensor('uint8', stacked, [pixels.length, h, w, 3]) });
+    const output = result[OUTPUT_NAME]!;
+    const data = output.data as Float32Array;
+    const d = output.dims[1]!;
+    return pixels.map((_, i) => data.slice(i * d, (i + 1) * d));
+  }
+}

@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
 import { measureScale, type ScaleRow } from './scale.js';
@@ -16,17 +18,24 @@ import { measureWatchLatency, type WatchLatency } from './watch-latency.js';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHARED = path.resolve(process.env.RETRAIN_SHARED ?? path.join(REPO, '../shared'));
 const MODEL = path.join(SHARED, 'models/mobilenet_v2_035_224');
+const DARKNET = path.join(SHARED, 'models/darknet_tiny_224');
 const HYMENOPTERA = path.join(SHARED, 'datasets/hymenoptera_data');
 const FLOWERS = path.join(SHARED, 'datasets/flower_photos_mini');
 
 /** The original's distortion flags at typical values: each training image gets 5 cached variants. */
 const DISTORTIONS = { flipLeftRight: true, randomCrop: 10, randomScale: 10, randomBrightness: 10, variants: 5 };
 
-const BUILDS: Array<{ name: string; dirs: string[]; workers: number; distortions?: typeof DISTORTIONS }> = [
-  { name: 'hymenoptera train', dirs: [path.join(HYMENOPTERA, 'train')], workers: 1 },
-  { name: 'hymenoptera train', dirs: [path.join(HYMENOPTERA, 'train')], workers: 2 },
-  { name: 'hymenoptera train + distortions', dirs: [path.join(HYMENOPTERA, 'train')], workers: 2, distortions: DISTORTIONS },
-  { name: 'flower_photos_mini', dirs: [FLOWERS], workers: 2 },
+type Backend = 'onnx' | 'wasm';
+const TRAIN = [path.join(HYMENOPTERA, 'train')];
+const BUILDS: Array<{ name: string; dirs: string[]; workers: number; backend: Backend; model?: string; distortions?: typeof DISTORTIONS }> = [
+  { name: 'hymenoptera train', dirs: TRAIN, workers: 1, backend: 'onnx' },
+  { name: 'hymenoptera train', dirs: TRAIN, workers: 2, backend: 'onnx' },
+  { name: 'hymenoptera train', dirs: TRAIN, workers: 1, backend: 'wasm' },
+  { name: 'hymenoptera train', dirs: TRAIN, workers: 2, backend: 'wasm' },
+  { name: 'hymenoptera train + distortions', dirs: TRAIN, workers: 2, backend: 'onnx', distortions: DISTORTIONS },
+  { name: 'flower_photos_mini', dirs: [FLOWERS], workers: 2, backend: 'onnx' },
+  { name: 'hymenoptera train', dirs: TRAIN, workers: 2, backend: 'onnx', model: DARKNET },
+  { name: 'hymenoptera train', dirs: TRAIN, workers: 2, backend: 'wasm', model: DARKNET },
 ];
 
 interface Peer {
@@ -50,9 +59,9 @@ const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 async function measureBuilds(): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
-  for (const { name, dirs, workers, distortions } of BUILDS) {
-    process.stderr.write(`  ${name}, ${workers} worker(s)\n`);
-    rows.push(await measureThroughput(name, dirs, MODEL, workers, { distortions }));
+  for (const { name, dirs, workers, backend, model = MODEL, distortions } of BUILDS) {
+    process.stderr.write(`  ${name}, ${path.basename(model)}, ${backend}, ${workers} worker(s)\n`);
+    rows.push(await measureThroughput(name, dirs, model, workers, { distortions, backend }));
   }
   return rows;
 }
@@ -85,9 +94,11 @@ const table = (header: string[], rows: string[][]) =>
 
 function buildsTable(builds: ThroughputRow[]): string {
   return table(
-    ['data set', 'workers', 'images', 'cold build (s)', 'cold: images/s', 'steady: images/s', 'decode share', 'training (s)', 'warm build (s)', 'warm: images/s', 'no-op rebuild (s)', 'test accuracy'],
+    ['data set', 'model', 'engine', 'workers', 'images', 'cold build (s)', 'cold: images/s', 'steady: images/s', 'decode share', 'training (s)', 'warm build (s)', 'warm: images/s', 'no-op rebuild (s)', 'test accuracy'],
     builds.map((r) => [
       r.dataset,
+      r.model,
+      r.backend,
       String(r.workers),
       String(r.images),
       fixed(r.coldBuildSeconds),
@@ -105,8 +116,10 @@ function buildsTable(builds: ThroughputRow[]): string {
 
 /** Against PyTorch on the same architecture, and against the machine's peak. */
 function peerNote(peer: Peer, builds: ThroughputRow[]): string {
-  const ours = builds.find((r) => r.dataset === 'hymenoptera train' && r.workers === 2);
-  if (!ours) return '';
+  const row = (backend: string) => builds.find((r) => r.dataset === 'hymenoptera train' && r.model === 'mobilenet_v2_035_224' && r.workers === 2 && r.backend === backend);
+  const ours = row('onnxruntime');
+  const wasm = row('wasm');
+  if (!ours || !wasm) return '';
   // ../shared/reference/performance-facts.md: an FMA microbenchmark on this machine kind reached the
   // equivalent of ~420 MobileNetV2-1.0 images/s at 0.6 GFLOP each, about 250 GFLOP/s on 2 cores.
   const peakGflops = 420 * 0.6;
@@ -115,22 +128,26 @@ function peerNote(peer: Peer, builds: ThroughputRow[]): string {
     'unavailable' in peer.pytorch
       ? `PyTorch could not be measured here: ${peer.pytorch.unavailable}.`
       : `PyTorch ${peer.pytorch.torch} (Debian's python3-torch; torchvision MobileNetV2 width 0.35, random weights, traced and
-optimised for inference, ${peer.pytorch.threads} threads, batch 8, inference only): **${fixed(peer.pytorch.imagesPerSecond, 1)} images/s**. Ours, inference only
-(wasm, 2 worker threads, batch 4, batch norm folded): **${fixed(ours.inferenceImagesPerSecond, 1)} images/s**, a ratio of **${fixed(ours.inferenceImagesPerSecond / peer.pytorch.imagesPerSecond, 2)}**;
-end to end with decoding: ${fixed(ours.steadyImagesPerSecond, 1)} images/s (${fixed(ours.steadyImagesPerSecond / peer.pytorch.imagesPerSecond, 2)} of PyTorch's inference alone).`;
+optimised for inference, ${peer.pytorch.threads} threads, batch 8, inference only): **${fixed(peer.pytorch.imagesPerSecond, 1)} images/s**.
+Ours, inference only, 2 worker threads, batch 4:
+- onnxruntime (the default where it loads): **${fixed(ours.inferenceImagesPerSecond, 1)} images/s**, a ratio of **${fixed(ours.inferenceImagesPerSecond / peer.pytorch.imagesPerSecond, 2)}**;
+  end to end with decoding: ${fixed(ours.steadyImagesPerSecond, 1)} images/s (${fixed(ours.steadyImagesPerSecond / peer.pytorch.imagesPerSecond, 2)} of PyTorch's inference alone);
+- TensorFlow.js wasm (batch norm folded): ${fixed(wasm.inferenceImagesPerSecond, 1)} images/s, a ratio of ${fixed(wasm.inferenceImagesPerSecond / peer.pytorch.imagesPerSecond, 2)};
+  end to end ${fixed(wasm.steadyImagesPerSecond, 1)} images/s.`;
   return `### Against the peer and the machine
 
 ${torch}
 
 The model does ${fixed(peer.multiplyAdds / 1e6, 1)} M multiply-adds per image (counted from its layers). Our inference rate is
-${fixed(gflops(ours.inferenceImagesPerSecond), 1)} GFLOP/s, ${fixed((gflops(ours.inferenceImagesPerSecond) / peakGflops) * 100, 1)}% of the machine's peak (~${fixed(peakGflops, 0)} GFLOP/s, measured with an FMA
-microbenchmark, ../shared/reference/performance-facts.md). A width-0.35 network is small and memory-bound: most of
-its time is in depthwise convolutions and layer overheads, not in multiply-adds.`;
+${fixed(gflops(ours.inferenceImagesPerSecond), 1)} GFLOP/s with onnxruntime (${fixed(gflops(wasm.inferenceImagesPerSecond), 1)} with wasm), ${fixed((gflops(ours.inferenceImagesPerSecond) / peakGflops) * 100, 1)}% (${fixed((gflops(wasm.inferenceImagesPerSecond) / peakGflops) * 100, 1)}%) of the
+machine's peak (~${fixed(peakGflops, 0)} GFLOP/s, measured with an FMA microbenchmark, ../shared/reference/performance-facts.md).
+A width-0.35 network is small and memory-bound: most of its time is in depthwise convolutions and layer
+overheads, not in multiply-adds.`;
 }
 
 /** Distortions against the same build without them, and against the original's way of distorting. */
 function distortionsNote(builds: ThroughputRow[]): string {
-  const plain = builds.find((r) => r.dataset === 'hymenoptera train' && r.workers === 2);
+  const plain = builds.find((r) => r.dataset === 'hymenoptera train' && r.model === 'mobilenet_v2_035_224' && r.workers === 2 && r.backend === 'onnxruntime');
   const distorted = builds.find((r) => r.dataset === 'hymenoptera train + distortions');
   if (!plain || !distorted) return '';
   // retrain.py runs the whole network on every distorted training image of every step.
@@ -148,8 +165,8 @@ distorted images of each of its 4000 steps: 400,000 inferences, about ${fixed(or
 function noopTable(builds: ThroughputRow[]): string {
   const phases = builds[0]!.noopPhases.map((p) => p.name);
   return table(
-    ['data set', 'workers', ...phases.map((p) => `${p} (ms)`), 'total (ms)'],
-    builds.map((r) => [r.dataset, String(r.workers), ...r.noopPhases.map((p) => fixed(p.seconds * 1000, 0)), fixed(r.noopBuildSeconds * 1000, 0)]),
+    ['data set', 'model', 'engine', 'workers', ...phases.map((p) => `${p} (ms)`), 'total (ms)'],
+    builds.map((r) => [r.dataset, r.model, r.backend, String(r.workers), ...r.noopPhases.map((p) => fixed(p.seconds * 1000, 0)), fixed(r.noopBuildSeconds * 1000, 0)]),
   );
 }
 
@@ -175,8 +192,9 @@ function render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, late
 Produced by \`npm run bench\` (bench/run.ts) on ${startedAt.toISOString().slice(0, 10)}.
 
 - Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${fixed(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}.
-- TensorFlow.js backend: \`${builds[0]?.backend}\` (BuildResult.backend).
-- Model: the shared MobileNetV2 0.35 (224×224, 1280-d features). Default training settings (4000 steps, batch 100).
+- Engines: onnxruntime-node ${onnxRuntimeVersion() ?? '(not installed)'} and TensorFlow.js ${tf.version_core} on WebAssembly, as each row says (BuildResult.backend).
+- Models: the shared MobileNetV2 0.35 (224×224, 1280-d features) unless a row names darknet_tiny_224 (cut at
+  \`leaky_re_lu_14\`, 512-d). Default training settings (4000 steps, batch 100).
 - Run time of the whole benchmark: ${fixed(totalSeconds / 60, 1)} min (${sections.map((s) => `${s.name} ${fixed(s.seconds, 0)} s`).join(', ')}).
 - CPU used by other processes meanwhile, as a share of all ${cpus.length} cores: ${sections
     .map((s) => `${s.name} ${fixed(s.othersCpuShare * 100, 0)}%`)

@@ -19,6 +19,8 @@ export interface Phase {
 
 export interface ThroughputRow {
   dataset: string;
+  /** The model folder's name. */
+  model: string;
   workers: number;
   images: number;
   coldBuildSeconds: number;
@@ -102,7 +104,7 @@ export async function measureThroughput(
   imageDirs: string[],
   modelDir: string,
   workers: number,
-  overrides: Pick<RetrainConfig, 'distortions'> = {},
+  overrides: Pick<RetrainConfig, 'distortions' | 'backend'> = {},
 ): Promise<ThroughputRow> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'retrain-bench-'));
   const outputDir = path.join(work, 'out');
@@ -117,8 +119,12 @@ export async function measureThroughput(
     assertDid(noop, `no-op rebuild of ${label}`, { bottlenecksComputed: 0, trained: false, exported: false });
     const images = cold.result.bottlenecksComputed + cold.result.bottlenecksCached;
     const { decodeMs, inferMs } = cold.workerTimings ?? { decodeMs: NaN, inferMs: NaN };
+    if (overrides.backend && overrides.backend !== 'auto' && cold.result.backend !== ({ onnx: 'onnxruntime', node: 'tensorflow' }[overrides.backend as string] ?? overrides.backend)) {
+      throw new Error(`${label}: asked for backend ${overrides.backend}, the build used ${cold.result.backend}`);
+    }
     return {
       dataset: name,
+      model: path.basename(modelDir),
       workers,
       images,
       coldBuildSeconds: cold.seconds,

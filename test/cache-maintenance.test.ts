@@ -59,10 +59,16 @@ describe('retrain cache stats | verify | gc', { skip: !HAS_SHARED && 'shared mod
       await cache.flushed();
     });
     const kept = await withCache((cache) => collectGarbage(cache, config, { keepOtherModels: true }));
-    assert.deepEqual(kept.removed, { bottlenecks: 1, failures: 0, files: 1, heads: 0 });
+    assert.deepEqual(kept.removed, { bottlenecks: 1, failures: 0, files: 1, heads: 0, onnxGraphs: 0 });
     assert.equal(kept.kept, 8);
+    const otherGraph = path.join(config.cacheDir, 'onnx', '0123456789abcdef.onnx');
+    await fs.mkdir(path.dirname(otherGraph), { recursive: true });
+    await fs.writeFile(otherGraph, 'another model\'s graph');
+    const graphsBefore = await fs.readdir(path.dirname(otherGraph));
     const dropped = await withCache((cache) => collectGarbage(cache, config));
     assert.equal(dropped.removed.bottlenecks, 1, 'the other model\'s entry');
+    assert.equal(dropped.removed.onnxGraphs, 1, 'the other model\'s graph');
+    assert.deepEqual(await fs.readdir(path.dirname(otherGraph)), graphsBefore.filter((name) => name !== path.basename(otherGraph)));
     assert.equal((await build(config)).bottlenecksComputed, 0, 'everything still used is still there');
   });
 });

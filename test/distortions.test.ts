@@ -3,11 +3,12 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { augmentId, distortionId, isIdentity, variantSpec, type Distortions } from '../src/augment/distortions.js';
-import { decodeImage } from '../src/bottleneck/decode-image.js';
+import fs from 'node:fs/promises';
+import { decodeImage, decodeVariants } from '../src/bottleneck/decode-image.js';
 import { RetrainCache } from '../src/cache/retrain-cache.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { build } from '../src/pipeline/build.js';
-import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
+import { copySubset, HAS_SHARED, HYMENOPTERA, MODEL_DIR, tempDir } from './helpers/shared.js';
 
 const distortions: Distortions = { flipLeftRight: true, randomCrop: 10, randomScale: 20, randomBrightness: 15, variants: 3 };
 
@@ -48,6 +49,17 @@ describe('cached distortions', () => {
     const grey = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#646464' } }).png().toBuffer();
     const brighter = await decodeImage(grey, [8, 8], 'crop', { scale: 1, offsetX: 0, offsetY: 0, flip: false, brightness: 1.5 });
     assert.ok(Math.abs(brighter[0]! - 150) <= 1);
+  });
+
+  it('decodes an image once for all its variants, each the same as when decoded alone', { skip: !HAS_SHARED && 'shared data sets not found' }, async () => {
+    const folder = path.join(HYMENOPTERA, 'train/bees');
+    const bytes = await fs.readFile(path.join(folder, (await fs.readdir(folder)).sort()[3]!));
+    const specs = [0, 1, 2, 3].map((k) => variantSpec('ef'.repeat(32), distortions, k));
+    const together = await decodeVariants(bytes, [224, 224], 'crop', specs);
+    const alone = await Promise.all(specs.map((spec) => decodeImage(bytes, [224, 224], 'crop', spec)));
+    assert.equal(together.length, 4);
+    together.forEach((pixels, i) => assert.ok(Buffer.from(pixels).equals(Buffer.from(alone[i]!)), `variant ${i}`));
+    assert.ok(!Buffer.from(together[0]!).equals(Buffer.from(together[1]!)), 'different variants differ');
   });
 
   it('computes each training image\'s variants once, never for validation or test images', { skip: !HAS_SHARED && 'shared models/data sets not found' }, async () => {

@@ -65,7 +65,7 @@ export function isIdentity(spec: AugmentSpec): boolean {
  * flipping is on) share one cached vector.
  */
 export function augmentId(spec: AugmentSpec): string {
-  const recipe = ['aug-v1', spec.scale.toFixed(6), spec.offsetX.toFixed(6), spec.offsetY.toFixed(6), spec.flip ? 1 : 0, spec.brightness.toFixed(6)];
+  const recipe = ['aug-v2', spec.scale.toFixed(6), spec.offsetX.toFixed(6), spec.offsetY.toFixed(6), spec.flip ? 1 : 0, spec.brightness.toFixed(6)];
   // Offsets do not matter when there is no margin to crop.
   if (spec.scale === 1) recipe[2] = recipe[3] = '-';
   return createHash('sha256').update(recipe.join(',')).digest('hex').slice(0, 12);

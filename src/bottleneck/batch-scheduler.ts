@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
-import { bufferTime, filter, mergeMap, Subject, type Subscription } from 'rxjs';
+import { mergeMap, Subject, type Subscription } from 'rxjs';
 import type { AugmentSpec } from '../augment/distortions.js';
 import { sha256Hex } from '../hash/content-hash.js';
 import { describeFileError } from '../util/file-errors.js';
+import { batchByImage } from './batch-by-image.js';
 import type { BottleneckPool } from './worker-pool.js';
 
 /**
@@ -23,10 +24,17 @@ interface Request {
   resolve(outcome: ScheduledOutcome): void;
 }
 
+/** The requests of one batch for one content: its file is read, sent and decoded once. */
+interface ImageGroup {
+  bytes: Uint8Array;
+  requests: Request[];
+}
+
 /**
- * Collects single-image requests into small batches (full, or after a short wait) and runs them on the
- * worker pool, keeping every worker busy. Image bytes are read only when their batch is dispatched,
- * so memory holds just the batches in flight; bytes that no longer match the hash are refused.
+ * Collects single-vector requests into small batches (full, or after a short wait; an image's distorted
+ * variants stay together) and runs them on the worker pool, keeping every worker busy. Image bytes are
+ * read only when their batch is dispatched, once per content, so memory holds just the batches in flight;
+ * bytes that no longer match the hash are refused.
  */
 export class BatchScheduler {
   private readonly requests = new Subject<Request>();
@@ -43,8 +51,7 @@ export class BatchScheduler {
   ) {
     this.subscription = this.requests
       .pipe(
-        bufferTime(25, null, batchSize),
-        filter((batch) => batch.length > 0),
+        batchByImage((request) => request.sha256, batchSize, 25),
         mergeMap((batch) => this.run(pool, batch), concurrency),
       )
       .subscribe({ error: (error: Error) => (this.fatal = new BottleneckSetupError(error.message)) });
@@ -72,14 +79,23 @@ export class BatchScheduler {
       for (const request of batch) request.resolve({ error: 'build stopped', transient: true, stopped: true });
       return;
     }
-    const readable: Array<{ request: Request; bytes: Uint8Array }> = [];
-    for (const request of batch) {
-      try {
-        const bytes = await fs.readFile(request.path);
-        if (sha256Hex(bytes) !== request.sha256) request.resolve({ error: 'file changed while it was being read', transient: true });
-        else readable.push({ request, bytes });
-      } catch (error) {
-        request.resolve({ error: describeFileError(error), transient: true });
+    const bySha = new Map<string, Request[]>();
+    for (const request of batch) bySha.set(request.sha256, [...(bySha.get(request.sha256) ?? []), request]);
+    const readable: ImageGroup[] = [];
+    for (const [sha256, requests] of bySha) {
+      const fail = (error: string) => requests.forEach((r) => r.resolve({ error, transient: true }));
+      // Any file with this content will do; try them in turn.
+      for (const [i, request] of requests.entries()) {
+        try {
+          const bytes = await fs.readFile(request.path);
+          if (sha256Hex(bytes) === sha256) {
+            readable.push({ bytes, requests });
+            break;
+          }
+          if (i === requests.length - 1) fail('file changed while it was being read');
+        } catch (error) {
+          if (i === requests.length - 1) fail(describeFileError(error));
+        }
       }
     }
     if (readable.length === 0) return;
@@ -90,34 +106,34 @@ export class BatchScheduler {
    * One batch on a worker. A worker that crashes or does not finish in time is replaced by the pool; the
    * batch is then retried one image at a time, so only the image that breaks a worker is reported.
    */
-  private async runOnWorker(pool: () => BottleneckPool, readable: Array<{ request: Request; bytes: Uint8Array }>): Promise<void> {
+  private async runOnWorker(pool: () => BottleneckPool, readable: ImageGroup[]): Promise<void> {
+    const requests = readable.flatMap((group) => group.requests);
     try {
       const result = await pool().run(
-        readable.map((r) => new Uint8Array(r.bytes)), // copies: the originals stay for a retry
-        readable.map((r) => r.request.augment),
+        readable.map((group) => new Uint8Array(group.bytes)), // copies: the originals stay for a retry
+        readable.flatMap((group, image) => group.requests.map((r) => ({ image, augment: r.augment }))),
         AbortSignal.timeout(workerTimeoutMs()),
       );
       if (result.setupError !== undefined) {
         this.fatal ??= new BottleneckSetupError(`bottleneck workers cannot start: ${result.setupError}`);
-        for (const { request } of readable) request.resolve({ error: result.setupError, transient: true });
+        for (const request of requests) request.resolve({ error: result.setupError, transient: true });
         return;
       }
       this.stats.decodeMs += result.decodeMs;
       this.stats.inferMs += result.inferMs;
-      this.stats.images += readable.length;
-      readable.forEach(({ request }, i) => request.resolve(result.outcomes[i]!));
+      this.stats.images += requests.length;
+      requests.forEach((request, i) => request.resolve(result.outcomes[i]!));
     } catch (error) {
       if (readable.length > 1) {
         for (const one of readable) await this.runOnWorker(pool, [one]);
         return;
       }
       const timedOut = (error as Error).name === 'TimeoutError' || /abort/i.test((error as Error).message);
-      readable[0]!.request.resolve(
-        timedOut
-          ? // A busy machine can be slow too: not remembered.
-            { error: `bottleneck worker did not finish within ${workerTimeoutMs() / 1000} s on this image; worker replaced`, transient: true }
-          : { error: `bottleneck worker crashed on this image (${(error as Error).message.split('\n')[0]}); worker replaced` },
-      );
+      const outcome = timedOut
+        ? // A busy machine can be slow too: not remembered.
+          { error: `bottleneck worker did not finish within ${workerTimeoutMs() / 1000} s on this image; worker replaced`, transient: true }
+        : { error: `bottleneck worker crashed on this image (${(error as Error).message.split('\n')[0]}); worker replaced` };
+      for (const request of requests) request.resolve(outcome);
     }
   }
 }

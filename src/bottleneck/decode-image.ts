@@ -21,18 +21,44 @@ export class ImageDecodeError extends Error {
  * Decodes image bytes to height×width×3 RGB bytes: EXIF orientation applied, alpha dropped, colour
  * converted to sRGB (grayscale, CMYK, 16-bit all end as 8-bit RGB), animated images use frame 0,
  * then a bilinear resize to exactly the model's input: `crop` cuts the centre at the input's aspect ratio
- * first, `stretch` squeezes the whole image (the original's way).
+ * first, `stretch` squeezes the whole image (the original's way). With `augment`, the distorted variant
+ * (see `decodeVariants`).
  */
 export async function decodeImage(bytes: Uint8Array, size: [number, number], resize: ResizeMode, augment?: AugmentSpec): Promise<Uint8Array> {
+  if (augment) return (await decodeVariants(bytes, size, resize, [augment]))[0]!;
+  return withRetry(bytes, () => sharpPixels(decoder(bytes), size, resize));
+}
+
+/**
+ * Distorted variants of one image, decoded once: the image is decoded to full-size sRGB pixels, and
+ * each variant is resized from those (to a larger size) and cropped, flipped and brightened. The result
+ * does not depend on which other variants are asked for at the same time.
+ */
+export async function decodeVariants(bytes: Uint8Array, size: [number, number], resize: ResizeMode, augments: AugmentSpec[]): Promise<Uint8Array[]> {
+  const { data, info } = await withRetry(bytes, () => decoder(bytes).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
+  return Promise.all(
+    augments.map((augment) =>
+      withRetry(bytes, () => sharpPixels(sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }), size, resize, augment)),
+    ),
+  );
+}
+
+/** An image's bytes opened for decoding: oriented, sRGB, no alpha, first frame, pixel limit checked. */
+function decoder(bytes: Uint8Array) {
   if (bytes.byteLength === 0) throw new ImageDecodeError('empty file (0 bytes)');
+  return sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, pages: 1 }).rotate().toColourspace('srgb').removeAlpha();
+}
+
+/** Runs a decode, turning sharp's errors into one-line ImageDecodeErrors. */
+async function withRetry<T>(bytes: Uint8Array, decode: () => Promise<T>): Promise<T> {
   try {
-    return await decodeOnce(bytes, size, resize, augment);
+    return await asDecodeError(decode);
   } catch (error) {
     if (!(error instanceof ImageDecodeError) || !/unknown error/i.test(error.message)) throw error;
     // libvips keeps one error buffer per process: with several threads decoding at once a failure can
     // arrive as "Unknown error". Try once more for the real reason, else say what the bytes show.
     try {
-      return await decodeOnce(bytes, size, resize, augment);
+      return await asDecodeError(decode);
     } catch (again) {
       if (again instanceof ImageDecodeError && /unknown error/i.test(again.message) && isTruncatedJpeg(bytes)) {
         throw new ImageDecodeError('truncated or corrupt image (JPEG ends before its end-of-image marker)');
@@ -42,32 +68,33 @@ export async function decodeImage(bytes: Uint8Array, size: [number, number], res
   }
 }
 
-async function decodeOnce(bytes: Uint8Array, [height, width]: [number, number], resize: ResizeMode, augment?: AugmentSpec): Promise<Uint8Array> {
+async function asDecodeError<T>(decode: () => Promise<T>): Promise<T> {
   try {
-    // A distortion resizes to a larger size first and crops a window of the input size out of it.
-    const scale = augment?.scale ?? 1;
-    const [scaledH, scaledW] = [Math.max(height, Math.round(height * scale)), Math.max(width, Math.round(width * scale))];
-    let image = sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, pages: 1 })
-      .rotate()
-      .toColourspace('srgb')
-      .removeAlpha()
-      .resize(scaledW, scaledH, { fit: resize === 'crop' ? 'cover' : 'fill', position: 'centre', kernel: 'linear' });
-    if (augment) {
-      const left = Math.round(augment.offsetX * (scaledW - width));
-      const top = Math.round(augment.offsetY * (scaledH - height));
-      if (scaledW !== width || scaledH !== height) image = image.extract({ left, top, width, height });
-      if (augment.flip) image = image.flop();
-      if (augment.brightness !== 1) image = image.linear(augment.brightness, 0);
-    }
-    const { data, info } = await image.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || data.byteLength !== height * width * 3) {
-      throw new ImageDecodeError(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`);
-    }
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return await decode();
   } catch (error) {
     if (error instanceof ImageDecodeError) throw error;
     throw new ImageDecodeError(describeSharpError(error as Error));
   }
+}
+
+/** Resizes (and, with `augment`, distorts) an opened image to exactly height×width×3 bytes. */
+async function sharpPixels(opened: ReturnType<typeof sharp>, [height, width]: [number, number], resize: ResizeMode, augment?: AugmentSpec): Promise<Uint8Array> {
+  // A distortion resizes to a larger size first and crops a window of the input size out of it.
+  const scale = augment?.scale ?? 1;
+  const [scaledH, scaledW] = [Math.max(height, Math.round(height * scale)), Math.max(width, Math.round(width * scale))];
+  let image = opened.resize(scaledW, scaledH, { fit: resize === 'crop' ? 'cover' : 'fill', position: 'centre', kernel: 'linear' });
+  if (augment) {
+    const left = Math.round(augment.offsetX * (scaledW - width));
+    const top = Math.round(augment.offsetY * (scaledH - height));
+    if (scaledW !== width || scaledH !== height) image = image.extract({ left, top, width, height });
+    if (augment.flip) image = image.flop();
+    if (augment.brightness !== 1) image = image.linear(augment.brightness, 0);
+  }
+  const { data, info } = await image.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || data.byteLength !== height * width * 3) {
+    throw new ImageDecodeError(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`);
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** Turns libvips' multi-line messages into one short reason. */

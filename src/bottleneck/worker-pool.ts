@@ -1,14 +1,16 @@
 import { Piscina } from 'piscina';
-import type { AugmentSpec } from '../augment/distortions.js';
 import type { BottleneckEngine } from '../model/engine.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
-import type { BottleneckTaskResult } from './worker-protocol.js';
+import type { BottleneckItem, BottleneckTaskResult } from './worker-protocol.js';
 
 /** A pool of bottleneck workers (one engine each: onnxruntime or TensorFlow.js) for one model. */
 export interface BottleneckPool {
-  /** Runs one batch; `signal` aborts it, terminating (and replacing) the worker that runs it. */
-  run(images: Uint8Array[], augments?: Array<AugmentSpec | undefined>, signal?: AbortSignal): Promise<BottleneckTaskResult>;
+  /**
+   * Runs one batch: `items` say which vectors to compute of which image (default: each image plain).
+   * `signal` aborts it, terminating (and replacing) the worker that runs it.
+   */
+  run(images: Uint8Array[], items?: BottleneckItem[], signal?: AbortSignal): Promise<BottleneckTaskResult>;
   close(): Promise<void>;
 }
 
@@ -22,10 +24,10 @@ export function createBottleneckPool(model: ResolvedModel, identity: ModelIdenti
     concurrentTasksPerWorker: 1,
   });
   return {
-    run(images, augments = images.map(() => undefined), signal) {
+    run(images, items = images.map((_, image) => ({ image })), signal) {
       // Each image gets its own ArrayBuffer so transferring it hands the bytes over without a copy.
       const owned = images.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b)));
-      return pool.run({ model, identity, engine, images: owned, augments }, { transferList: owned.map((b) => b.buffer as ArrayBuffer), signal });
+      return pool.run({ model, identity, engine, images: owned, items }, { transferList: owned.map((b) => b.buffer as ArrayBuffer), signal });
     },
     async close() {
       await pool.destroy();

@@ -7,7 +7,8 @@ import { choiceFor, initBackend } from '../model/backend.js';
 import { loadFeatureExtractor, extractFeatures } from '../model/feature-extractor.js';
 import { OnnxFeatureExtractor } from '../onnx/onnx-extractor.js';
 import { sha256Hex } from '../hash/content-hash.js';
-import { decodeImage, ImageDecodeError } from './decode-image.js';
+import { decodeImage, decodeVariants, ImageDecodeError } from './decode-image.js';
+import type { AugmentSpec } from '../augment/distortions.js';
 import type { BottleneckOutcome, BottleneckTask, BottleneckTaskResult } from './worker-protocol.js';
 
 /** What a worker needs of an engine's extractor. */
@@ -43,14 +44,7 @@ export default async function computeBottlenecks(task: BottleneckTask): Promise<
     return { outcomes: [], setupError: (error as Error).message.split('\n')[0], decodeMs: 0, inferMs: 0 };
   }
   const t0 = performance.now();
-  const decoded = await Promise.all(
-    task.images.map((bytes, i) =>
-      decodeImage(bytes, extractor.inputSize, task.identity.resize, task.augments[i]).then(
-        (pixels) => ({ pixels }),
-        (error: Error) => ({ error: error.message, transient: error instanceof ImageDecodeError ? error.transient : true }),
-      ),
-    ),
-  );
+  const decoded = await decodeItems(task, extractor.inputSize);
   const t1 = performance.now();
   const good = decoded.flatMap((d) => ('pixels' in d ? [d.pixels] : []));
   const vectors = good.length > 0 ? await extractor.extract(good) : [];
@@ -59,6 +53,32 @@ export default async function computeBottlenecks(task: BottleneckTask): Promise<
   const outcomes: BottleneckOutcome[] = decoded.map((d) => ('pixels' in d ? { vector: vectors[next++]! } : { error: d.error, transient: d.transient }));
   // Vectors are a few KB each: structured cloning them costs less than bookkeeping transfers.
   return { outcomes, decodeMs: t1 - t0, inferMs: t2 - t1 };
+}
+
+type Decoded = { pixels: Uint8Array } | { error: string; transient: boolean };
+
+/** Pixels per item: each image decoded once for its plain item and once for all its distorted ones. */
+async function decodeItems({ images, items, identity }: BottleneckTask, size: [number, number]): Promise<Decoded[]> {
+  const decoded: Decoded[] = new Array(items.length);
+  const failed = (error: Error): Decoded => ({ error: error.message, transient: error instanceof ImageDecodeError ? error.transient : true });
+  await Promise.all(
+    images.map(async (bytes, image) => {
+      const mine = items.flatMap((item, index) => (item.image === image ? [{ index, augment: item.augment }] : []));
+      const plain = mine.filter((m) => !m.augment);
+      const distorted = mine.filter((m): m is { index: number; augment: AugmentSpec } => m.augment !== undefined);
+      if (plain.length > 0) {
+        const result = await decodeImage(bytes, size, identity.resize).then((pixels) => ({ pixels }), failed);
+        for (const { index } of plain) decoded[index] = result;
+      }
+      if (distorted.length > 0) {
+        await decodeVariants(bytes, size, identity.resize, distorted.map((d) => d.augment)).then(
+          (variants) => distorted.forEach(({ index }, i) => (decoded[index] = { pixels: variants[i]! })),
+          (error: Error) => distorted.forEach(({ index }) => (decoded[index] = failed(error))),
+        );
+      }
+    }),
+  );
+  return decoded;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { selectEngine } from '../model/engine.js';
+import { pruneGraphs } from '../onnx/graph-store.js';
 import { resolveModel } from '../model/resolve-model.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { hashFile } from '../hash/hash-file.js';
@@ -80,14 +81,14 @@ export async function verifyCache(cache: RetrainCache): Promise<{ checked: numbe
 /**
  * Removes what no image of the config refers to any more: bottlenecks and decode failures of content
  * that is no longer in the image folders, and stat records of files that are gone. Entries of other models
- * are removed too unless `keepOtherModels`.
+ * (and their converted ONNX graphs) are removed too unless `keepOtherModels`.
  */
 export async function collectGarbage(
   cache: RetrainCache,
   config: ResolvedConfig,
   { keepOtherModels = false }: { keepOtherModels?: boolean } = {},
-): Promise<{ removed: Record<CacheTable, number>; kept: number }> {
-  const { identity } = await selectEngine(config.backend, await resolveModel(config.model, config.modelOptions, config.cacheDir), config.cacheDir);
+): Promise<{ removed: Record<CacheTable | 'onnxGraphs', number>; kept: number }> {
+  const { identity, engine } = await selectEngine(config.backend, await resolveModel(config.model, config.modelOptions, config.cacheDir), config.cacheDir);
   const currentModel = `${identity.fingerprint}:${identity.preprocessId}`;
   const { images } = await scanImageDirs(config.imageDirs);
   const contents = new Set<string>();
@@ -100,7 +101,8 @@ export async function collectGarbage(
       // unreadable now: nothing refers to its old content through it
     }
   }
-  const removed: Record<CacheTable, number> = { bottlenecks: 0, failures: 0, files: 0, heads: 0 };
+  const removed: Record<CacheTable | 'onnxGraphs', number> = { bottlenecks: 0, failures: 0, files: 0, heads: 0, onnxGraphs: 0 };
+  if (!keepOtherModels) removed.onnxGraphs = await pruneGraphs(config.cacheDir, engine.onnxFile);
   let kept = 0;
   for (const table of ['bottlenecks', 'failures'] as const) {
     for (const [key] of cache.entries(table)) {

@@ -1,13 +1,8 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { sha256Hex } from '../hash/content-hash.js';
-import { convertModelFiles, CONVERSION_VERSION } from '../onnx/convert-model.js';
-import { OnnxConversionError } from '../onnx/keras-to-onnx.js';
+import { storedGraph } from '../onnx/graph-store.js';
 import { loadOnnxRuntime } from '../onnx/onnx-runtime.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { BackendError, detectBackend, type BackendChoice, type BackendName, type TfBackendChoice } from './backend.js';
 import { identifyModel, type ModelIdentity } from './model-identity.js';
-import { readModelFiles, type ModelFiles } from './read-model-files.js';
+import { readModelFiles } from './read-model-files.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
 
 /** What computes bottlenecks: onnxruntime on a converted graph, or a TensorFlow.js backend. */
@@ -45,7 +40,8 @@ export async function selectEngine(choice: BackendChoice, resolved: ResolvedMode
       note = 'onnxruntime-node is not installed or does not load';
     } else {
       const identity = await identifyModel(resolved, 'onnxruntime', files);
-      const converted = await convertedModel(files, resolved, identity, cacheDir);
+      const options = { featureLayer: resolved.options.featureLayer, pooling: resolved.options.pooling, inputSize: identity.inputSize, range: identity.range };
+      const converted = await storedGraph(files, options, cacheDir);
       if ('file' in converted) {
         return { engine: { name: 'onnxruntime', tfBackend: await detectBackend(tfChoice), onnxFile: converted.file }, identity };
       }
@@ -57,30 +53,4 @@ export async function selectEngine(choice: BackendChoice, resolved: ResolvedMode
   }
   const backend = await detectBackend(tfChoice);
   return { engine: { name: backend, tfBackend: backend, note }, identity: await identifyModel(resolved, backend, files) };
-}
-
-/** The ONNX feature graph of a model, converted on first use and then read from the cache folder. */
-async function convertedModel(files: ModelFiles, resolved: ResolvedModel, identity: ModelIdentity, cacheDir: string): Promise<{ file: string } | { reason: string }> {
-  const options = { featureLayer: resolved.options.featureLayer, pooling: resolved.options.pooling, inputSize: identity.inputSize, range: identity.range };
-  const key = sha256Hex(`${files.contentHash}|${JSON.stringify(options)}|${CONVERSION_VERSION}`).slice(0, 16);
-  const base = path.join(cacheDir, 'onnx', key);
-  const file = `${base}.onnx`;
-  const unsupported = `${base}.unsupported.txt`;
-  if (await exists(file)) return { file };
-  if (await exists(unsupported)) return { reason: (await fs.readFile(unsupported, 'utf8')).trim() };
-  try {
-    await writeFileAtomic(file, convertModelFiles(files, options));
-    return { file };
-  } catch (error) {
-    if (!(error instanceof OnnxConversionError)) throw error;
-    await writeFileAtomic(unsupported, `${error.message}\n`);
-    return { reason: error.message };
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
 }

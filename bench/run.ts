@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
+import { measurePureInference, type PureInference } from './pure-inference.js';
 import { measureScale, type ScaleRow } from './scale.js';
 import { runSection, type Section } from './sections.js';
 import { measureThroughput, type ThroughputRow } from './throughput.js';
@@ -40,6 +41,7 @@ const BUILDS: Array<{ name: string; dirs: string[]; workers: number; backend: Ba
 
 interface Peer {
   pytorch: PeerResult | { unavailable: string };
+  ours: PureInference;
   multiplyAdds: number;
 }
 
@@ -78,7 +80,11 @@ async function main() {
   const sections: Section[] = [];
   const builds = await runSection('builds', sections, measureBuilds);
   const peakRssAfterBuildsMB = peakRssMB();
-  const peer = await runSection('peer', sections, async () => ({ pytorch: await measurePyTorch(2), multiplyAdds: await multiplyAddsPerImage(MODEL) }));
+  const peer = await runSection('peer', sections, async () => ({
+    pytorch: await measurePyTorch(2),
+    ours: await measurePureInference(MODEL, 2),
+    multiplyAdds: await multiplyAddsPerImage(MODEL),
+  }));
   const latency = await runSection('watch', sections, measureWatch);
   const scale = await runSection('scale', sections, () => measureScale(MODEL, [1_000, 10_000, 100_000], 100_000));
   const report = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, sections });
@@ -117,32 +123,39 @@ function buildsTable(builds: ThroughputRow[]): string {
 /** Against PyTorch on the same architecture, and against the machine's peak. */
 function peerNote(peer: Peer, builds: ThroughputRow[]): string {
   const row = (backend: string) => builds.find((r) => r.dataset === 'hymenoptera train' && r.model === 'mobilenet_v2_035_224' && r.workers === 2 && r.backend === backend);
-  const ours = row('onnxruntime');
-  const wasm = row('wasm');
-  if (!ours || !wasm) return '';
+  const onnxBuild = row('onnxruntime');
+  const wasmBuild = row('wasm');
   // ../shared/reference/performance-facts.md: an FMA microbenchmark on this machine kind reached the
   // equivalent of ~420 MobileNetV2-1.0 images/s at 0.6 GFLOP each, about 250 GFLOP/s on 2 cores.
   const peakGflops = 420 * 0.6;
   const gflops = (rate: number) => (rate * 2 * peer.multiplyAdds) / 1e9;
-  const torch =
-    'unavailable' in peer.pytorch
-      ? `PyTorch could not be measured here: ${peer.pytorch.unavailable}.`
-      : `PyTorch ${peer.pytorch.torch} (Debian's python3-torch; torchvision MobileNetV2 width 0.35, random weights, traced and
-optimised for inference, ${peer.pytorch.threads} threads, batch 8, inference only): **${fixed(peer.pytorch.imagesPerSecond, 1)} images/s**.
-Ours, inference only, 2 worker threads, batch 4:
-- onnxruntime (the default where it loads): **${fixed(ours.inferenceImagesPerSecond, 1)} images/s**, a ratio of **${fixed(ours.inferenceImagesPerSecond / peer.pytorch.imagesPerSecond, 2)}**;
-  end to end with decoding: ${fixed(ours.steadyImagesPerSecond, 1)} images/s (${fixed(ours.steadyImagesPerSecond / peer.pytorch.imagesPerSecond, 2)} of PyTorch's inference alone);
-- TensorFlow.js wasm (batch norm folded): ${fixed(wasm.inferenceImagesPerSecond, 1)} images/s, a ratio of ${fixed(wasm.inferenceImagesPerSecond / peer.pytorch.imagesPerSecond, 2)};
-  end to end ${fixed(wasm.steadyImagesPerSecond, 1)} images/s.`;
+  const achieved = (rate: number) => `${fixed(gflops(rate), 1)} GFLOP/s, ${fixed((gflops(rate) / peakGflops) * 100, 1)}% of peak`;
+  const { ours } = peer;
+  const torch = 'unavailable' in peer.pytorch ? undefined : peer.pytorch;
+  const ratio = (rate: number) => (torch ? fixed(rate / torch.imagesPerSecond, 2) : 'n/a');
+  const rows = [
+    ...(torch ? [[`PyTorch ${torch.torch} (traced, optimised for inference)`, String(torch.threads), fixed(torch.imagesPerSecond, 1), '1.00', achieved(torch.imagesPerSecond)]] : []),
+    ...(ours.onnx === undefined ? [] : [['**ours, onnxruntime** (the default where it loads)', String(ours.threads), `**${fixed(ours.onnx, 1)}**`, `**${ratio(ours.onnx)}**`, achieved(ours.onnx)]]),
+    ['ours, TensorFlow.js wasm (batch norm folded)', String(ours.threads), fixed(ours.wasm, 1), ratio(ours.wasm), achieved(ours.wasm)],
+  ];
+  const unavailable = 'unavailable' in peer.pytorch ? ` PyTorch could not be measured here: ${peer.pytorch.unavailable}.` : '';
   return `### Against the peer and the machine
 
-${torch}
+Inference alone, measured the same way for each: a fixed batch of ${ours.batch} images at 224×224 run again and again,
+median of 3 rounds after warm-up. Ours runs in ${ours.threads} worker threads with one single-threaded engine each (as the
+bottleneck pool does; bench/pure-inference.ts), PyTorch with ${torch?.threads ?? 2} intra-op threads (Debian's python3-torch,
+torchvision's MobileNetV2 at width 0.35 with random weights, bench/pytorch_peer.py).${unavailable}
 
-The model does ${fixed(peer.multiplyAdds / 1e6, 1)} M multiply-adds per image (counted from its layers). Our inference rate is
-${fixed(gflops(ours.inferenceImagesPerSecond), 1)} GFLOP/s with onnxruntime (${fixed(gflops(wasm.inferenceImagesPerSecond), 1)} with wasm), ${fixed((gflops(ours.inferenceImagesPerSecond) / peakGflops) * 100, 1)}% (${fixed((gflops(wasm.inferenceImagesPerSecond) / peakGflops) * 100, 1)}%) of the
-machine's peak (~${fixed(peakGflops, 0)} GFLOP/s, measured with an FMA microbenchmark, ../shared/reference/performance-facts.md).
-A width-0.35 network is small and memory-bound: most of its time is in depthwise convolutions and layer
-overheads, not in multiply-adds.`;
+${table(['engine', 'threads', 'images/s', 'ratio to PyTorch', 'achieved'], rows)}
+
+The model does ${fixed(peer.multiplyAdds / 1e6, 1)} M multiply-adds per image (counted from its layers); *peak* is the machine's
+~${fixed(peakGflops, 0)} GFLOP/s, measured with an FMA microbenchmark (../shared/reference/performance-facts.md). A width-0.35
+network is small and memory-bound: most of its time is in depthwise convolutions and layer overheads, not
+in multiply-adds.
+
+End to end in a real build (the builds table): ${onnxBuild ? fixed(onnxBuild.steadyImagesPerSecond, 1) : 'n/a'} images/s with onnxruntime, ${wasmBuild ? fixed(wasmBuild.steadyImagesPerSecond, 1) : 'n/a'} with
+wasm. With onnxruntime, decoding the photos costs more than the network (${onnxBuild ? fixed(onnxBuild.decodeShare * 100, 0) : 'n/a'}% of worker time): they
+are mostly 4:4:4 JPEGs of ~108 KB, about 6 ms of CPU each to decode with sharp.`;
 }
 
 /** Distortions against the same build without them, and against the original's way of distorting. */

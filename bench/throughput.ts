@@ -30,8 +30,6 @@ export interface ThroughputRow {
   steadyImagesPerSecond: number;
   /** Share of worker time spent decoding + resizing (the rest is inference). */
   decodeShare: number;
-  /** Inference alone: images per second of worker inference time, times the workers. */
-  inferenceImagesPerSecond: number;
   trainSeconds: number;
   warmBuildSeconds: number;
   /** Images per second over the bottleneck phase with every vector cached (hash via stat cache + LMDB read). */
@@ -131,7 +129,6 @@ export async function measureThroughput(
       coldImagesPerSecond: cold.result.bottlenecksComputed / (at(cold, 'last-vector') - at(cold, 'scanned')),
       steadyImagesPerSecond: (cold.result.bottlenecksComputed - 1) / (at(cold, 'last-vector') - at(cold, 'first-vector')),
       decodeShare: decodeMs / (decodeMs + inferMs),
-      inferenceImagesPerSecond: (cold.result.bottlenecksComputed / (inferMs / 1000)) * workers,
       trainSeconds: at(cold, 'train done') - at(cold, 'train start'),
       warmBuildSeconds: warm.seconds,
       warmImagesPerSecond: images / (at(warm, 'last-vector') - at(warm, 'scanned')),

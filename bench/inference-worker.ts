@@ -30,6 +30,9 @@ if (job.engine === 'onnx') {
   extract = async (p) => extractFeatures(extractor, p);
 }
 for (let i = 0; i < 3; i++) await extract(pixels);
+// Every worker is loaded and warm before any starts timing (bench/pure-inference.ts releases them together).
+parentPort!.postMessage('ready');
+await new Promise((resolve) => parentPort!.once('message', resolve));
 const rates: number[] = [];
 for (let round = 0; round < 3; round++) {
   const start = performance.now();

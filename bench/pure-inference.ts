@@ -10,24 +10,30 @@ import { resolveModel } from '../src/model/resolve-model.js';
 import type { InferenceJob } from './inference-worker.js';
 
 export interface PureInference {
-  /** Undefined when onnxruntime-node is not installed. */
-  onnx?: number;
+  /** Images/s, or why onnxruntime could not be measured. */
+  onnx: number | { unavailable: string };
   wasm: number;
   threads: number;
   batch: number;
 }
 
-function runWorkers(job: InferenceJob, threads: number): Promise<number> {
-  const one = () =>
-    new Promise<number>((resolve, reject) => {
-      const worker = new Worker(new URL('./inference-worker.js', import.meta.url), { workerData: job });
-      worker.once('message', (rate: number) => {
-        resolve(rate);
-        void worker.terminate();
-      });
+/** Starts `threads` workers, lets them all time at once when all are warm, and sums their images/s. */
+async function runWorkers(job: InferenceJob, threads: number): Promise<number> {
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./inference-worker.js', import.meta.url), { workerData: job }));
+  const next = (worker: Worker) =>
+    new Promise<unknown>((resolve, reject) => {
+      worker.once('message', resolve);
       worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`inference worker exited (code ${code}) before reporting`)));
     });
-  return Promise.all(Array.from({ length: threads }, one)).then((rates) => rates.reduce((a, b) => a + b, 0));
+  try {
+    await Promise.all(workers.map(next)); // 'ready'
+    const rates = workers.map(next);
+    for (const worker of workers) worker.postMessage('go');
+    return ((await Promise.all(rates)) as number[]).reduce((a, b) => a + b, 0);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 export async function measurePureInference(modelDir: string, threads: number, batch = 8): Promise<PureInference> {
@@ -35,7 +41,7 @@ export async function measurePureInference(modelDir: string, threads: number, ba
   const resolved = await resolveModel(modelDir, {}, cacheDir);
   const onnx = await selectEngine('onnx', resolved, cacheDir).then(
     ({ engine, identity }) => runWorkers({ engine: 'onnx', onnxFile: engine.onnxFile, resolved, identity, batch }, threads),
-    () => undefined,
+    (error: Error) => ({ unavailable: error.message }),
   );
   const { identity } = await selectEngine('wasm', resolved, cacheDir);
   const wasm = await runWorkers({ engine: 'wasm', resolved, identity, batch }, threads);

@@ -64,6 +64,8 @@ describe('retrain cache stats | verify | gc', { skip: !HAS_SHARED && 'shared mod
     const otherGraph = path.join(config.cacheDir, 'onnx', '0123456789abcdef.onnx');
     await fs.mkdir(path.dirname(otherGraph), { recursive: true });
     await fs.writeFile(otherGraph, 'another model\'s graph');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await fs.utimes(otherGraph, twoHoursAgo, twoHoursAgo); // unused for longer than gc's grace period
     const graphsBefore = await fs.readdir(path.dirname(otherGraph));
     const dropped = await withCache((cache) => collectGarbage(cache, config));
     assert.equal(dropped.removed.bottlenecks, 1, 'the other model\'s entry');

@@ -12,7 +12,7 @@ import { identifyModel } from '../src/model/model-identity.js';
 import { readModelFiles } from '../src/model/read-model-files.js';
 import { ModelError, resolveModel } from '../src/model/resolve-model.js';
 import { convertModelFiles } from '../src/onnx/convert-model.js';
-import { OnnxConversionError } from '../src/onnx/keras-to-onnx.js';
+import { kerasToOnnx, OnnxConversionError } from '../src/onnx/keras-to-onnx.js';
 import { OnnxFeatureExtractor } from '../src/onnx/onnx-extractor.js';
 import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { everyLayerModel, largestDifference, randomiseWeights, saveModel } from './helpers/keras-models.js';
@@ -93,6 +93,34 @@ describe('Keras → ONNX conversion', () => {
       assert.match(error.message, /does not run on onnxruntime: layer "upsample" \(UpSampling2D\): no ONNX conversion.*--backend wasm/);
       return true;
     });
+  });
+
+  it('a cache folder that cannot hold the graph: auto falls back with a note, onnx refuses', { skip: !HAS_SHARED && 'shared models not found' }, async (t) => {
+    if (!needsOrt(t)) return;
+    const cacheDir = await tempDir();
+    await fs.writeFile(path.join(cacheDir, 'onnx'), 'a file where the graph folder should be');
+    const resolved = await resolveModel(MODEL_DIR, {}, cacheDir);
+    const auto = await selectEngine('auto', resolved, cacheDir);
+    assert.notEqual(auto.engine.name, 'onnxruntime');
+    assert.match(auto.engine.note ?? '', /does not run on onnxruntime: .*(EEXIST|ENOTDIR)/);
+    await assert.rejects(selectEngine('onnx', resolved, cacheDir), ModelError);
+  });
+
+  it('refuses what it cannot convert faithfully, naming the layer', () => {
+    const topology = (layer: Record<string, unknown>) => ({
+      class_name: 'Sequential',
+      config: { name: 's', layers: [{ class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 4, 4, 3] } }, layer] },
+    });
+    const options = { inputSize: [4, 4] as [number, number], range: [0, 1] as [number, number], pooling: 'avg' as const };
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ class_name: 'Rescaling', config: { name: 'rescale', scale: [1, 2, 3], offset: 0 } }, /layer "rescale" \(Rescaling\): only a single scale/],
+      [{ class_name: 'Conv2D', config: { name: 'grouped', filters: 4, kernel_size: [1, 1], groups: 3 } }, /layer "grouped" \(Conv2D\): grouped convolutions/],
+      [{ class_name: 'Conv2D', config: { name: 'cf', data_format: 'channels_first', filters: 4, kernel_size: [1, 1] } }, /layer "cf" \(Conv2D\): data_format/],
+      [{ class_name: 'LSTM', config: { name: 'lstm' } }, /layer "lstm" \(LSTM\): no ONNX conversion/],
+    ];
+    for (const [layer, message] of cases) {
+      assert.throws(() => kerasToOnnx(topology(layer), new Map(), options), (error: Error) => error instanceof OnnxConversionError && message.test(error.message));
+    }
   });
 
   it('the engine is part of the bottleneck fingerprint', { skip: !HAS_SHARED && 'shared models not found' }, async (t) => {

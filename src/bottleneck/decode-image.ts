@@ -30,17 +30,22 @@ export async function decodeImage(bytes: Uint8Array, size: [number, number], res
 }
 
 /**
- * Distorted variants of one image, decoded once: the image is decoded to full-size sRGB pixels, and
- * each variant is resized from those (to a larger size) and cropped, flipped and brightened. The result
+ * Distorted variants of one image, decoded once: the image is decoded to sRGB pixels, and each variant
+ * is resized from those (to a larger size than the input) and cropped, flipped and brightened. The result
  * does not depend on which other variants are asked for at the same time.
  */
 export async function decodeVariants(bytes: Uint8Array, size: [number, number], resize: ResizeMode, augments: AugmentSpec[]): Promise<Uint8Array[]> {
-  const { data, info } = await withRetry(bytes, () => decoder(bytes).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
-  return Promise.all(
-    augments.map((augment) =>
-      withRetry(bytes, () => sharpPixels(sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }), size, resize, augment)),
-    ),
-  );
+  // A big photo is shrunk while it is decoded (JPEG shrink-on-load) to twice the largest variant's size,
+  // so memory stays small; photos smaller than that are kept as they are.
+  const scale = 2 * Math.max(1, ...augments.map((a) => a.scale));
+  const base = () =>
+    decoder(bytes)
+      .resize(Math.ceil(size[1] * scale), Math.ceil(size[0] * scale), { fit: 'outside', withoutEnlargement: true, kernel: 'linear' })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  const { data, info } = await withRetry(bytes, base);
+  const raw = { width: info.width, height: info.height, channels: info.channels };
+  return Promise.all(augments.map((augment) => withRetry(bytes, () => sharpPixels(sharp(data, { raw }), size, resize, augment))));
 }
 
 /** An image's bytes opened for decoding: oriented, sRGB, no alpha, first frame, pixel limit checked. */

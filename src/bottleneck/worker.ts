@@ -47,7 +47,14 @@ export default async function computeBottlenecks(task: BottleneckTask): Promise<
   const decoded = await decodeItems(task, extractor.inputSize);
   const t1 = performance.now();
   const good = decoded.flatMap((d) => ('pixels' in d ? [d.pixels] : []));
-  const vectors = good.length > 0 ? await extractor.extract(good) : [];
+  let vectors: Float32Array[];
+  try {
+    vectors = good.length > 0 ? await extractor.extract(good) : [];
+  } catch (error) {
+    // The engine failed (out of memory, say): nothing is known about the images, so nothing is remembered.
+    const reason = `inference failed (${(error as Error).message.split('\n')[0]})`;
+    return { outcomes: decoded.map((d) => ('pixels' in d ? { error: reason, transient: true } : d)), decodeMs: t1 - t0, inferMs: 0 };
+  }
   const t2 = performance.now();
   let next = 0;
   const outcomes: BottleneckOutcome[] = decoded.map((d) => ('pixels' in d ? { vector: vectors[next++]! } : { error: d.error, transient: d.transient }));

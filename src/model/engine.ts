@@ -1,5 +1,6 @@
 import { storedGraph } from '../onnx/graph-store.js';
-import { loadOnnxRuntime } from '../onnx/onnx-runtime.js';
+import { OnnxFeatureExtractor } from '../onnx/onnx-extractor.js';
+import { loadOnnxRuntime, type OnnxRuntime } from '../onnx/onnx-runtime.js';
 import { BackendError, detectBackend, type BackendChoice, type BackendName, type TfBackendChoice } from './backend.js';
 import { identifyModel, type ModelIdentity } from './model-identity.js';
 import { readModelFiles } from './read-model-files.js';
@@ -41,16 +42,30 @@ export async function selectEngine(choice: BackendChoice, resolved: ResolvedMode
     } else {
       const identity = await identifyModel(resolved, 'onnxruntime', files);
       const options = { featureLayer: resolved.options.featureLayer, pooling: resolved.options.pooling, inputSize: identity.inputSize, range: identity.range };
-      const converted = await storedGraph(files, options, cacheDir);
+      // Whatever goes wrong here (an odd topology, a read-only cache folder) means "not onnxruntime".
+      const converted = await storedGraph(files, options, cacheDir, (graph) => checkGraph(ort, graph, identity.inputSize)).catch((error: Error) => ({
+        reason: error.message.split('\n')[0]!,
+      }));
       if ('file' in converted) {
         return { engine: { name: 'onnxruntime', tfBackend: await detectBackend(tfChoice), onnxFile: converted.file }, identity };
       }
       if (choice === 'onnx') {
         throw new ModelError(`model "${resolved.source}" does not run on onnxruntime: ${converted.reason}; use --backend wasm`);
       }
-      note = `the model has no ONNX conversion: ${converted.reason}`;
+      note = `the model does not run on onnxruntime: ${converted.reason}`;
     }
   }
   const backend = await detectBackend(tfChoice);
   return { engine: { name: backend, tfBackend: backend, note }, identity: await identifyModel(resolved, backend, files) };
+}
+
+/** Loads a converted graph and runs it on one image; throws when onnxruntime refuses it. */
+async function checkGraph(ort: OnnxRuntime, graph: Uint8Array, inputSize: [number, number]): Promise<void> {
+  const extractor = await OnnxFeatureExtractor.fromGraph(ort, graph, inputSize);
+  try {
+    const [vector] = await extractor.extract([new Uint8Array(inputSize[0] * inputSize[1] * 3)]);
+    if (!vector || vector.length === 0) throw new Error('the graph gives an empty feature vector');
+  } finally {
+    await extractor.release();
+  }
 }

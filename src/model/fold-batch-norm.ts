@@ -6,6 +6,9 @@
  * MobileNet's time in TF.js. A pure transform of the Keras topology JSON and the named weights.
  */
 
+/** Version of the folding below; part of every fingerprint of vectors computed from folded weights. */
+export const BN_FOLD_VERSION = 'bn-folded-v2';
+
 export interface NamedWeight {
   shape: number[];
   data: Float32Array;

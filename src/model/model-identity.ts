@@ -5,6 +5,7 @@ import { sha256Hex } from '../hash/content-hash.js';
 import { CONVERSION_VERSION } from '../onnx/convert-model.js';
 import { onnxRuntimeVersion } from '../onnx/onnx-runtime.js';
 import type { EngineName } from './engine.js';
+import { BN_FOLD_VERSION } from './fold-batch-norm.js';
 import { readModelFiles, type ModelFiles } from './read-model-files.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
 
@@ -22,8 +23,8 @@ export interface ModelIdentity {
   layerNames: string[];
 }
 
-/** Bumped whenever the way features are computed from the same weights changes. */
-const INFERENCE_VERSION = 'bn-folded-v2';
+/** Bumped whenever the way TF.js computes features from the same weights changes. */
+const INFERENCE_VERSION = BN_FOLD_VERSION;
 
 /** `files`: the model's files when the caller has read them already. */
 export async function identifyModel(resolved: ResolvedModel, engineName: EngineName, files?: ModelFiles): Promise<ModelIdentity> {

@@ -1,12 +1,12 @@
-import { foldBatchNorm } from '../model/fold-batch-norm.js';
+import { BN_FOLD_VERSION, foldBatchNorm } from '../model/fold-batch-norm.js';
 import { toNamedWeights } from '../model/named-weights.js';
 import type { ModelFiles } from '../model/read-model-files.js';
 import { isGraphModel } from '../model/weights-manifest.js';
 import { kerasToOnnx, OnnxConversionError, type ConversionOptions } from './keras-to-onnx.js';
 import { encodeOnnxModel } from './onnx-model.js';
 
-/** Bumped whenever the conversion changes what the graph computes. */
-export const CONVERSION_VERSION = 'onnx-v1';
+/** Bumped whenever the conversion changes what the graph computes (batch-norm folding included). */
+export const CONVERSION_VERSION = `onnx-v1+${BN_FOLD_VERSION}`;
 
 /**
  * A TF.js layers model's files as an ONNX feature graph (encoded ModelProto): batch norm folded into the

@@ -188,12 +188,13 @@ class GraphBuilder {
       case 'DepthwiseConv2D': {
         spatial();
         const depthwise = layer.class_name === 'DepthwiseConv2D';
+        if (((config.groups as number | undefined) ?? 1) !== 1) throw fail('grouped convolutions are not supported');
         const kernel = this.weight(name, depthwise ? 'depthwise_kernel' : 'kernel');
         const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number];
         const onnxKernel = depthwise ? depthwiseKernel(kernel.data, kh, kw, cin, cout) : convKernel(kernel.data, kh, kw, cin, cout);
         const outChannels = depthwise ? cin * cout : cout;
         const w = this.constant(`${name}_W`, depthwise ? [outChannels, 1, kh, kw] : [cout, cin, kh, kw], onnxKernel);
-        const bias = config.use_bias ? this.weight(name, 'bias') : undefined;
+        const bias = config.use_bias !== false ? this.weight(name, 'bias') : undefined;
         const convInputs = bias ? [x.name, w, this.constant(`${name}_B`, [outChannels], bias.data)] : [x.name, w];
         const strides = pair(config.strides, 1);
         const dilations = pair(config.dilation_rate, 1);
@@ -273,6 +274,7 @@ class GraphBuilder {
         return { name: this.node('Flatten', [nhwc], { axis: 1 }, name), rank: 2 };
       }
       case 'Rescaling': {
+        if (typeof config.scale !== 'number' || !['number', 'undefined'].includes(typeof config.offset)) throw fail('only a single scale and offset are supported');
         const scaled = this.node('Mul', [x.name, this.scalar(`${name}_scale`, config.scale as number)], {}, `${name}_scaled`);
         return same(this.node('Add', [scaled, this.scalar(`${name}_offset`, (config.offset as number | undefined) ?? 0)], {}, name));
       }

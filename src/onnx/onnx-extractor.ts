@@ -2,6 +2,8 @@ import { BackendError } from '../model/backend.js';
 import { INPUT_NAME, OUTPUT_NAME } from './keras-to-onnx.js';
 import { loadOnnxRuntime, type OnnxRuntime, type OrtSession } from './onnx-runtime.js';
 
+const SESSION_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+
 /** A converted feature graph running on onnxruntime: RGB bytes in, one feature vector per image out. */
 export class OnnxFeatureExtractor {
   private constructor(
@@ -17,13 +19,17 @@ export class OnnxFeatureExtractor {
   static async load(file: string, inputSize: [number, number]): Promise<OnnxFeatureExtractor> {
     const ort = await loadOnnxRuntime();
     if (typeof ort === 'string') throw new BackendError(`backend "onnx": onnxruntime-node does not load here (${ort}); use --backend wasm`);
-    const session = await ort.InferenceSession.create(file, {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
+    return OnnxFeatureExtractor.fromGraph(ort, file, inputSize);
+  }
+
+  /** A session on a graph file or the graph's bytes. */
+  static async fromGraph(ort: OnnxRuntime, graph: string | Uint8Array, inputSize: [number, number]): Promise<OnnxFeatureExtractor> {
+    const session = await ort.InferenceSession.create(graph, SESSION_OPTIONS);
     return new OnnxFeatureExtractor(ort, session, inputSize);
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
   }
 
   async extract(pixels: Uint8Array[]): Promise<Float32Array[]> {

@@ -7,7 +7,7 @@ import type { RetrainConfig } from '../src/config/define-config.js';
 import { initBackend } from '../src/model/backend.js';
 import { build } from '../src/pipeline/build.js';
 import { loadExportedModel } from '../src/predict/load-exported-model.js';
-import { copySubset, HAS_SHARED, MODEL_DIR, needsShared, tempDir } from './helpers/shared.js';
+import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
 
 /** A small real build: 12 photos per class from hymenoptera, plus three bad files. */
 describe('build (real model, real photos)', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {

@@ -80,23 +80,16 @@ export class BatchScheduler {
       return;
     }
     const bySha = new Map<string, Request[]>();
-    for (const request of batch) bySha.set(request.sha256, [...(bySha.get(request.sha256) ?? []), request]);
+    for (const request of batch) {
+      const same = bySha.get(request.sha256);
+      if (same) same.push(request);
+      else bySha.set(request.sha256, [request]);
+    }
     const readable: ImageGroup[] = [];
     for (const [sha256, requests] of bySha) {
-      const fail = (error: string) => requests.forEach((r) => r.resolve({ error, transient: true }));
-      // Any file with this content will do; try them in turn.
-      for (const [i, request] of requests.entries()) {
-        try {
-          const bytes = await fs.readFile(request.path);
-          if (sha256Hex(bytes) === sha256) {
-            readable.push({ bytes, requests });
-            break;
-          }
-          if (i === requests.length - 1) fail('file changed while it was being read');
-        } catch (error) {
-          if (i === requests.length - 1) fail(describeFileError(error));
-        }
-      }
+      const read = await readContent(requests.map((r) => r.path), sha256);
+      if ('bytes' in read) readable.push({ bytes: read.bytes, requests });
+      else for (const request of requests) request.resolve({ error: read.error, transient: true });
     }
     if (readable.length === 0) return;
     await this.runOnWorker(pool, readable);
@@ -136,6 +129,21 @@ export class BatchScheduler {
       for (const request of requests) request.resolve(outcome);
     }
   }
+}
+
+/** The bytes of the first of `paths` that still holds the content `sha256`, or why none does. */
+async function readContent(paths: string[], sha256: string): Promise<{ bytes: Uint8Array } | { error: string }> {
+  let error = 'no file';
+  for (const path of paths) {
+    try {
+      const bytes = await fs.readFile(path);
+      if (sha256Hex(bytes) === sha256) return { bytes };
+      error = 'file changed while it was being read';
+    } catch (readError) {
+      error = describeFileError(readError);
+    }
+  }
+  return { error };
 }
 
 /** How long one batch may take on a worker before it counts as hung (RETRAIN_WORKER_TIMEOUT_MS, default 120 s). */

@@ -1,7 +1,7 @@
 import { storedGraph } from '../onnx/graph-store.js';
 import { OnnxFeatureExtractor } from '../onnx/onnx-extractor.js';
-import { loadOnnxRuntime, type OnnxRuntime } from '../onnx/onnx-runtime.js';
-import { BackendError, detectBackend, type BackendChoice, type BackendName, type TfBackendChoice } from './backend.js';
+import { loadOnnxRuntime, requireOnnxRuntime, type OnnxRuntime } from '../onnx/onnx-runtime.js';
+import { detectBackend, type BackendChoice, type BackendName, type TfBackendChoice } from './backend.js';
 import { identifyModel, type ModelIdentity } from './model-identity.js';
 import { readModelFiles } from './read-model-files.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
@@ -35,9 +35,8 @@ export async function selectEngine(choice: BackendChoice, resolved: ResolvedMode
   const tfChoice: TfBackendChoice = choice === 'onnx' ? 'auto' : choice;
   let note: string | undefined;
   if (choice === 'onnx' || choice === 'auto') {
-    const ort = await loadOnnxRuntime();
+    const ort = choice === 'onnx' ? await requireOnnxRuntime() : await loadOnnxRuntime();
     if (typeof ort === 'string') {
-      if (choice === 'onnx') throw new BackendError(`backend "onnx": onnxruntime-node does not load here (${ort}); use --backend wasm`);
       note = 'onnxruntime-node is not installed or does not load';
     } else {
       const identity = await identifyModel(resolved, 'onnxruntime', files);

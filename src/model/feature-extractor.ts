@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelIdentity } from './model-identity.js';
-import { foldBatchNorm } from './fold-batch-norm.js';
-import { fromNamedWeights, toNamedWeights } from './named-weights.js';
+import { foldModel, type NamedWeight } from './fold-batch-norm.js';
+import { fromNamedWeights } from './named-weights.js';
 import { readModelFiles } from './read-model-files.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
 import { isGraphModel } from './weights-manifest.js';
@@ -28,15 +28,16 @@ export async function loadFeatureExtractor(
       `model "${resolved.source}": TF.js graph models are not supported yet (export needs a layers model); convert it as a layers model`,
     );
   }
-  const keep = resolved.options.featureLayer ? [resolved.options.featureLayer] : [];
-  const { artifacts, renamed } = fold ? foldedArtifacts(files.artifacts, keep) : { artifacts: files.artifacts, renamed: new Map<string, string>() };
+  const folded = fold ? foldModel(files.artifacts, resolved.options.featureLayer) : undefined;
+  const artifacts = folded ? withWeights(files.artifacts, folded.topology, folded.weights) : files.artifacts;
+  const featureLayer = folded ? folded.featureLayer : resolved.options.featureLayer;
   const full = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
   const options = resolved.options;
   let output: tfl.SymbolicTensor;
   if (options.featureLayer) {
     let layer: tfl.layers.Layer;
     try {
-      layer = full.getLayer(renamed.get(options.featureLayer) ?? options.featureLayer);
+      layer = full.getLayer(featureLayer!);
     } catch {
       throw new ModelError(`model "${resolved.source}": no layer named "${options.featureLayer}"`);
     }
@@ -72,14 +73,8 @@ export function extractFeatures(extractor: FeatureExtractor, pixels: Uint8Array[
   return pixels.map((_, i) => data.slice(i * d, (i + 1) * d));
 }
 
-/** The model with batch norm folded into its convolutions, when its weights allow it. */
-function foldedArtifacts(artifacts: tf.io.ModelArtifacts, keep: string[]): { artifacts: tf.io.ModelArtifacts; renamed: Map<string, string> } {
-  const named = toNamedWeights(artifacts.weightSpecs ?? [], artifacts.weightData as ArrayBuffer);
-  if (!named) return { artifacts, renamed: new Map() };
-  const folded = foldBatchNorm(artifacts.modelTopology, named, { keep });
-  const { specs, data } = fromNamedWeights(folded.weights);
-  return {
-    artifacts: { ...artifacts, modelTopology: folded.topology as object, weightSpecs: specs, weightData: data },
-    renamed: folded.renamed,
-  };
+/** The artifacts with another topology and weights. */
+function withWeights(artifacts: tf.io.ModelArtifacts, topology: unknown, weights: Map<string, NamedWeight>): tf.io.ModelArtifacts {
+  const { specs, data } = fromNamedWeights(weights);
+  return { ...artifacts, modelTopology: topology as object, weightSpecs: specs, weightData: data };
 }

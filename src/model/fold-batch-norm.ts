@@ -6,6 +6,9 @@
  * MobileNet's time in TF.js. A pure transform of the Keras topology JSON and the named weights.
  */
 
+import type * as tf from '@tensorflow/tfjs-core';
+import { toNamedWeights } from './named-weights.js';
+
 /** Version of the folding below; part of every fingerprint of vectors computed from folded weights. */
 export const BN_FOLD_VERSION = 'bn-folded-v2';
 
@@ -40,6 +43,21 @@ export function foldBatchNorm(topology: unknown, weights: Map<string, NamedWeigh
 }
 
 /** Every functional (graph) config in a topology, nested ones included. */
+/**
+ * A layers model's topology and named weights with batch norm folded, `featureLayer`'s own output kept as
+ * it is, and the name that layer has after folding (a folded BN is its convolution now). Undefined when a
+ * weight is not plain float32: nothing can be folded then.
+ */
+export function foldModel(
+  artifacts: tf.io.ModelArtifacts,
+  featureLayer?: string,
+): { topology: unknown; weights: Map<string, NamedWeight>; featureLayer?: string } | undefined {
+  const named = toNamedWeights(artifacts.weightSpecs ?? [], artifacts.weightData as ArrayBuffer);
+  if (!named) return undefined;
+  const folded = foldBatchNorm(artifacts.modelTopology, named, { keep: featureLayer ? [featureLayer] : [] });
+  return { topology: folded.topology, weights: folded.weights, featureLayer: featureLayer && (folded.renamed.get(featureLayer) ?? featureLayer) };
+}
+
 function functionalGraphs(node: unknown, found: Array<{ layers: KerasLayer[]; output_layers?: unknown }> = []) {
   if (Array.isArray(node)) for (const item of node) functionalGraphs(item, found);
   else if (node && typeof node === 'object') {

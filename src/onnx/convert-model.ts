@@ -1,5 +1,4 @@
-import { BN_FOLD_VERSION, foldBatchNorm } from '../model/fold-batch-norm.js';
-import { toNamedWeights } from '../model/named-weights.js';
+import { BN_FOLD_VERSION, foldModel } from '../model/fold-batch-norm.js';
 import type { ModelFiles } from '../model/read-model-files.js';
 import { isGraphModel } from '../model/weights-manifest.js';
 import { kerasToOnnx, OnnxConversionError, type ConversionOptions } from './keras-to-onnx.js';
@@ -14,10 +13,8 @@ export const CONVERSION_VERSION = `onnx-v1+${BN_FOLD_VERSION}`;
  */
 export function convertModelFiles(files: ModelFiles, options: ConversionOptions): Uint8Array {
   if (isGraphModel(files.json)) throw new OnnxConversionError('TF.js graph models have no ONNX conversion');
-  const named = toNamedWeights(files.artifacts.weightSpecs ?? [], files.artifacts.weightData as ArrayBuffer);
-  if (!named) throw new OnnxConversionError('only plain float32 weights convert (this model has quantized or other weights)');
-  const folded = foldBatchNorm(files.json.modelTopology, named, { keep: options.featureLayer ? [options.featureLayer] : [] });
-  const featureLayer = options.featureLayer && (folded.renamed.get(options.featureLayer) ?? options.featureLayer);
-  const graph = kerasToOnnx(folded.topology, folded.weights, { ...options, featureLayer });
+  const folded = foldModel(files.artifacts, options.featureLayer);
+  if (!folded) throw new OnnxConversionError('only plain float32 weights convert (this model has quantized or other weights)');
+  const graph = kerasToOnnx(folded.topology, folded.weights, { ...options, featureLayer: folded.featureLayer });
   return encodeOnnxModel(graph, { name: 'retrain', version: CONVERSION_VERSION });
 }

@@ -1,6 +1,5 @@
-import { BackendError } from '../model/backend.js';
 import { INPUT_NAME, OUTPUT_NAME } from './keras-to-onnx.js';
-import { loadOnnxRuntime, type OnnxRuntime, type OrtSession } from './onnx-runtime.js';
+import { requireOnnxRuntime, type OnnxRuntime, type OrtSession } from './onnx-runtime.js';
 
 const SESSION_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
 
@@ -17,9 +16,7 @@ export class OnnxFeatureExtractor {
    * onnxruntime's own thread pool would only compete with the other workers for the cores.
    */
   static async load(file: string, inputSize: [number, number]): Promise<OnnxFeatureExtractor> {
-    const ort = await loadOnnxRuntime();
-    if (typeof ort === 'string') throw new BackendError(`backend "onnx": onnxruntime-node does not load here (${ort}); use --backend wasm`);
-    return OnnxFeatureExtractor.fromGraph(ort, file, inputSize);
+    return OnnxFeatureExtractor.fromGraph(await requireOnnxRuntime(), file, inputSize);
   }
 
   /** A session on a graph file or the graph's bytes. */

@@ -3,6 +3,7 @@
  * builds and runs without it) and typed by the few members used here.
  */
 import { createRequire } from 'node:module';
+import { BackendError } from '../model/backend.js';
 
 export interface OrtTensor {
   data: unknown;
@@ -18,8 +19,7 @@ export interface OnnxRuntime {
   InferenceSession: {
     create(model: string | Uint8Array, options?: Record<string, unknown>): Promise<OrtSession>;
   };
-  Tensor: new (type: 'uint8' | 'float32', data: Uint8Array | Float32Array, dims: readonly number[]) => OrtTensor;
-  env: { versions?: { node?: string; common?: string } };
+  Tensor: new (type: 'uint8', data: Uint8Array, dims: readonly number[]) => OrtTensor;
 }
 
 const PACKAGE = 'onnxruntime-node';
@@ -32,6 +32,13 @@ export function loadOnnxRuntime(): Promise<OnnxRuntime | string> {
     (error: Error) => (error.message ?? String(error)).split('\n')[0]!,
   );
   return loading;
+}
+
+/** The onnxruntime-node module; a BackendError saying why when it does not load (for `--backend onnx`). */
+export async function requireOnnxRuntime(): Promise<OnnxRuntime> {
+  const ort = await loadOnnxRuntime();
+  if (typeof ort === 'string') throw new BackendError(`backend "onnx": onnxruntime-node does not load here (${ort}); use --backend wasm`);
+  return ort;
 }
 
 /** The installed onnxruntime-node version, read from its package.json (without loading the runtime). */

@@ -5,11 +5,11 @@ import { scanImageDirs, type ScanResult } from '../src/scan/scan-image-dirs.js';
 /** Lists the classes and their images under every image folder of the config. */
 export const scanTask = defineTask<void, ScanResult>({
   name: 'scan',
-  inputs: ['config.imageDirs', 'image folders (names only)'],
+  inputs: ['config.imageDirs', 'config.labels', 'image folders (names only)'],
   outputs: ['labels', 'image files'],
   operator: (context): OperatorFunction<void, ScanResult> =>
     mergeMap(() =>
-      defer(() => scanImageDirs(context.config.imageDirs)).pipe(
+      defer(() => scanImageDirs(context.config.imageDirs, { labels: context.config.labels })).pipe(
         tap((scan) => {
           for (const message of scan.warnings) context.emit({ type: 'warning', message });
           for (const { file, reason } of scan.skipped) context.emit({ type: 'skipped', file, reason });

@@ -90,7 +90,7 @@ export async function collectGarbage(
 ): Promise<{ removed: Record<CacheTable | 'onnxGraphs', number>; kept: number }> {
   const { identity, engine } = await selectEngine(config.backend, await resolveModel(config.model, config.modelOptions, config.cacheDir), config.cacheDir);
   const currentModel = `${identity.fingerprint}:${identity.preprocessId}`;
-  const { images } = await scanImageDirs(config.imageDirs);
+  const { images } = await scanImageDirs(config.imageDirs, { labels: config.labels });
   const contents = new Set<string>();
   const paths = new Set<string>();
   for (const image of images) {

@@ -37,6 +37,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'random-scale', original: 'random_scale', field: ['distortions', 'randomScale'], type: 'number', describe: 'Distort training images: percent of random scaling [0]' },
   { name: 'random-brightness', original: 'random_brightness', field: ['distortions', 'randomBrightness'], type: 'number', describe: 'Distort training images: percent of random brightness change [0]' },
   { name: 'distortion-variants', field: ['distortions', 'variants'], type: 'number', describe: 'Cached distorted variants per training image [5]' },
+  { name: 'labels', field: ['labels'], type: 'string', choices: ['unicode', 'original'], describe: 'Class labels from folder names: unicode keeps every script, original is retrain.py\'s ASCII rule [unicode]' },
   { name: 'seed', field: ['seed'], type: 'number', describe: 'Random seed for initialisation and sampling [0]' },
   { name: 'workers', field: ['workers'], type: 'number', describe: 'Bottleneck worker threads [one per core]' },
   { name: 'backend', field: ['backend'], type: 'string', choices: ['auto', 'onnx', 'node', 'wasm', 'cpu'], describe: 'What computes bottlenecks: onnx (onnxruntime-node), or a TensorFlow.js backend [auto: onnx if it loads and the model converts, else tfjs-node if it loads, else wasm]' },

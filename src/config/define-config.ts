@@ -56,6 +56,12 @@ export interface RetrainConfig {
    * from the exact plain-SGD trainer to a TensorFlow.js one. Default: none, as the original.
    */
   head?: HeadOptions;
+  /**
+   * How class folder names become labels: `unicode` keeps letters of every script (`Abeille_été` →
+   * `abeille été`; ASCII names get the original's labels, lower-cased, punctuation as one space, ends
+   * trimmed), `original` is retrain.py's rule exactly (non-ASCII letters become spaces). Default `unicode`.
+   */
+  labels?: 'unicode' | 'original';
   /** Seed for weight initialisation and batch sampling. Same inputs + config + seed = same head. Default 0. */
   seed?: number;
   /** Where bottlenecks, hashes and trained heads are cached (LMDB). Default `.retrain-cache`. */

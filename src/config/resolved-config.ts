@@ -21,6 +21,7 @@ export interface ResolvedConfig {
   };
   distortions: Distortions;
   head: HeadOptions;
+  labels: 'unicode' | 'original';
   seed: number;
   cacheDir: string;
   outputDir: string;
@@ -65,6 +66,7 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
       variants: config.distortions?.variants ?? 5,
     },
     head: config.head ?? {},
+    labels: config.labels ?? 'unicode',
     seed: config.seed ?? 0,
     cacheDir: abs(config.cacheDir ?? '.retrain-cache'),
     outputDir: abs(config.outputDir ?? 'retrain-output'),

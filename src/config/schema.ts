@@ -60,6 +60,7 @@ const baseSchema = z
       })
       .strict()
       .optional(),
+    labels: z.enum(['unicode', 'original']).optional(),
     seed: z.number().int().optional(),
     cacheDir: z.string().min(1).optional(),
     outputDir: z.string().min(1).optional(),

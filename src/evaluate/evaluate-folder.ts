@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import type { ExportedModel } from '../predict/load-exported-model.js';
-import { labelFromFolderName } from '../scan/labels.js';
 import { scanImageDirs } from '../scan/scan-image-dirs.js';
 import { classMetrics, type ClassMetrics } from './class-metrics.js';
 
@@ -16,12 +15,18 @@ export interface FolderEvaluation {
 
 /**
  * Runs an exported model on every image of a folder with one sub-folder per class (labels normalised as in
- * training) and measures it. Images that cannot be read or decoded are listed, not fatal.
+ * training: the Unicode rule, or the original's ASCII rule when the model was trained with it) and measures it. Images that cannot be read or decoded are listed, not fatal.
  */
 export async function evaluateFolder(model: ExportedModel, imageDirs: string[], onProgress?: (done: number, total: number) => void): Promise<FolderEvaluation> {
   const labels = model.manifest.labels;
-  const { images } = await scanImageDirs(imageDirs);
-  const unknown = [...new Set(images.map((i) => i.label))].filter((l) => !labels.includes(l));
+  const unknownOf = (images: Array<{ label: string }>) => [...new Set(images.map((i) => i.label))].filter((l) => !labels.includes(l));
+  let { images } = await scanImageDirs(imageDirs);
+  let unknown = unknownOf(images);
+  if (unknown.length > 0) {
+    // A model trained with `labels: 'original'`: its labels are the folder names under the original's rule.
+    const original = (await scanImageDirs(imageDirs, { labels: 'original' })).images;
+    if (unknownOf(original).length === 0) [images, unknown] = [original, []];
+  }
   if (unknown.length > 0) {
     throw new Error(`${imageDirs.join(', ')}: classes the model does not know: ${unknown.join(', ')} (it knows ${labels.join(', ')})`);
   }
@@ -32,7 +37,7 @@ export async function evaluateFolder(model: ExportedModel, imageDirs: string[], 
   for (const image of images) {
     try {
       const [best] = await model.classify(await fs.readFile(image.path), 1);
-      const truth = labels.indexOf(labelFromFolderName(image.label));
+      const truth = labels.indexOf(image.label);
       const predicted = labels.indexOf(best!.label);
       confusion[truth]![predicted]!++;
       if (truth !== predicted) misclassified.push({ file: image.path, label: image.label, predicted: best!.label, score: best!.score });

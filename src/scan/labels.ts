@@ -1,9 +1,20 @@
 /**
- * The original's label rule: lower-case, every run of characters outside [a-z0-9] becomes one space.
- * (retrain.py: `re.sub(r'[^a-z0-9]+', ' ', dir_name.lower())`.)
+ * How a class folder's name becomes its label:
+ * - `unicode` (default): the original's rule for every script. The name is NFC-normalised and lower-cased;
+ *   every run of ASCII characters other than letters and digits, and of Unicode spaces, punctuation and
+ *   control characters, becomes one space; the ends are trimmed. Letters, digits, marks and symbols of every
+ *   script are kept: `Abeille_été` → `abeille été`, `蚂蚁` → `蚂蚁`. ASCII names get the original's label
+ *   (`Sun_Flowers` → `sun flowers`) except that leading and trailing separators are trimmed.
+ * - `original`: retrain.py's rule exactly, `re.sub(r'[^a-z0-9]+', ' ', dir_name.lower())`, which turns every
+ *   non-ASCII character into a space (`Abeille_été` → `abeille t `).
  */
-export function labelFromFolderName(folderName: string): string {
-  return folderName.toLowerCase().replace(/[^a-z0-9]+/g, ' ');
+export type LabelStyle = 'unicode' | 'original';
+
+const SEPARATORS = /[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f\p{Z}\p{P}\p{C}]+/gu;
+
+export function labelFromFolderName(folderName: string, style: LabelStyle = 'unicode'): string {
+  if (style === 'original') return folderName.toLowerCase().replace(/[^a-z0-9]+/g, ' ');
+  return folderName.normalize('NFC').toLowerCase().normalize('NFC').replace(SEPARATORS, ' ').trim();
 }
 
 export interface ClassFolder {
@@ -23,16 +34,22 @@ export class LabelCollisionError extends Error {
 }
 
 /**
- * Groups class folders by label. Folders of the same name under different roots merge into one class;
- * two differently named folders that normalise to one label are refused (the original silently let the
- * second overwrite the first). Classes come out in sorted label order = class index order.
+ * Groups class folders by label. Folders of the same name (compared NFC-normalised) under different roots
+ * merge into one class; two differently named folders that normalise to one label are refused (the original
+ * silently let the second overwrite the first). Folders whose name gives an empty label (only punctuation)
+ * are returned in `unnamed`. Classes come out in sorted label order = class index order.
  */
-export function groupFoldersByLabel(folders: ClassFolder[]): LabelledClass[] {
+export function groupFoldersByLabel(folders: ClassFolder[], style: LabelStyle = 'unicode'): { classes: LabelledClass[]; unnamed: ClassFolder[] } {
   const byLabel = new Map<string, ClassFolder[]>();
+  const unnamed: ClassFolder[] = [];
   for (const folder of folders) {
-    const label = labelFromFolderName(folder.name);
+    const label = labelFromFolderName(folder.name, style);
+    if (label === '') {
+      unnamed.push(folder);
+      continue;
+    }
     const group = byLabel.get(label) ?? [];
-    const clash = group.find((other) => other.name !== folder.name);
+    const clash = group.find((other) => other.name.normalize('NFC') !== folder.name.normalize('NFC'));
     if (clash) {
       throw new LabelCollisionError(
         `class folders "${clash.dir}" and "${folder.dir}" both map to the label "${label}"; rename one of them`,
@@ -41,7 +58,8 @@ export function groupFoldersByLabel(folders: ClassFolder[]): LabelledClass[] {
     group.push(folder);
     byLabel.set(label, group);
   }
-  return [...byLabel.entries()]
+  const classes = [...byLabel.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([label, group]) => ({ label, folders: group }));
+  return { classes, unnamed };
 }

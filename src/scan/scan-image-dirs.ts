@@ -1,7 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isImageFileName } from './image-extensions.js';
-import { groupFoldersByLabel, type ClassFolder } from './labels.js';
+import { listSome, plural } from '../util/list-some.js';
+import { IMAGE_EXTENSIONS, isHiddenName, isImageFileName } from './image-extensions.js';
+import { distinctRoots } from './image-roots.js';
+import { groupFoldersByLabel, type ClassFolder, type LabelStyle } from './labels.js';
+import { walkClassFolder } from './walk-class-folder.js';
 
 /** One image found on disk, before its content is read. */
 export interface ImageFile {
@@ -9,7 +12,7 @@ export interface ImageFile {
   path: string;
   /** Class label (normalised folder name). */
   label: string;
-  /** Path relative to its class folder: the name the split hashes. */
+  /** Path relative to its class folder, '/'-separated (`x.jpg`, `sub/x.jpg`): the name the split hashes. */
   relPath: string;
 }
 
@@ -17,58 +20,108 @@ export interface ScanResult {
   /** Labels in class-index order. */
   labels: string[];
   images: ImageFile[];
+  /** One line each; many files of one kind make one summary line. */
   warnings: string[];
   /** Image files that cannot be used at all (their names cannot even be opened). */
   skipped: Array<{ file: string; reason: string }>;
+}
+
+export interface ScanOptions {
+  /** How folder names become labels. Default `unicode`. */
+  labels?: LabelStyle;
 }
 
 export class ScanError extends Error {
   override name = 'ScanError';
 }
 
+/** Classes with fewer images than this get a warning (the original's advice). */
+export const FEW_IMAGES = 20;
+
 /**
- * Lists the class folders of each image root and the images directly inside them (nested folders are not
- * part of their parent class, as in the original). Empty classes are dropped with a warning; classes under
- * 20 images are kept with a warning; fewer than two classes is an error.
+ * Lists the class folders of each image root (symbolic links followed) and the images in them at any depth
+ * (sub-folders belong to their top-level class folder). Roots named twice or inside another root are
+ * scanned once. Everything left out is said, in one summary line per kind: images directly in a root, files
+ * that are no image format sharp reads, empty classes (dropped), classes under 20 images (kept). Fewer than
+ * two classes is an error.
  */
-export async function scanImageDirs(imageDirs: string[]): Promise<ScanResult> {
+export async function scanImageDirs(imageDirs: string[], options: ScanOptions = {}): Promise<ScanResult> {
+  const warnings: string[] = [];
+  const { roots, notes } = await distinctRoots(imageDirs);
+  warnings.push(...notes);
   const folders: ClassFolder[] = [];
-  for (const root of imageDirs) {
+  const rootReal = new Map<string, string>();
+  for (const root of roots) {
     let entries;
     try {
       entries = await fs.readdir(root, { withFileTypes: true });
     } catch (error) {
-      throw new ScanError(`${root}: cannot read image folder (${(error as NodeJS.ErrnoException).code ?? error})`);
+      throw new ScanError(`${root}: cannot read image folder (${code(error)})`);
     }
-    for (const entry of entries) {
-      if (entry.isDirectory() && !entry.name.startsWith('.')) {
-        folders.push({ name: entry.name, dir: path.join(root, entry.name) });
+    rootReal.set(root, await fs.realpath(root));
+    const loose: string[] = [];
+    for (const entry of entries.sort((a, b) => compare(a.name, b.name))) {
+      if (isHiddenName(entry.name)) continue;
+      const full = path.join(root, entry.name);
+      let isDirectory = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        try {
+          isDirectory = (await fs.stat(full)).isDirectory();
+        } catch (error) {
+          if (!isImageFileName(entry.name)) warnings.push(`${full}: symbolic link to nothing usable (${code(error)}), skipped`);
+        }
       }
+      if (isDirectory) folders.push({ name: entry.name, dir: full });
+      else if (isImageFileName(entry.name)) loose.push(entry.name);
+    }
+    if (loose.length > 0) {
+      warnings.push(
+        `${plural(loose.length, 'image')} directly in ${root} ${loose.length === 1 ? 'is' : 'are'} in no class folder, ignored: ${listSome(loose)}; move them into a class folder`,
+      );
     }
   }
-  const classes = groupFoldersByLabel(folders);
-  const warnings: string[] = [];
+  const { classes, unnamed } = groupFoldersByLabel(folders, options.labels);
+  for (const folder of unnamed) warnings.push(`${folder.dir}: the folder name has no letter or digit, so no label; rename it (class skipped)`);
   const skipped: ScanResult['skipped'] = [];
   const labels: string[] = [];
   const images: ImageFile[] = [];
+  const others: string[] = [];
+  const empty: string[] = [];
+  const small: string[] = [];
   for (const { label, folders: group } of classes) {
     const found: ImageFile[] = [];
+    const visited = new Set<string>();
     for (const folder of group) {
-      for (const name of await listImages(folder.dir, warnings)) {
+      const contents = await walkClassFolder(folder.dir, [rootReal.get(path.dirname(folder.dir))!], visited);
+      warnings.push(...contents.problems);
+      for (const other of contents.others) others.push(`${folder.name}/${other}`);
+      for (const image of contents.images) {
         // A name that is not valid UTF-8 comes back with U+FFFD in it and cannot be opened by that name.
-        if (name.includes('\uFFFD')) skipped.push({ file: path.join(folder.dir, name), reason: 'file name is not valid UTF-8; rename the file' });
-        else found.push({ path: path.join(folder.dir, name), label, relPath: name });
+        if (image.relPath.includes('\uFFFD')) skipped.push({ file: image.path, reason: 'file name is not valid UTF-8; rename the file' });
+        else found.push({ path: image.path, label, relPath: image.relPath });
       }
     }
     if (found.length === 0) {
-      warnings.push(`${group.map((f) => f.dir).join(', ')}: no images found, class "${label}" skipped`);
+      empty.push(group.map((f) => f.dir).join(' + '));
       continue;
     }
-    if (found.length < 20) {
-      warnings.push(`class "${label}" has only ${found.length} images (at least 20 recommended)`);
-    }
+    if (found.length < FEW_IMAGES) small.push(`${label} (${found.length})`);
     labels.push(label);
     for (const image of found.sort((a, b) => compare(a.path, b.path))) images.push(image);
+  }
+  if (others.length > 0) {
+    warnings.push(
+      `${plural(others.length, 'file')} in class folders ${others.length === 1 ? 'is' : 'are'} not an image format this build reads, ignored: ` +
+        `${listSome(others)} (it reads ${IMAGE_EXTENSIONS.join(' ')})`,
+    );
+  }
+  if (empty.length > 0) {
+    warnings.push(`${plural(empty.length, 'class folder')} with no images, skipped: ${listSome(empty)}`);
+  }
+  if (small.length > 0) {
+    warnings.push(
+      `${plural(small.length, 'class', 'classes')} with fewer than ${FEW_IMAGES} images (at least ${FEW_IMAGES} recommended): ${listSome(small, 10)}`,
+    );
   }
   if (labels.length < 2) {
     throw new ScanError(
@@ -79,17 +132,8 @@ export async function scanImageDirs(imageDirs: string[]): Promise<ScanResult> {
   return { labels, images, warnings, skipped };
 }
 
-async function listImages(dir: string, warnings: string[]): Promise<string[]> {
-  try {
-    const entries = await fs.readdir(dir, { withFileTypes: true });
-    return entries
-      .filter((e) => (e.isFile() || e.isSymbolicLink()) && isImageFileName(e.name))
-      .map((e) => e.name)
-      .sort(compare);
-  } catch (error) {
-    warnings.push(`${dir}: cannot list folder (${(error as NodeJS.ErrnoException).code ?? error}), skipped`);
-    return [];
-  }
+function code(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
 }
 
 function compare(a: string, b: string): number {

@@ -1,3 +1,4 @@
+import { listSome, plural } from '../util/list-some.js';
 import { bucketPercent, setForPercent, splitKey, type DataSet } from './original-split.js';
 
 export interface SplitInput {
@@ -20,9 +21,11 @@ interface ContentGroup<T> {
 
 /**
  * Assigns every image to training, validation or testing with the original hash rule, and fixes the
- * original's flaws: identical content under several names shares one set (the set of its smallest key),
- * and a class left with no validation or no test image borrows one from its training images (the one
- * closest to the boundary, so the choice is stable) when it has enough images, and says so.
+ * original's flaws: identical content under several names shares one set (the set of its smallest key);
+ * a class left with no training image (large test and validation percentages, few images) gets the image
+ * closest to the training boundary moved to training, as every class must be trained on; a class left with
+ * no validation or no test image borrows one from its training images (the one closest to the boundary, so
+ * the choice is stable) when it has enough images. Each kind of move is said in one line for all classes.
  */
 export function assignSets<T extends SplitInput>(
   images: readonly T[],
@@ -49,7 +52,14 @@ export function assignSets<T extends SplitInput>(
     list.push(group);
     classes.set(label, list);
   }
+  const moved = { training: [] as Moved[], validation: [] as Moved[], testing: [] as Moved[] };
+  const leftOut = { validation: [] as string[], testing: [] as string[] };
   for (const [label, classGroups] of classes) {
+    if (!classGroups.some((g) => setOf.get(g) === 'training')) {
+      const nearest = [...classGroups].sort((a, b) => b.percent - a.percent)[0]!;
+      moved.training.push({ label, name: nearest.members[0]!.relPath, from: setOf.get(nearest)! });
+      setOf.set(nearest, 'training');
+    }
     for (const [wanted, percentage] of [
       ['validation', validationPercentage],
       ['testing', testingPercentage],
@@ -57,12 +67,23 @@ export function assignSets<T extends SplitInput>(
       if (percentage <= 0 || classGroups.some((g) => setOf.get(g) === wanted)) continue;
       const training = classGroups.filter((g) => setOf.get(g) === 'training').sort((a, b) => a.percent - b.percent);
       if (training.length < 2) {
-        notes.push(`class "${label}": no ${wanted} image and too few training images to lend one; it is left out of ${wanted}`);
+        leftOut[wanted].push(label);
         continue;
       }
       const lent = training[0]!;
       setOf.set(lent, wanted);
-      notes.push(`class "${label}": no ${wanted} image at ${percentage}%, moved ${lent.members[0]!.relPath} from training`);
+      moved[wanted].push({ label, name: lent.members[0]!.relPath, from: 'training' });
+    }
+  }
+  const percentages = `${testingPercentage}% testing + ${validationPercentage}% validation`;
+  notes.push(...describeMoves(moved.training, 'training', percentages));
+  for (const wanted of ['validation', 'testing'] as const) {
+    const percentage = wanted === 'validation' ? validationPercentage : testingPercentage;
+    notes.push(...describeMoves(moved[wanted], wanted, `${percentage}%`));
+    const out = leftOut[wanted];
+    if (out.length === 1) notes.push(`class "${out[0]}": no ${wanted} image and too few training images to lend one; it is left out of ${wanted}`);
+    else if (out.length > 1) {
+      notes.push(`${out.length} classes have no ${wanted} image and too few training images to lend one; they are left out of ${wanted}: ${listSome(out, 10)}`);
     }
   }
 
@@ -70,6 +91,23 @@ export function assignSets<T extends SplitInput>(
   for (const group of groups) for (const member of group.members) groupOf.set(member, group);
   const assignments = images.map((image) => ({ ...image, set: setOf.get(groupOf.get(image)!)! }));
   return { assignments, notes };
+}
+
+interface Moved {
+  label: string;
+  name: string;
+  from: DataSet;
+}
+
+/** One line for all the classes that needed an image moved into `set`. */
+function describeMoves(moves: readonly Moved[], set: DataSet, at: string): string[] {
+  if (moves.length === 0) return [];
+  if (moves.length === 1) {
+    const [{ label, name, from }] = moves as [Moved];
+    return [`class "${label}": no ${set} image at ${at}, moved ${name} from ${from}`];
+  }
+  const each = moves.map(({ label, name, from }) => `${label} (${name}${set === 'training' ? ` from ${from}` : ''})`);
+  return [`${plural(moves.length, 'class', 'classes')} had no ${set} image at ${at}; one image each moved to ${set}: ${listSome(each, 6)}`];
 }
 
 function groupByContent<T extends SplitInput>(images: readonly T[]): ContentGroup<T>[] {

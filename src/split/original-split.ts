@@ -5,9 +5,15 @@ export type DataSet = 'training' | 'validation' | 'testing';
 /** retrain.py's MAX_NUM_IMAGES_PER_CLASS = 2^27 - 1. */
 const MAX = (1n << 27n) - 1n;
 
-/** The part of a name that the split hashes: everything from `_nohash_` on is ignored. */
+/**
+ * The part of a name that the split hashes: the path inside the class folder, with everything from
+ * `_nohash_` on in the file name ignored. A file directly in its class folder hashes its name, as in the
+ * original; one in a sub-folder hashes `sub/name`, so same-named files of different sub-folders split
+ * independently.
+ */
 export function splitKey(relPath: string): string {
-  return relPath.replace(/_nohash_.*$/s, '');
+  const slash = relPath.lastIndexOf('/');
+  return relPath.slice(0, slash + 1) + relPath.slice(slash + 1).replace(/_nohash_.*$/s, '');
 }
 
 /**

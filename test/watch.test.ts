@@ -146,3 +146,97 @@ describe('Ctrl-C during bottlenecks, then a restart', { skip: !HAS_SHARED && 'sh
     assert.ok(result.bottlenecksComputed > 0);
   });
 });
+
+describe('retrain watch keeps watching when folders vanish and come back', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
+  let dir: string;
+  let images: string;
+  let backup: string;
+  let watch: WatchProcess;
+  let seen = 0;
+  const photo = async (n: number) => (await valPhotos('ants', 1, n))[0]!;
+
+  /** Waits for the next event of `type` (matching `where`) after the last one checked. */
+  async function expectEvent(type: string, where: (e: Event) => boolean = () => true): Promise<Event> {
+    const { event, index } = await watch.next((e) => e.type === type && where(e), seen);
+    seen = index + 1;
+    return event;
+  }
+
+  before(async () => {
+    dir = await tempDir('retrain-watch-roots-');
+    images = path.join(dir, 'images');
+    backup = path.join(dir, 'backup');
+    await copySubset(6, 'train', images);
+    await fs.cp(images, backup, { recursive: true });
+    await writeConfig(dir, 0.01);
+    watch = new WatchProcess(dir, ['--quiet-ms', '300']);
+    await expectEvent('build');
+  });
+  after(async () => {
+    if (watch.child.exitCode === null) await watch.stop('SIGKILL');
+  });
+
+  it('rm -rf the image folder, then copy it back: says so, builds again, and sees later changes', async () => {
+    await fs.rm(images, { recursive: true });
+    await expectEvent('image-folder', (e) => e.state === 'gone' && e.path === images);
+    await sleep(1500); // gone for a while: chokidar alone never sees the new folder
+    await fs.cp(backup, images, { recursive: true });
+    await expectEvent('image-folder', (e) => e.state === 'back' && e.path === images);
+    assert.deepEqual((await expectEvent('build')).classCounts, { ants: 6, bees: 6 });
+    await fs.copyFile(await photo(0), path.join(images, 'ants', 'after-recreate.jpg'));
+    const build = await expectEvent('build');
+    assert.equal(build.bottlenecksComputed, 1);
+    assert.deepEqual(build.classCounts, { ants: 7, bees: 6 });
+  });
+
+  it('a folder replaced by a rename is watched afresh', async () => {
+    await fs.rename(images, `${images}.old`);
+    await fs.cp(backup, images, { recursive: true });
+    await expectEvent('image-folder', (e) => e.state === 'back');
+    assert.deepEqual((await expectEvent('build')).classCounts, { ants: 6, bees: 6 });
+    await fs.copyFile(await photo(1), path.join(images, 'bees', 'after-rename.jpg'));
+    assert.deepEqual((await expectEvent('build')).classCounts, { ants: 6, bees: 7 });
+  });
+
+  it('a watcher error (a symbolic link loop) is reported and watching goes on; a folder loop is not followed', async () => {
+    await fs.symlink('loop.jpg', path.join(images, 'ants', 'loop.jpg'));
+    await fs.symlink('..', path.join(images, 'ants', 'up'));
+    await expectEvent('error', (e) => /ELOOP.*still watching/.test(e.message as string));
+    await expectEvent('warning', (e) => (e.message as string).startsWith(`${path.join(images, 'ants', 'up')}: symbolic link to ${images}, a folder that contains it (a loop)`));
+    let build = await expectEvent('build');
+    assert.deepEqual(build.classCounts, { ants: 6, bees: 7 });
+    await fs.copyFile(await photo(2), path.join(images, 'ants', 'after-error.jpg'));
+    build = await expectEvent('build');
+    assert.deepEqual(build.classCounts, { ants: 7, bees: 7 });
+  });
+
+  it('sees images in sub-folders of a class and in a class folder that is a symbolic link', async () => {
+    await fs.mkdir(path.join(images, 'ants', 'sub', 'deeper'), { recursive: true });
+    await fs.copyFile(await photo(3), path.join(images, 'ants', 'sub', 'deeper', 'nested.jpg'));
+    let build = await expectEvent('build');
+    assert.equal(build.bottlenecksComputed, 1);
+    assert.deepEqual(build.classCounts, { ants: 8, bees: 7 });
+    const elsewhere = path.join(dir, 'elsewhere', 'wasps');
+    await fs.mkdir(elsewhere, { recursive: true });
+    for (const n of [4, 5]) await fs.copyFile(await photo(n), path.join(elsewhere, `w${n}.jpg`));
+    await fs.symlink(elsewhere, path.join(images, 'wasps'));
+    build = await expectEvent('build');
+    assert.deepEqual(build.classCounts, { ants: 8, bees: 7, wasps: 2 });
+    await fs.copyFile(await photo(6), path.join(elsewhere, 'w6.jpg'));
+    build = await expectEvent('build');
+    assert.deepEqual(build.classCounts, { ants: 8, bees: 7, wasps: 3 });
+    await fs.rm(path.join(images, 'wasps'));
+    assert.deepEqual((await expectEvent('build')).classCounts, { ants: 8, bees: 7 });
+  });
+
+  it('a deleted config file is reported; the previous config stays; a new one is read', async () => {
+    const file = path.join(dir, 'retrain.config.ts');
+    await fs.rm(file);
+    await expectEvent('config-gone', (e) => e.file === file);
+    await writeConfig(dir, 0.03);
+    await expectEvent('config');
+    const build = await expectEvent('build');
+    assert.equal(build.trained, true);
+    assert.equal(build.bottlenecksComputed, 0);
+  });
+});

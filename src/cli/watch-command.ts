@@ -42,11 +42,18 @@ function describe(event: WatchEvent, reporter: ReturnType<typeof createReporter>
         event.folders.length && `${event.folders.length} class folders`,
         event.config && 'config',
       ].filter(Boolean);
+      if (parts.length === 0) return; // only folders gone or back, or errors: their own lines say it
       const names = [...event.added, ...event.changed, ...event.removed].slice(0, 3).map((f) => path.basename(f));
       return say(`\nchange: ${parts.join(', ')}${names.length ? ` (${names.join(', ')}${parts.length > 3 ? ', …' : ''})` : ''}`);
     }
     case 'config':
       return say(`config reloaded from ${event.file}`);
+    case 'config-gone':
+      return reporter.onEvent({ type: 'warning', message: `config file ${event.file} was deleted; keeping the previous config until it is back` });
+    case 'image-folder':
+      return event.state === 'gone'
+        ? reporter.onEvent({ type: 'warning', message: `image folder ${event.path} is gone; the last model stays, and building resumes when it is back` })
+        : say(`image folder ${event.path} is back; watching it again`);
     case 'trained': {
       const accuracy = event.testAccuracy === null ? 'n/a' : `${(event.testAccuracy * 100).toFixed(1)}%`;
       const delta = event.testAccuracyDelta === null ? '' : ` (${event.testAccuracyDelta >= 0 ? '+' : ''}${(event.testAccuracyDelta * 100).toFixed(1)} points)`;

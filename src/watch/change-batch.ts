@@ -8,8 +8,16 @@ export interface ChangeBatch {
   removed: string[];
   /** Class folders that appeared or disappeared. */
   folders: string[];
-  /** The config file changed. */
+  /** The config file changed (or appeared again). */
   config: boolean;
+  /** The config file was deleted (and is still gone at the end of the burst). */
+  configGone: boolean;
+  /** Image roots that vanished and are still gone at the end of the burst. */
+  rootsGone: string[];
+  /** Image roots that came back (recreated or replaced) and are watched afresh. */
+  rootsBack: string[];
+  /** Errors the file watcher reported (watching goes on). */
+  errors: string[];
 }
 
 /**
@@ -25,7 +33,13 @@ export function batchChanges(quietMs: number): OperatorFunction<FileChange, Chan
     return events.pipe(
       buffer(events.pipe(debounceTime(quietMs))),
       map(summarise),
-      filter((batch) => batch.config || batch.folders.length + batch.added.length + batch.changed.length + batch.removed.length > 0),
+      filter(
+        (batch) =>
+          batch.config ||
+          batch.configGone ||
+          batch.folders.length + batch.added.length + batch.changed.length + batch.removed.length > 0 ||
+          batch.rootsGone.length + batch.rootsBack.length + batch.errors.length > 0,
+      ),
     );
   };
 }
@@ -34,11 +48,23 @@ export function batchChanges(quietMs: number): OperatorFunction<FileChange, Chan
 export function summarise(changes: readonly FileChange[]): ChangeBatch {
   const net = new Map<string, 'added' | 'changed' | 'removed' | 'none'>();
   const folders = new Set<string>();
+  const roots = new Map<string, 'gone' | 'back'>();
+  const errors: string[] = [];
   let config = false;
+  let configGone = false;
   for (const change of changes) {
     if (change.kind === 'ready') continue;
-    if (change.kind === 'config') {
-      config = true;
+    if (change.kind === 'error') {
+      errors.push(change.message);
+      continue;
+    }
+    if (change.kind === 'root-gone' || change.kind === 'root-back') {
+      roots.set(change.path, change.kind === 'root-gone' ? 'gone' : 'back');
+      continue;
+    }
+    if (change.kind === 'config' || change.kind === 'config-gone') {
+      config = change.kind === 'config';
+      configGone = !config;
       continue;
     }
     if (change.kind === 'addDir' || change.kind === 'unlinkDir') {
@@ -51,5 +77,16 @@ export function summarise(changes: readonly FileChange[]): ChangeBatch {
     else net.set(change.path, before === 'added' ? 'none' : 'removed');
   }
   const pick = (state: string) => [...net].filter(([, s]) => s === state).map(([p]) => p).sort();
-  return { added: pick('added'), changed: pick('changed'), removed: pick('removed'), folders: [...folders].sort(), config };
+  const rootsIn = (state: string) => [...roots].filter(([, s]) => s === state).map(([p]) => p).sort();
+  return {
+    added: pick('added'),
+    changed: pick('changed'),
+    removed: pick('removed'),
+    folders: [...folders].sort(),
+    config,
+    configGone,
+    rootsGone: rootsIn('gone'),
+    rootsBack: rootsIn('back'),
+    errors,
+  };
 }

@@ -8,6 +8,10 @@ export type WatchEvent =
   | { type: 'watching'; imageDirs: string[]; configFile?: string }
   | ({ type: 'change' } & ChangeBatch)
   | { type: 'config'; file: string }
+  /** The config file was deleted: the previous config stays in use until a file is there again. */
+  | { type: 'config-gone'; file: string }
+  /** An image root vanished (no build until it is back; the last model stays) or is back and watched again. */
+  | { type: 'image-folder'; path: string; state: 'gone' | 'back' }
   | { type: 'trained'; validationAccuracy: number | null; testAccuracy: number | null; testAccuracyDelta: number | null }
   | { type: 'exported'; outputDir: string }
   | ({ type: 'build' } & BuildResult)

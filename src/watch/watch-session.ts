@@ -33,6 +33,8 @@ export class WatchSession {
   private running?: { controller: AbortController; done: Promise<void> };
   private configReload: Promise<void> = Promise.resolve();
   private lastTestAccuracy: number | null = null;
+  /** Image roots that are gone: no build runs until they are back (a build would drop their classes). */
+  private readonly goneRoots = new Set<string>();
   private stopped = false;
 
   constructor(private readonly options: WatchOptions) {}
@@ -63,6 +65,7 @@ export class WatchSession {
 
   private watch() {
     this.watcher?.unsubscribe();
+    this.goneRoots.clear();
     this.emit({ type: 'watching', imageDirs: this.config.imageDirs, configFile: this.configFile });
     this.watcher = watchFiles(this.config.imageDirs, this.configFile, { settleMs: this.options.settleMs })
       .pipe(batchChanges(this.options.quietMs ?? 300))
@@ -88,6 +91,20 @@ export class WatchSession {
   private onChanges(batch: ChangeBatch) {
     if (this.stopped) return;
     this.emit({ type: 'change', ...batch });
+    for (const message of batch.errors) this.emit({ type: 'error', message: `file watcher: ${message}; still watching` });
+    for (const root of batch.rootsGone) {
+      this.goneRoots.add(root);
+      this.emit({ type: 'image-folder', path: root, state: 'gone' });
+    }
+    for (const root of batch.rootsBack) {
+      this.goneRoots.delete(root);
+      this.emit({ type: 'image-folder', path: root, state: 'back' });
+    }
+    if (batch.configGone && this.configFile) this.emit({ type: 'config-gone', file: this.configFile });
+    // A deleted config changes nothing: the previous one stays. A vanished root supersedes a running build
+    // (it must not export a model without that folder's classes) and no build starts until it is back.
+    const filesChanged = batch.added.length + batch.changed.length + batch.removed.length + batch.folders.length > 0;
+    if (!filesChanged && !batch.config && batch.rootsGone.length + batch.rootsBack.length + batch.errors.length === 0) return;
     this.dirty = true;
     if (this.running && !this.running.controller.signal.aborted) {
       this.running.controller.abort();
@@ -121,9 +138,10 @@ export class WatchSession {
     if (this.looping) return;
     this.looping = true;
     try {
-      while (this.dirty && !this.stopped) {
+      // While an image root is gone, nothing is built: the last model stays until the folder is back.
+      while (this.dirty && !this.stopped && this.goneRoots.size === 0) {
         await this.configReload;
-        if (this.stopped) break;
+        if (this.stopped || this.goneRoots.size > 0) break;
         this.dirty = false;
         await this.buildOnce();
       }

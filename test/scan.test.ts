@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { configFromFlags } from '../src/config/cli-flags.js';
+import { resolveConfig } from '../src/config/resolved-config.js';
+import { validateConfig } from '../src/config/schema.js';
 import { IMAGE_EXTENSIONS } from '../src/scan/image-extensions.js';
 import { groupFoldersByLabel, labelFromFolderName, LabelCollisionError } from '../src/scan/labels.js';
 import { scanImageDirs, ScanError } from '../src/scan/scan-image-dirs.js';
@@ -35,6 +38,13 @@ describe('labels and scan', () => {
     assert.equal(labelFromFolderName('🐝 bees'), '🐝 bees');
     assert.equal(labelFromFolderName('Abeille_été', 'original'), 'abeille t ');
     assert.equal(labelFromFolderName('Ümlaut', 'original'), ' mlaut');
+  });
+
+  it('takes the label rule from the config (labels) or the --labels flag; unicode by default', () => {
+    assert.equal(resolveConfig({ imageDir: 'x' }, '/').labels, 'unicode');
+    assert.equal(resolveConfig(validateConfig({ imageDir: 'x', labels: 'original' }, 'c.ts'), '/').labels, 'original');
+    assert.deepEqual(configFromFlags({ labels: 'original' }, '/', () => {}), { labels: 'original' });
+    assert.throws(() => validateConfig({ imageDir: 'x', labels: 'ascii' }, 'c.ts'), /labels/);
   });
 
   it('refuses two folders that map to one label, naming both', () => {

@@ -5,7 +5,8 @@ import { configFlagOptions } from '../config/cli-flags.js';
 import { readConfig } from '../config/read-config.js';
 import { comparisonMarkdown } from '../experiment/comparison-table.js';
 import { expandExperiments, selectExperiments } from '../experiment/expand-experiments.js';
-import { bestExperiment, experimentsDir, runExperiments } from '../experiment/run-experiments.js';
+import { bestExperiment, checkExperimentOutputs, experimentsDir, runExperiments } from '../experiment/run-experiments.js';
+import { checkReplaceable } from '../export/output-guard.js';
 import { makeTempDirBeside, replaceDir, writeFileAtomic } from '../util/atomic-write.js';
 
 export function experimentCommand(yargs: Argv) {
@@ -22,6 +23,7 @@ export function experimentCommand(yargs: Argv) {
       const { raw, baseDir, config } = await readConfig(argv, process.cwd());
       const experiments = selectExperiments(expandExperiments(raw), (argv.names as string[] | undefined) ?? []);
       if (experiments.length === 0) throw new Error('the config declares no experiments (add `experiments` or `experimentGrid`)');
+      await checkExperimentOutputs(raw, baseDir, experiments, Boolean(argv['export-best']));
       const log = (line: string) => process.stderr.write(line + '\n');
       const results = await runExperiments(raw, baseDir, experiments, (name, event) => {
         if (event.type === 'stage' && event.status !== 'start') log(`[${name}] ${event.stage}: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);
@@ -35,7 +37,7 @@ export function experimentCommand(yargs: Argv) {
       if (argv['export-best'] && best) {
         const temp = await makeTempDirBeside(config.outputDir);
         await fs.cp(best.outputDir, temp, { recursive: true });
-        await replaceDir(temp, config.outputDir);
+        await replaceDir(temp, config.outputDir, (target) => checkReplaceable(target, 'output folder (--output-dir, for --export-best)'));
         log(`exported ${best.name} to ${config.outputDir}`);
       }
       if (argv.json) process.stdout.write(JSON.stringify({ best: best?.name, results }) + '\n');

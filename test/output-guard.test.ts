@@ -102,6 +102,11 @@ describe('outputs: retrain never deletes or overwrites what it did not write', (
     );
     assertRefused(await retrain(['build', ...flags, ...out, '--summaries_dir', path.join(root, 'logs')], root), /summaries folder \(--summaries-dir\) .*logs is a file, not a folder/);
     assertRefused(await retrain(['build', ...flags, ...out, '--summaries_dir', images], root), /summaries folder .* is the image folder/);
+    assertRefused(
+      await retrain(['build', ...flags, ...out, '--output_labels', path.join(root, 'model', 'classes.txt')], root),
+      /^error: labels file \(--output-labels\) .*classes.txt is in the output folder, which each export replaces whole/,
+    );
+    assertRefused(await retrain(['build', ...flags, ...out, '--summaries_dir', path.join(root, 'model', 'tb')], root), /^error: summaries folder \(--summaries-dir\) .*tb is in the output folder/);
     assert.deepEqual(await snapshot(root), before);
   });
 
@@ -178,5 +183,11 @@ describe('outputs: retrain never deletes or overwrites what it did not write', (
     const third = await retrain(['build', ...flags, '--steps', '40'], work);
     assertRefused(third, /output folder \(--output-dir\) .*model holds a retrain model and also files retrain did not write \("my-notes.txt"\)/);
     assert.equal(await fs.readFile(path.join(output, 'my-notes.txt'), 'utf8'), 'keep me');
+
+    // A HEIC photo is one line naming the file and why it cannot be read, not libvips' "bad seek to N".
+    const heic = path.join(REPO_ROOT, 'test/fixtures/hevc-64x48.heic');
+    const predicted = await retrain(['predict', '--model', output, heic], work);
+    assert.equal(predicted.code, 1);
+    assert.equal(predicted.stderr, `error: ${heic}: HEIC image (HEVC-compressed), which the installed libvips cannot decode: convert it to JPEG or PNG (e.g. heif-convert)\n`);
   });
 });

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolved-config.js';
-import { checkAddOnlyFolder, checkModelFolder, checkOwnedFile, exportedManifest, type ProtectedFolders } from '../export/output-guard.js';
+import { LABELS_FILE } from '../export/export-manifest.js';
+import { checkAddOnlyFolder, checkModelFolder, checkOwnedFile, exportedManifest, OutputRefusedError, type ProtectedFolders } from '../export/output-guard.js';
 
 /** The folders no output of `config` may be in or contain: its image folders and its cache. */
 export function protectedFolders(config: ResolvedConfig): ProtectedFolders {
@@ -13,6 +15,14 @@ export function protectedFolders(config: ResolvedConfig): ProtectedFolders {
 export async function checkBuildOutputs(config: ResolvedConfig): Promise<void> {
   const guarded = protectedFolders(config);
   await checkModelFolder(config.outputDir, 'output folder (--output-dir)', guarded);
+  // The model folder is replaced whole on each export: nothing else may live in it.
+  const inOutput = (p: string) => !path.relative(config.outputDir, p).startsWith('..') && !path.isAbsolute(path.relative(config.outputDir, p));
+  if (config.outputLabels && inOutput(config.outputLabels) && config.outputLabels !== path.join(config.outputDir, LABELS_FILE)) {
+    throw new OutputRefusedError(`labels file (--output-labels) ${config.outputLabels} is in the output folder, which each export replaces whole; the labels are in ${path.join(config.outputDir, LABELS_FILE)}, or choose a path outside it`);
+  }
+  if (config.summariesDir && inOutput(config.summariesDir)) {
+    throw new OutputRefusedError(`summaries folder (--summaries-dir) ${config.summariesDir} is in the output folder, which each export replaces whole; the event files are in ${path.join(config.outputDir, 'logs')}, or choose a folder outside it`);
+  }
   if (config.outputLabels) {
     // Ours when it holds the labels of the model retrain exported beside it (it is written after each export).
     await checkOwnedFile(config.outputLabels, 'labels file (--output-labels)', guarded, async (content) => {

@@ -9,6 +9,7 @@ import { sha256Hex } from '../src/hash/content-hash.js';
 import { defineTask } from '../src/pipeline/task.js';
 import type { Evaluated } from './evaluate.js';
 import { finiteOrNull } from '../src/util/finite-or-null.js';
+import { describeWriteError } from '../src/util/file-errors.js';
 
 /** Bumped whenever the exported files would change for the same inputs. */
 const EXPORT_VERSION = 2;
@@ -91,7 +92,11 @@ export const exportTask = defineTask<Evaluated, Exported>({
       });
       await exportModel(extractor, evaluated.head, manifest, config.outputDir, files);
       if (config.summariesDir) {
-        for (const [name, content] of files) if (name.startsWith('logs')) await writeFileAtomic(path.join(config.summariesDir, path.relative('logs', name)), content);
+        try {
+          for (const [name, content] of files) if (name.startsWith('logs')) await writeFileAtomic(path.join(config.summariesDir, path.relative('logs', name)), content);
+        } catch (error) {
+          throw new Error(`cannot write TensorBoard summaries to ${config.summariesDir}: ${describeWriteError(error)}; the model is exported, choose a writable --summaries-dir`);
+        }
       }
       // The extra labels file follows the model, never ahead of it.
       if (config.outputLabels) await writeLabelsFile(config.outputLabels, labels);

@@ -3,7 +3,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { makeTempDirBeside, recoverDir, replaceDir, writeFileAtomic } from '../src/util/atomic-write.js';
+import { holdsOnlyExportFiles } from '../src/export/output-guard.js';
 import { tempDir } from './helpers/shared.js';
+
+const anything = async () => undefined;
 
 async function folderWith(dir: string, content: string) {
   await fs.mkdir(dir, { recursive: true });
@@ -17,7 +20,7 @@ describe('atomic writes', () => {
     await folderWith(target, 'old');
     const ready = await makeTempDirBeside(target);
     await fs.writeFile(path.join(ready, 'model.json'), 'new');
-    await replaceDir(ready, target);
+    await replaceDir(ready, target, anything);
     assert.equal(await fs.readFile(path.join(target, 'model.json'), 'utf8'), 'new');
     assert.deepEqual(await fs.readdir(root), ['out']);
   });
@@ -26,7 +29,7 @@ describe('atomic writes', () => {
     const root = await tempDir();
     const target = path.join(root, 'out');
     await folderWith(target, 'old');
-    await assert.rejects(replaceDir(path.join(root, 'missing'), target));
+    await assert.rejects(replaceDir(path.join(root, 'missing'), target, anything));
     assert.equal(await fs.readFile(path.join(target, 'model.json'), 'utf8'), 'old');
   });
 
@@ -36,9 +39,51 @@ describe('atomic writes', () => {
     await folderWith(`${target}.previous-999999998`, 'old'); // a dead process, killed after moving the old folder aside
     await fs.mkdir(path.join(root, '.out.tmp-999999999-abc')); // a dead process's half-written export
     const mine = await makeTempDirBeside(target); // a live one (this process)
-    await recoverDir(target);
+    await recoverDir(target, holdsOnlyExportFiles);
     assert.equal(await fs.readFile(path.join(target, 'model.json'), 'utf8'), 'old');
     assert.deepEqual((await fs.readdir(root)).sort(), [path.basename(mine), 'out'].sort());
+  });
+
+  it('recoverDir removes only what retrain wrote: leftovers holding other files, or named otherwise, stay', async () => {
+    const root = await tempDir();
+    const target = path.join(root, 'out');
+    await folderWith(target, 'current');
+    const userFiles = [
+      '.out.tmp-999999999-abc/thesis.docx', // a dead pid's name, but a file no export writes
+      'out.previous-999999998/notes.txt', // the same for a set-aside folder
+      '.out.tmp-notapid/model.json', // not a name retrain gives
+      'out.previous-999999997-copy/model.json',
+      'out.previous-999999996/model.json', // ours: a set-aside model left by a dead process
+    ];
+    for (const file of userFiles) {
+      await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
+      await fs.writeFile(path.join(root, file), 'x');
+    }
+    await recoverDir(target, holdsOnlyExportFiles);
+    const left = (await fs.readdir(root)).sort();
+    assert.deepEqual(left, ['.out.tmp-999999999-abc', '.out.tmp-notapid', 'out', 'out.previous-999999997-copy', 'out.previous-999999998'].sort());
+    assert.equal(await fs.readFile(path.join(target, 'model.json'), 'utf8'), 'current');
+  });
+
+  it('replaceDir refuses, leaving the target as it was, when the target is not replaceable any more', async () => {
+    const root = await tempDir();
+    const target = path.join(root, 'out');
+    await folderWith(target, 'old');
+    const ready = await makeTempDirBeside(target);
+    const refuse = async () => {
+      throw new Error('not ours');
+    };
+    await assert.rejects(replaceDir(ready, target, refuse), /not ours/);
+    assert.equal(await fs.readFile(path.join(target, 'model.json'), 'utf8'), 'old');
+  });
+
+  it('makeTempDirBeside makes a folder with the normal umask, not mkdtemp\'s 0700', async () => {
+    const root = await tempDir();
+    const reference = path.join(root, 'reference');
+    await fs.mkdir(reference);
+    const temp = await makeTempDirBeside(path.join(root, 'out'));
+    assert.equal((await fs.stat(temp)).mode & 0o777, (await fs.stat(reference)).mode & 0o777);
+    assert.notEqual((await fs.stat(temp)).mode & 0o777, 0o700);
   });
 
   it('writeFileAtomic replaces a file whole', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodeImage, ImageDecodeError } from '../src/bottleneck/decode-image.js';
-import { HYMENOPTERA, needsShared, tempDir } from './helpers/shared.js';
+import { HYMENOPTERA, needsShared, REPO_ROOT, tempDir } from './helpers/shared.js';
 
 const SIZE: [number, number] = [32, 32];
 const solid = (channels: 3 | 4, background: string) => sharp({ create: { width: 60, height: 40, channels, background } });
@@ -39,6 +39,12 @@ describe('decodeImage', () => {
     await rejectsWith(new TextEncoder().encode('hello, I am not a JPEG'), /^not an image/);
     const jpeg = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#123456' } }).jpeg().toBuffer();
     await rejectsWith(jpeg.subarray(0, Math.floor(jpeg.length / 2)), /truncated or corrupt|cannot decode/);
+  });
+
+  it('says a HEIC (HEVC) image cannot be decoded by this libvips, not "bad seek to N"', async () => {
+    // Made with Debian's `heif-enc -q 50` (libheif + x265) from a 64x48 PNG; the prebuilt libvips decodes AVIF only.
+    const bytes = await fs.readFile(path.join(REPO_ROOT, 'test/fixtures/hevc-64x48.heic'));
+    await rejectsWith(bytes, /^HEIC image \(HEVC-compressed\), which the installed libvips cannot decode: convert it to JPEG or PNG/);
   });
 
   it('decodes a real GIF that is named .jpg in the shared data set', async (t) => {

@@ -57,13 +57,13 @@ function decoder(bytes: Uint8Array) {
 /** Runs a decode, turning sharp's errors into one-line ImageDecodeErrors. */
 async function withRetry<T>(bytes: Uint8Array, decode: () => Promise<T>): Promise<T> {
   try {
-    return await asDecodeError(decode);
+    return await asDecodeError(decode, bytes);
   } catch (error) {
     if (!(error instanceof ImageDecodeError) || !/unknown error/i.test(error.message)) throw error;
     // libvips keeps one error buffer per process: with several threads decoding at once a failure can
     // arrive as "Unknown error". Try once more for the real reason, else say what the bytes show.
     try {
-      return await asDecodeError(decode);
+      return await asDecodeError(decode, bytes);
     } catch (again) {
       if (again instanceof ImageDecodeError && /unknown error/i.test(again.message) && isTruncatedJpeg(bytes)) {
         throw new ImageDecodeError('truncated or corrupt image (JPEG ends before its end-of-image marker)');
@@ -73,12 +73,12 @@ async function withRetry<T>(bytes: Uint8Array, decode: () => Promise<T>): Promis
   }
 }
 
-async function asDecodeError<T>(decode: () => Promise<T>): Promise<T> {
+async function asDecodeError<T>(decode: () => Promise<T>, bytes: Uint8Array): Promise<T> {
   try {
     return await decode();
   } catch (error) {
     if (error instanceof ImageDecodeError) throw error;
-    throw new ImageDecodeError(describeSharpError(error as Error));
+    throw new ImageDecodeError(describeSharpError(error as Error, bytes));
   }
 }
 
@@ -103,13 +103,26 @@ async function sharpPixels(opened: ReturnType<typeof sharp>, [height, width]: [n
 }
 
 /** Turns libvips' multi-line messages into one short reason. */
-function describeSharpError(error: Error): string {
+function describeSharpError(error: Error, bytes: Uint8Array): string {
   const message = error.message.split('\n').map((l) => l.trim()).filter(Boolean);
   const first = message[0] ?? 'cannot decode';
+  // libheif's real reason comes last, after lines of "bad seek to N"; the prebuilt libvips decodes AVIF only.
+  const missing = /compression format has not been built in: (\w+)/i.exec(message.join(' '))?.[1];
+  if (isHevcHeif(bytes) && (missing || /bad seek|unknown error/i.test(first))) {
+    return 'HEIC image (HEVC-compressed), which the installed libvips cannot decode: convert it to JPEG or PNG (e.g. heif-convert)';
+  }
+  if (missing) return `${missing}-compressed image, which the installed libvips cannot decode: convert it to JPEG or PNG`;
   if (/unsupported image format/i.test(first)) return 'not an image (unsupported or unrecognised format)';
   if (/pixel limit/i.test(first)) return `image too large (over ${MAX_INPUT_PIXELS.toLocaleString('en')} pixels)`;
   if (/premature end|truncated|unexpected end|read error|out of data/i.test(message.join(' '))) return `truncated or corrupt image (${first})`;
   return `cannot decode (${first})`;
+}
+
+/** An ISO-BMFF file (`ftyp` box first) whose major brand is one of HEIF's HEVC brands (an iPhone .heic). */
+function isHevcHeif(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < 12) return false;
+  const text = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  return text(4, 8) === 'ftyp' && ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs'].includes(text(8, 12));
 }
 
 /** A JPEG (starts with FF D8) whose last two bytes are not the end-of-image marker FF D9. */

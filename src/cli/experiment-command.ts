@@ -5,7 +5,9 @@ import { configFlagOptions } from '../config/cli-flags.js';
 import { readConfig } from '../config/read-config.js';
 import { comparisonMarkdown } from '../experiment/comparison-table.js';
 import { expandExperiments, selectExperiments } from '../experiment/expand-experiments.js';
-import { bestExperiment, experimentsDir, runExperiments } from '../experiment/run-experiments.js';
+import { bestExperiment, checkExperimentOutputs, experimentsDir, runExperiments } from '../experiment/run-experiments.js';
+import { checkReplaceable } from '../export/output-guard.js';
+import { describeWriteError } from '../util/file-errors.js';
 import { makeTempDirBeside, replaceDir, writeFileAtomic } from '../util/atomic-write.js';
 
 export function experimentCommand(yargs: Argv) {
@@ -22,6 +24,7 @@ export function experimentCommand(yargs: Argv) {
       const { raw, baseDir, config } = await readConfig(argv, process.cwd());
       const experiments = selectExperiments(expandExperiments(raw), (argv.names as string[] | undefined) ?? []);
       if (experiments.length === 0) throw new Error('the config declares no experiments (add `experiments` or `experimentGrid`)');
+      await checkExperimentOutputs(raw, baseDir, experiments, Boolean(argv['export-best']));
       const log = (line: string) => process.stderr.write(line + '\n');
       const results = await runExperiments(raw, baseDir, experiments, (name, event) => {
         if (event.type === 'stage' && event.status !== 'start') log(`[${name}] ${event.stage}: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);
@@ -30,12 +33,21 @@ export function experimentCommand(yargs: Argv) {
       const best = bestExperiment(results);
       const folder = experimentsDir(config.outputDir);
       const table = comparisonMarkdown(results, best?.name);
-      await writeFileAtomic(path.join(folder, 'experiments.md'), `# Experiments\n\nBest (validation accuracy): ${best?.name}\n\n${table}`);
-      await writeFileAtomic(path.join(folder, 'experiments.json'), JSON.stringify({ best: best?.name, results }, null, 2) + '\n');
+      const writing = (where: string) => (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code) throw new Error(`cannot write ${where}: ${describeWriteError(error)}; the experiment models are in ${folder}`);
+        throw error;
+      };
+      await writeFileAtomic(path.join(folder, 'experiments.md'), `# Experiments\n\nBest (validation accuracy): ${best?.name}\n\n${table}`).catch(writing(`the table ${folder}/experiments.md`));
+      await writeFileAtomic(path.join(folder, 'experiments.json'), JSON.stringify({ best: best?.name, results }, null, 2) + '\n').catch(writing(`the table ${folder}/experiments.json`));
       if (argv['export-best'] && best) {
-        const temp = await makeTempDirBeside(config.outputDir);
-        await fs.cp(best.outputDir, temp, { recursive: true });
-        await replaceDir(temp, config.outputDir);
+        const temp = await makeTempDirBeside(config.outputDir).catch(writing(`the best model to ${config.outputDir}`));
+        try {
+          await fs.cp(best.outputDir, temp, { recursive: true });
+          await replaceDir(temp, config.outputDir, (target) => checkReplaceable(target, 'output folder (--output-dir, for --export-best)'));
+        } catch (error) {
+          await fs.rm(temp, { recursive: true, force: true });
+          writing(`the best model to ${config.outputDir}`)(error);
+        }
         log(`exported ${best.name} to ${config.outputDir}`);
       }
       if (argv.json) process.stdout.write(JSON.stringify({ best: best?.name, results }) + '\n');

@@ -7,6 +7,9 @@ import { build } from '../pipeline/build.js';
 import type { BuildEvent } from '../pipeline/build-events.js';
 import { BuildResources } from '../pipeline/build-resources.js';
 import type { Experiment } from './expand-experiments.js';
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import { checkAddOnlyFolder, checkModelFolder, checkOwnedFile, OutputRefusedError } from '../export/output-guard.js';
+import { checkBuildOutputs, protectedFolders } from '../pipeline/build-outputs.js';
 
 export interface ExperimentResult {
   name: string;
@@ -25,6 +28,42 @@ export function experimentsDir(outputDir: string): string {
   return `${outputDir}-experiments`;
 }
 
+/** Each experiment's full config: the base config with its overrides, its model in the experiments folder. */
+export function experimentConfigs(raw: RetrainConfig, baseDir: string, experiments: Experiment[]): Array<{ name: string; config: ResolvedConfig }> {
+  const base = resolveConfig(raw, baseDir);
+  return experiments.map(({ name, overrides }) => {
+    const merged = validateConfig(mergeConfig(raw, overrides), `experiment "${name}"`);
+    return { name, config: { ...resolveConfig(merged, baseDir), outputDir: path.join(experimentsDir(base.outputDir), name) } };
+  });
+}
+
+/**
+ * Checks, before any experiment runs, that every output the run writes may be written (output-guard.ts):
+ * the experiments folder and its tables, each experiment's model folder, labels file and summaries, and
+ * with `exportBest` the main output folder.
+ */
+export async function checkExperimentOutputs(raw: RetrainConfig, baseDir: string, experiments: Experiment[], exportBest: boolean): Promise<void> {
+  const base = resolveConfig(raw, baseDir);
+  const folder = experimentsDir(base.outputDir);
+  const guarded = protectedFolders(base);
+  await checkAddOnlyFolder(folder, 'experiments folder', guarded);
+  await checkOwnedFile(path.join(folder, 'experiments.md'), 'experiments table', guarded, (content) => content.startsWith('# Experiments\n'));
+  await checkOwnedFile(path.join(folder, 'experiments.json'), 'experiments table', guarded, (content) => {
+    try {
+      return Array.isArray((JSON.parse(content) as { results?: unknown }).results);
+    } catch {
+      return false;
+    }
+  });
+  for (const { name, config } of experimentConfigs(raw, baseDir, experiments)) {
+    if (!name || name === '.' || name === '..' || name.includes('/') || name.includes(path.sep) || name.startsWith('experiments.')) {
+      throw new OutputRefusedError(`experiment name "${name}" cannot be a folder name in ${folder}; rename the experiment`);
+    }
+    await checkBuildOutputs(config);
+  }
+  if (exportBest) await checkModelFolder(base.outputDir, 'output folder (--output-dir, for --export-best)', guarded);
+}
+
 /**
  * Runs each experiment as a build of the base config with its overrides, one after another, sharing the
  * cache and warm engines, so each bottleneck is computed once for all of them.
@@ -35,14 +74,12 @@ export async function runExperiments(
   experiments: Experiment[],
   onEvent: (experiment: string, event: BuildEvent) => void = () => {},
 ): Promise<ExperimentResult[]> {
-  const base = resolveConfig(raw, baseDir);
-  const resources = new BuildResources(base.cacheDir);
+  const configs = experimentConfigs(raw, baseDir, experiments);
+  const resources = new BuildResources(resolveConfig(raw, baseDir).cacheDir);
   const results: ExperimentResult[] = [];
   try {
-    for (const { name, overrides } of experiments) {
-      const merged = validateConfig(mergeConfig(raw, overrides), `experiment "${name}"`);
-      const outputDir = path.join(experimentsDir(base.outputDir), name);
-      const config = { ...resolveConfig(merged, baseDir), outputDir };
+    for (const { name, config } of configs) {
+      const outputDir = config.outputDir;
       let trainStart = 0;
       let trainSeconds = 0;
       let variantsComputed = 0;

@@ -5,6 +5,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { FeatureExtractor } from '../model/feature-extractor.js';
 import type { SoftmaxHead } from '../train/softmax-head.js';
 import { makeTempDirBeside, replaceDir, writeFileAtomic } from '../util/atomic-write.js';
+import { describeWriteError } from '../util/file-errors.js';
+import { checkReplaceable } from './output-guard.js';
 import { LABELS_FILE, MANIFEST_FILE, type ExportManifest } from './export-manifest.js';
 
 
@@ -26,7 +28,9 @@ export async function exportModel(
   extraFiles: ReadonlyMap<string, string | Uint8Array> = new Map(),
 ): Promise<void> {
   const { model, layers } = composeModel(extractor, head, manifest.outputName);
-  const temp = await makeTempDirBeside(outputDir);
+  const temp = await makeTempDirBeside(outputDir).catch((error: unknown) => {
+    throw new Error(`cannot write the model to ${outputDir}: ${describeWriteError(error)}; choose a writable --output-dir`);
+  });
   try {
     await model.save(directoryWriter(temp));
     await fs.writeFile(path.join(temp, LABELS_FILE), manifest.labels.join('\n') + '\n');
@@ -35,9 +39,12 @@ export async function exportModel(
       await fs.mkdir(path.dirname(path.join(temp, name)), { recursive: true });
       await fs.writeFile(path.join(temp, name), content);
     }
-    await replaceDir(temp, outputDir);
+    await replaceDir(temp, outputDir, (target) => checkReplaceable(target, 'output folder (--output-dir)'));
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true });
+    if ((error as NodeJS.ErrnoException).code) {
+      throw new Error(`cannot write the model to ${outputDir}: ${describeWriteError(error)}; the previous model is unchanged`);
+    }
     throw error;
   } finally {
     for (const layer of layers) layer.dispose();
@@ -45,8 +52,12 @@ export async function exportModel(
 }
 
 /** Writes the labels file alone (the original's --output_labels), atomically. */
-export function writeLabelsFile(file: string, labels: readonly string[]): Promise<void> {
-  return writeFileAtomic(file, labels.join('\n') + '\n');
+export async function writeLabelsFile(file: string, labels: readonly string[]): Promise<void> {
+  try {
+    await writeFileAtomic(file, labels.join('\n') + '\n');
+  } catch (error) {
+    throw new Error(`cannot write the labels file ${file}: ${describeWriteError(error)}; the model is exported, choose a writable --output-labels`);
+  }
 }
 
 function composeModel(extractor: FeatureExtractor, head: SoftmaxHead, outputName: string): { model: tfl.LayersModel; layers: tfl.layers.Layer[] } {

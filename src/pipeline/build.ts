@@ -14,6 +14,8 @@ import { EXPORT_LAYER_NAMES } from '../export/export-model.js';
 import { selectEngine } from '../model/engine.js';
 import { resolveModel } from '../model/resolve-model.js';
 import { recoverDir } from '../util/atomic-write.js';
+import { holdsOnlyExportFiles } from '../export/output-guard.js';
+import { checkBuildOutputs } from './build-outputs.js';
 import type { BuildContext } from './build-context.js';
 import { BuildResources } from './build-resources.js';
 import type { BuildEvent, EmitEvent } from './build-events.js';
@@ -43,6 +45,8 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
     if (event.type === 'skipped') skipped.push({ file: event.file, reason: event.reason });
     options.onEvent?.(event);
   };
+  // Refused outputs end the build before anything is opened, computed or written.
+  await checkBuildOutputs(config);
   const resources = options.resources ?? new BuildResources(config.cacheDir);
   const stopIfAborted = <T>(value: T): T => {
     options.signal?.throwIfAborted();
@@ -50,7 +54,7 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
   };
 
   try {
-    await recoverDir(config.outputDir);
+    await recoverDir(config.outputDir, holdsOnlyExportFiles);
     const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
     // Decided on every build (cheap: the model's files are read and hashed, the ONNX graph is cached on disk),
     // so a model whose files change under `retrain watch` gets a new identity.

@@ -15,21 +15,36 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
 }
 
-/** A fresh temp folder beside `target`, on the same file system so it can be renamed into place. */
+/**
+ * A fresh temp folder beside `target`, on the same file system so it can be renamed into place, named
+ * `.<name>.tmp-<pid>-<random>` so a later run can tell it apart (see recoverDir). Made with the normal
+ * umask (mkdtemp would make it 0700, and the renamed model folder would stay private).
+ */
 export async function makeTempDirBeside(target: string): Promise<string> {
   await fs.mkdir(path.dirname(target), { recursive: true });
-  return fs.mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-`));
+  for (;;) {
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      await fs.mkdir(temp);
+      return temp;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
 }
 
 /**
- * Puts the finished folder `ready` in place of `target`. The old folder is moved aside (to a name of this
+ * Puts the finished folder `ready` in place of `target`, once `mayReplace` (which throws to refuse) accepts
+ * what is there. The old folder is moved aside (to a name of this
  * process) first and removed only after the new one is in place; if another process swaps its own folder in
  * at the same moment, the swap is retried, so the last one wins and the folder is never a mix. `recoverDir`
  * restores the old folder if a crash happened between the two renames.
  */
-export async function replaceDir(ready: string, target: string): Promise<void> {
+export async function replaceDir(ready: string, target: string, mayReplace: (target: string) => Promise<void>): Promise<void> {
   const aside = `${target}.previous-${process.pid}`;
   for (let attempt = 1; ; attempt++) {
+    // Checked again right before the swap: files may have been put there since the run began.
+    await mayReplace(target);
     let hadOld = true;
     try {
       await fs.rename(target, aside);
@@ -58,23 +73,31 @@ export async function replaceDir(ready: string, target: string): Promise<void> {
 /**
  * Cleans up after a process killed while writing `target`: undoes a replaceDir interrupted between its
  * renames (the previous folder comes back) and removes temp and set-aside folders left beside it by
- * processes that are gone (another live build may be writing its own).
+ * processes that are gone (another live build may be writing its own). Only folders named exactly as
+ * makeTempDirBeside and replaceDir name them, and whose content `isOurs` accepts, are ever removed.
  */
-export async function recoverDir(target: string): Promise<void> {
+export async function recoverDir(target: string, isOurs: (dir: string) => Promise<boolean>): Promise<void> {
   const dir = path.dirname(target);
   const base = path.basename(target);
   const siblings = await fs.readdir(dir).catch(() => [] as string[]);
-  const deadPrefixed = (prefix: string) =>
-    siblings.filter((n) => n.startsWith(prefix) && !isAlive(Number.parseInt(n.slice(prefix.length), 10)));
-  for (const name of deadPrefixed(`.${base}.tmp-`)) await fs.rm(path.join(dir, name), { recursive: true, force: true });
-  for (const name of deadPrefixed(`${base}.previous-`)) {
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const leftovers = (pattern: RegExp) =>
+    siblings.filter((name) => {
+      const pid = pattern.exec(name)?.[1];
+      return pid !== undefined && !isAlive(Number.parseInt(pid, 10));
+    });
+  for (const name of leftovers(new RegExp(`^\\.${escaped}\\.tmp-(\\d+)-[0-9A-Za-z]+$`))) {
+    const temp = path.join(dir, name);
+    if (await isOurs(temp)) await fs.rm(temp, { recursive: true, force: true });
+  }
+  for (const name of leftovers(new RegExp(`^${escaped}\\.previous-(\\d+)$`))) {
     const aside = path.join(dir, name);
     // Killed between its renames: the set-aside folder is the last good model when nothing took its place.
     const restored = await fs.access(target).then(
       () => false,
       () => fs.rename(aside, target).then(() => true, () => false),
     );
-    if (!restored) await fs.rm(aside, { recursive: true, force: true });
+    if (!restored && (await isOurs(aside))) await fs.rm(aside, { recursive: true, force: true });
   }
 }
 

@@ -4,13 +4,15 @@ import { resolveModel } from '../model/resolve-model.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { hashFile } from '../hash/hash-file.js';
 import { scanImageDirs } from '../scan/scan-image-dirs.js';
-import { CACHE_TABLES, type CacheTable, type RetrainCache } from './retrain-cache.js';
+import { CACHE_TABLES, type CacheTable, type RetrainCache, type StoredHead } from './retrain-cache.js';
 
 export interface CacheStats {
   diskBytes: number;
   entries: Record<CacheTable, number>;
   /** Bottleneck count per model fingerprint + preprocessing. */
   bottlenecksByModel: Record<string, number>;
+  /** Entries of an older value format (never read; `retrain cache gc` drops them). */
+  formerFormatEntries: number;
 }
 
 export function cacheStats(cache: RetrainCache): CacheStats {
@@ -23,6 +25,7 @@ export function cacheStats(cache: RetrainCache): CacheStats {
     diskBytes: cache.diskBytes(),
     entries: Object.fromEntries(CACHE_TABLES.map((t) => [t, cache.count(t)])) as Record<CacheTable, number>,
     bottlenecksByModel,
+    formerFormatEntries: cache.formerTables().reduce((sum, t) => sum + t.entries, 0),
   };
 }
 
@@ -33,45 +36,40 @@ export interface Removal {
 }
 
 /**
- * Checks every entry and removes the damaged ones: vectors of the wrong size (each model's vectors share one
- * length) or with non-finite values, heads that do not decode, stat records that are not records.
+ * Checks every entry and removes the damaged ones: values whose checksum does not match (damaged on disk),
+ * vectors of the wrong size (each model's vectors share one length) or with non-finite values, heads that
+ * do not decode or hold non-finite weights, stat records that are not records.
  */
 export async function verifyCache(cache: RetrainCache): Promise<{ checked: number; removed: Removal[] }> {
   const removed: Removal[] = [];
   let checked = 0;
+  const vectorLengths: [string, number][] = [];
   const lengths = new Map<string, Map<number, number>>();
-  for (const [key, value] of cache.entries('bottlenecks')) {
-    const bytes = (value as Uint8Array | undefined)?.byteLength ?? 0;
-    const byLength = lengths.get(modelPart(key)) ?? new Map<number, number>();
-    byLength.set(bytes, (byLength.get(bytes) ?? 0) + 1);
-    lengths.set(modelPart(key), byLength);
+  for (const table of CACHE_TABLES) {
+    for (const [key, bytes] of cache.entries(table)) {
+      checked++;
+      const decoded = cache.decode(table, key, bytes);
+      if ('damaged' in decoded) {
+        removed.push({ table, key, reason: decoded.damaged });
+      } else if (table === 'bottlenecks') {
+        const vector = decoded.value as Float32Array;
+        const byLength = lengths.get(modelPart(key)) ?? new Map<number, number>();
+        byLength.set(vector.length, (byLength.get(vector.length) ?? 0) + 1);
+        lengths.set(modelPart(key), byLength);
+        if (!vector.every(Number.isFinite)) removed.push({ table, key, reason: 'non-finite values' });
+        else vectorLengths.push([key, vector.length]);
+      } else if (table === 'heads') {
+        const head = decoded.value as StoredHead;
+        const finite = head.weights.every(Number.isFinite) && head.biases.every(Number.isFinite) && (!head.hidden || head.hidden.weights.every(Number.isFinite));
+        if (!finite) removed.push({ table, key, reason: 'non-finite weights' });
+      }
+    }
   }
   const usualLength = new Map([...lengths].map(([model, byLength]) => [model, [...byLength].sort((a, b) => b[1] - a[1])[0]![0]]));
-  for (const [key, value] of cache.entries('bottlenecks')) {
-    checked++;
-    const bytes = value as Uint8Array | undefined;
-    let reason: string | undefined;
-    if (!bytes || bytes.byteLength === 0 || bytes.byteLength % 4 !== 0) reason = 'not a float32 vector';
-    else if (bytes.byteLength !== usualLength.get(modelPart(key))) reason = `${bytes.byteLength / 4} values where this model has ${usualLength.get(modelPart(key))! / 4}`;
-    else if (!cache.getBottleneck(key)!.every(Number.isFinite)) reason = 'non-finite values';
-    if (reason) removed.push({ table: 'bottlenecks', key, reason });
-  }
-  for (const [key] of cache.entries('heads')) {
-    checked++;
-    let head;
-    try {
-      head = cache.getHead(key);
-    } catch {
-      head = undefined;
-    }
-    if (!head || !head.weights.every(Number.isFinite)) removed.push({ table: 'heads', key, reason: 'head does not decode' });
-  }
-  for (const [key, value] of cache.entries('files')) {
-    checked++;
-    const record = value as { sha256?: unknown; size?: unknown };
-    if (typeof record?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(record.sha256) || typeof record.size !== 'number') {
-      removed.push({ table: 'files', key, reason: 'not a stat record' });
-    }
+  for (const [key, length] of vectorLengths) {
+    const usual = usualLength.get(modelPart(key))!;
+    if (length === 0) removed.push({ table: 'bottlenecks', key, reason: 'not a float32 vector' });
+    else if (length !== usual) removed.push({ table: 'bottlenecks', key, reason: `${length} values where this model has ${usual}` });
   }
   for (const removal of removed) await cache.remove(removal.table, removal.key);
   await cache.flushed();
@@ -87,7 +85,7 @@ export async function collectGarbage(
   cache: RetrainCache,
   config: ResolvedConfig,
   { keepOtherModels = false }: { keepOtherModels?: boolean } = {},
-): Promise<{ removed: Record<CacheTable | 'onnxGraphs', number>; kept: number }> {
+): Promise<{ removed: Record<CacheTable | 'onnxGraphs' | 'formerFormat', number>; kept: number }> {
   const { identity, engine } = await selectEngine(config.backend, await resolveModel(config.model, config.modelOptions, config.cacheDir), config.cacheDir);
   const currentModel = `${identity.fingerprint}:${identity.preprocessId}`;
   const { images } = await scanImageDirs(config.imageDirs, { labels: config.labels });
@@ -101,7 +99,8 @@ export async function collectGarbage(
       // unreadable now: nothing refers to its old content through it
     }
   }
-  const removed: Record<CacheTable | 'onnxGraphs', number> = { bottlenecks: 0, failures: 0, files: 0, heads: 0, onnxGraphs: 0 };
+  const removed: Record<CacheTable | 'onnxGraphs' | 'formerFormat', number> = { bottlenecks: 0, failures: 0, files: 0, heads: 0, onnxGraphs: 0, formerFormat: 0 };
+  removed.formerFormat = await cache.dropFormerTables();
   if (!keepOtherModels) removed.onnxGraphs = await pruneGraphs(config.cacheDir, engine.onnxFile);
   let kept = 0;
   for (const table of ['bottlenecks', 'failures'] as const) {

@@ -1,9 +1,21 @@
-import { existsSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { checkCacheFile } from './cache-file-check.js';
+import { CacheError, cacheDamagedMessage, describeOpenError, moveAside, type MovedAside } from './cache-file-errors.js';
+import { seal, unseal } from './sealed-value.js';
 
 export const CACHE_TABLES = ['bottlenecks', 'failures', 'files', 'heads'] as const;
 export type CacheTable = (typeof CACHE_TABLES)[number];
+
+/**
+ * Version of the value format, part of every sub-database's name (`v2/bottlenecks`): entries of an older
+ * format are not read (a miss, recomputed) and `retrain cache gc` drops them. Format 1 stored values
+ * without a checksum under the bare table names.
+ */
+export const CACHE_FORMAT = 2;
+const FORMER_TABLES: readonly string[] = CACHE_TABLES;
 
 /** What the stat cache remembers of a file, so an unchanged file is not read again. */
 export interface FileRecord {
@@ -24,108 +36,192 @@ export interface StoredHead {
   histograms?: unknown;
 }
 
+export interface OpenCacheOptions {
+  /**
+   * A damaged or foreign data file: 'refuse' (throw a CacheError whose one line names the file and
+   * `retrain cache verify --repair`) or 'move-aside' (rename it, never delete it, and start an empty cache;
+   * `movedAside` says where it went). Default 'refuse'.
+   */
+  ifDamaged?: 'refuse' | 'move-aside';
+  /** Throw instead of creating a cache that is not there (commands that only read or check one). */
+  mustExist?: boolean;
+}
+
+/** A value of one table as decoded, or why it cannot be used. */
+export type Decoded = { value: unknown } | { damaged: string };
+
 /**
  * The one LMDB environment under the cache dir. LMDB gives crash-safe transactions and safe use from
- * several processes at once. Sub-databases:
+ * several processes at once. Sub-databases (names prefixed with `v<CACHE_FORMAT>/`):
  * - `bottlenecks`: `<model fingerprint>:<preprocess id>:<image sha256>` → float32 bytes
  * - `failures`: the same key → why that content could not be decoded (so a rebuild does not retry it)
  * - `files`: absolute path → FileRecord (stat cache)
  * - `heads`: training fingerprint → StoredHead
+ * Every value is sealed (src/cache/sealed-value.ts): a checksum over key + payload is checked on each read,
+ * and a value that fails it is a miss, counted in `takeDamaged()` so the caller can say so once.
  */
 export class RetrainCache {
   readonly dir: string;
-  private readonly path: string;
+  readonly file: string;
+  /** Set when open found the data file damaged and moved it aside (see takeMovedAside). */
+  private movedAside?: MovedAside;
   private readonly root: RootDatabase;
-  private readonly bottlenecks: Database<Buffer, string>;
-  private readonly failures: Database<string, string>;
-  private readonly files: Database<FileRecord, string>;
-  private readonly heads: Database<StoredHead, string>;
+  private readonly tables: Record<CacheTable, Database<Buffer, string>>;
+  private readonly damaged = new Set<string>();
   private writeError?: Error;
 
-  private constructor(dir: string) {
+  private constructor(dir: string, options: OpenCacheOptions) {
     this.dir = dir;
-    this.path = path.join(dir, 'cache.lmdb');
-    this.root = open({ path: this.path, maxDbs: 8, compression: false });
-    this.bottlenecks = this.root.openDB<Buffer, string>({ name: 'bottlenecks', encoding: 'binary' });
-    this.failures = this.root.openDB<string, string>({ name: 'failures', encoding: 'string' });
-    this.files = this.root.openDB<FileRecord, string>({ name: 'files', encoding: 'msgpack' });
-    this.heads = this.root.openDB<StoredHead, string>({ name: 'heads', encoding: 'msgpack' });
+    this.file = path.join(dir, 'cache.lmdb');
+    const dirStat = statSync(dir, { throwIfNoEntry: false });
+    if (dirStat && !dirStat.isDirectory()) {
+      throw new CacheError(`the cache folder ${dir} is a file, not a folder: point --cache-dir (cacheDir) at a folder`);
+    }
+    const state = checkCacheFile(this.file);
+    if (state.state === 'absent' && options.mustExist) {
+      throw new CacheError(`no cache in ${dir} (${this.file} does not exist): check --cache-dir (cacheDir)`);
+    }
+    if (state.state === 'damaged') {
+      if (options.ifDamaged !== 'move-aside') throw new CacheError(cacheDamagedMessage(this.file, state.reason));
+      this.movedAside = moveAside(this.file, state.reason);
+    }
+    try {
+      if (!dirStat) mkdirSync(dir, { recursive: true });
+      this.root = open({ path: this.file, maxDbs: 12, compression: false });
+    } catch (error) {
+      throw describeOpenError(dir, error as NodeJS.ErrnoException);
+    }
+    this.tables = Object.fromEntries(
+      CACHE_TABLES.map((table) => [table, this.root.openDB<Buffer, string>({ name: `v${CACHE_FORMAT}/${table}`, encoding: 'binary' })]),
+    ) as Record<CacheTable, Database<Buffer, string>>;
   }
 
-  static open(dir: string): RetrainCache {
-    return new RetrainCache(dir);
+  static open(dir: string, options: OpenCacheOptions = {}): RetrainCache {
+    return new RetrainCache(dir, options);
   }
 
-  /** A cached vector, or undefined when absent or not whole floats (`retrain cache verify` checks lengths). */
+  /** A cached vector; undefined when absent or damaged (not whole floats, or a checksum mismatch). */
   getBottleneck(key: string): Float32Array | undefined {
-    const bytes = this.bottlenecks.get(key);
-    if (!bytes || bytes.byteLength % 4 !== 0) return undefined;
-    return floatsFromBytes(bytes);
+    const bytes = this.tables.bottlenecks.getBinary(key);
+    if (!bytes) return undefined;
+    const payload = this.unsealed('bottlenecks', key, bytes);
+    if (!payload || payload.byteLength % 4 !== 0) return this.noteDamaged('bottlenecks', key);
+    // lmdb's getBinary hands out a fresh buffer, so the floats may be a view of it when aligned.
+    const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    return owned && payload.byteOffset % 4 === 0 ? new Float32Array(payload.buffer, payload.byteOffset, payload.byteLength / 4) : floatsFromBytes(payload);
   }
 
+  /** Whether an intact vector is cached under `key` (its checksum is checked; a damaged one is a miss). */
   hasBottleneck(key: string): boolean {
-    return this.bottlenecks.doesExist(key);
+    const bytes = this.tables.bottlenecks.getBinaryFast(key);
+    if (!bytes) return false;
+    return this.unsealed('bottlenecks', key, bytes) !== undefined;
   }
 
   putBottleneck(key: string, vector: Float32Array): Promise<boolean> {
-    return this.track(this.bottlenecks.put(key, bytesOf(vector)));
+    return this.put('bottlenecks', key, bytesOf(vector));
   }
 
   getFailure(key: string): string | undefined {
-    return this.failures.get(key);
+    const payload = this.read('failures', key);
+    return payload && Buffer.from(payload).toString('utf8');
   }
 
   putFailure(key: string, reason: string): Promise<boolean> {
-    return this.track(this.failures.put(key, reason));
+    return this.put('failures', key, Buffer.from(reason, 'utf8'));
   }
 
   getFileRecord(file: string): FileRecord | undefined {
-    return this.files.get(file);
+    const payload = this.read('files', file);
+    if (!payload) return undefined;
+    const record = decodeFileRecord(payload);
+    return record ?? this.noteDamaged('files', file);
   }
 
   putFileRecord(file: string, record: FileRecord): Promise<boolean> {
-    return this.track(this.files.put(file, record));
+    return this.put('files', file, encodeFileRecord(record));
   }
 
   getHead(key: string): StoredHead | undefined {
-    type Bytes = { weights: Uint8Array; biases: Uint8Array };
-    const stored = this.heads.get(key) as (Omit<StoredHead, 'weights' | 'biases' | 'hidden'> & Bytes & { hidden?: Bytes & { units: number } }) | undefined;
-    if (!stored) return undefined;
-    const weights = floatsFromBytes(stored.weights);
-    const biases = floatsFromBytes(stored.biases);
-    const hidden = stored.hidden && { units: stored.hidden.units, weights: floatsFromBytes(stored.hidden.weights), biases: floatsFromBytes(stored.hidden.biases) };
-    const inputs = hidden ? hidden.units : stored.featureSize;
-    if (weights.length !== inputs * stored.numClasses || biases.length !== stored.numClasses) return undefined;
-    if (hidden && (hidden.weights.length !== hidden.units * stored.featureSize || hidden.biases.length !== hidden.units)) return undefined;
-    return { ...stored, weights, biases, hidden };
+    const payload = this.read('heads', key);
+    if (!payload) return undefined;
+    const head = decodeHead(payload);
+    return head ?? this.noteDamaged('heads', key);
   }
 
   putHead(key: string, head: StoredHead): Promise<boolean> {
-    // Float arrays are stored as their raw bytes, so they come back bit for bit.
-    const hidden = head.hidden && { units: head.hidden.units, weights: bytesOf(head.hidden.weights), biases: bytesOf(head.hidden.biases) };
-    return this.track(this.heads.put(key, { ...head, weights: bytesOf(head.weights), biases: bytesOf(head.biases), hidden } as never));
+    // v8's serializer keeps Float32Arrays bit for bit, and NaN/Infinity in the training log.
+    // Owned copies: the serializer writes a view's whole underlying buffer.
+    const own = (floats: Float32Array) => floats.slice();
+    const hidden = head.hidden && { units: head.hidden.units, weights: own(head.hidden.weights), biases: own(head.hidden.biases) };
+    return this.put('heads', key, v8.serialize({ ...head, weights: own(head.weights), biases: own(head.biases), hidden }));
   }
 
-  /** Every entry of a sub-database as [key, value], for maintenance (stats, verify, gc). */
-  *entries(table: CacheTable): Iterable<[string, unknown]> {
-    for (const { key, value } of this.table(table).getRange({})) yield [key as string, value];
+  /** Every entry of a table as [key, stored bytes], for maintenance (stats, verify, gc). */
+  *entries(table: CacheTable): Iterable<[string, Buffer]> {
+    for (const { key, value } of this.tables[table].getRange({})) yield [key as string, value];
+  }
+
+  /** An entry's stored bytes decoded and checked, without counting it as damaged (for `cache verify`). */
+  decode(table: CacheTable, key: string, bytes: Buffer): Decoded {
+    const payload = unseal(key, bytes);
+    if (!payload) return { damaged: 'checksum mismatch' };
+    if (table === 'bottlenecks') return payload.byteLength % 4 === 0 ? { value: floatsFromBytes(payload) } : { damaged: 'not a float32 vector' };
+    if (table === 'failures') return { value: Buffer.from(payload).toString('utf8') };
+    if (table === 'files') {
+      const record = decodeFileRecord(payload);
+      return record ? { value: record } : { damaged: 'not a stat record' };
+    }
+    const head = decodeHead(payload);
+    return head ? { value: head } : { damaged: 'head does not decode' };
   }
 
   count(table: CacheTable): number {
-    return this.table(table).getKeysCount();
+    return this.tables[table].getKeysCount();
   }
 
   remove(table: CacheTable, key: string): Promise<boolean> {
-    return this.table(table).remove(key);
+    return this.track(this.tables[table].remove(key));
+  }
+
+  /** The damaged data file that open moved aside, once (so it is reported once). */
+  takeMovedAside(): MovedAside | undefined {
+    const moved = this.movedAside;
+    this.movedAside = undefined;
+    return moved;
+  }
+
+  /** How many values failed their checksum since the last call (each counted once), and forgets them. */
+  takeDamaged(): number {
+    const count = this.damaged.size;
+    this.damaged.clear();
+    return count;
+  }
+
+  /** Sub-databases of an older value format (unchecked values), with their entry counts. */
+  formerTables(): { name: string; entries: number }[] {
+    const names = [...this.root.getKeys()].filter((name): name is string => typeof name === 'string' && FORMER_TABLES.includes(name));
+    return names.map((name) => ({ name, entries: this.root.openDB({ name, encoding: 'binary' }).getKeysCount() }));
+  }
+
+  /** Removes the sub-databases of older value formats; returns how many entries they held. */
+  async dropFormerTables(): Promise<number> {
+    let entries = 0;
+    for (const { name, entries: n } of this.formerTables()) {
+      await this.track(this.root.openDB({ name, encoding: 'binary' }).drop().then(() => true));
+      entries += n;
+    }
+    return entries;
   }
 
   /** Bytes the cache takes on disk. */
   diskBytes(): number {
-    return existsSync(this.path) ? statSync(this.path).size : 0;
+    return statSync(this.file, { throwIfNoEntry: false })?.size ?? 0;
   }
 
-  private table(table: CacheTable): Database<unknown, string> {
-    return { bottlenecks: this.bottlenecks, failures: this.failures, files: this.files, heads: this.heads }[table] as Database<unknown, string>;
+  /** A consistent copy of the cache without free pages (LMDB's compacting copy), written to `file`. */
+  compactCopy(file: string): Promise<void> {
+    return this.root.backup(file, true);
   }
 
   /**
@@ -137,6 +233,28 @@ export class RetrainCache {
     if (this.writeError) throw new Error(`cannot write the cache in ${this.dir}: ${this.writeError.message}`);
   }
 
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+
+  private read(table: CacheTable, key: string): Uint8Array | undefined {
+    const bytes = this.tables[table].getBinary(key);
+    return bytes && this.unsealed(table, key, bytes);
+  }
+
+  private unsealed(table: CacheTable, key: string, bytes: Uint8Array): Uint8Array | undefined {
+    return unseal(key, bytes) ?? this.noteDamaged(table, key);
+  }
+
+  private noteDamaged(table: CacheTable, key: string): undefined {
+    this.damaged.add(`${table}\0${key}`);
+    return undefined;
+  }
+
+  private put(table: CacheTable, key: string, payload: Uint8Array): Promise<boolean> {
+    return this.track(this.tables[table].put(key, seal(key, payload)));
+  }
+
   private track(write: Promise<boolean>): Promise<boolean> {
     return write.catch((error: Error & { commitError?: Promise<unknown> }) => {
       // lmdb rejects a failed commit with a generic error whose `commitError` promise holds the reason.
@@ -145,24 +263,47 @@ export class RetrainCache {
       return false;
     });
   }
+}
 
-  async close(): Promise<void> {
-    await this.root.close();
+const FILE_RECORD_BYTES = 3 * 8 + 32;
+
+function encodeFileRecord(record: FileRecord): Buffer {
+  const bytes = Buffer.alloc(FILE_RECORD_BYTES);
+  bytes.writeDoubleLE(record.size, 0);
+  bytes.writeDoubleLE(record.mtimeMs, 8);
+  bytes.writeDoubleLE(record.ino, 16);
+  bytes.write(record.sha256, 24, 32, 'hex');
+  return bytes;
+}
+
+function decodeFileRecord(payload: Uint8Array): FileRecord | undefined {
+  if (payload.byteLength !== FILE_RECORD_BYTES) return undefined;
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  return { size: bytes.readDoubleLE(0), mtimeMs: bytes.readDoubleLE(8), ino: bytes.readDoubleLE(16), sha256: bytes.toString('hex', 24, 56) };
+}
+
+/** A head whose arrays have the sizes its header gives, or undefined. */
+function decodeHead(payload: Uint8Array): StoredHead | undefined {
+  let head: StoredHead;
+  try {
+    head = v8.deserialize(payload) as StoredHead;
+  } catch {
+    return undefined;
   }
+  const { featureSize, numClasses, weights, biases, hidden } = head ?? ({} as StoredHead);
+  if (!Number.isInteger(featureSize) || !Number.isInteger(numClasses) || !(weights instanceof Float32Array) || !(biases instanceof Float32Array)) return undefined;
+  const inputs = hidden ? hidden.units : featureSize;
+  if (weights.length !== inputs * numClasses || biases.length !== numClasses) return undefined;
+  if (hidden && (!(hidden.weights instanceof Float32Array) || hidden.weights.length !== hidden.units * featureSize || hidden.biases?.length !== hidden.units)) return undefined;
+  return head;
 }
 
-function bytesOf(floats: Float32Array): Buffer {
-  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
+function bytesOf(floats: Float32Array): Uint8Array {
+  return new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength);
 }
 
-/**
- * The floats in raw bytes: a view when the bytes are 4-byte aligned and not shared with LMDB (its reads
- * hand out a fresh buffer), else an aligned copy.
- */
+/** An aligned copy of the floats in raw bytes. */
 function floatsFromBytes(bytes: Uint8Array): Float32Array {
-  if (bytes.byteOffset % 4 === 0 && bytes.byteLength % 4 === 0 && bytes.byteLength === bytes.buffer.byteLength) {
-    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  }
   const floats = new Float32Array(Math.floor(bytes.byteLength / 4));
   new Uint8Array(floats.buffer).set(bytes.subarray(0, floats.length * 4));
   return floats;

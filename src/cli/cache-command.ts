@@ -1,47 +1,71 @@
+import path from 'node:path';
 import type { Argv } from 'yargs';
+import { compactCache } from '../cache/cache-compaction.js';
 import { cacheStats, collectGarbage, verifyCache } from '../cache/cache-maintenance.js';
 import { RetrainCache } from '../cache/retrain-cache.js';
 import { configFlagOptions } from '../config/cli-flags.js';
+import { readCacheDir } from '../config/read-cache-dir.js';
 import { readConfig } from '../config/read-config.js';
+import { verifyGraphs } from '../onnx/graph-store.js';
+
+const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export function cacheCommand(yargs: Argv) {
   return yargs.command(
     'cache <action>',
-    'Look after the cache: stats (entries, size, per model), verify (remove damaged entries), gc (remove what no image uses)',
+    'Look after the cache: stats (entries, size, per model), verify (remove damaged entries; --repair moves a damaged cache file aside), gc (remove what no image uses, then shrink the file)',
     (y) =>
       y
         .positional('action', { choices: ['stats', 'verify', 'gc'] as const, demandOption: true })
         .options(configFlagOptions())
+        .option('repair', { type: 'boolean', describe: 'verify: move a damaged or foreign cache file aside (never deleted) and start an empty cache' })
         .option('keep-other-models', { type: 'boolean', describe: 'gc: keep every entry of models other than the config\'s' })
         .option('json', { type: 'boolean', describe: 'Print the result as JSON' }),
     async (argv) => {
-      const { config } = await readConfig(argv, process.cwd());
-      const cache = RetrainCache.open(config.cacheDir);
       const print = (text: string, value: unknown) => process.stdout.write(argv.json ? JSON.stringify(value) + '\n' : text + '\n');
+      // stats and verify need only the cache folder; gc also the image folders (what is still used).
+      const config = argv.action === 'gc' ? (await readConfig(argv, process.cwd())).config : undefined;
+      const cacheDir = config?.cacheDir ?? (await readCacheDir(argv, process.cwd()));
+      // Reading never creates a cache: a mistyped folder is an error, not a new empty cache.
+      const cache = RetrainCache.open(cacheDir, { mustExist: true, ifDamaged: argv.action === 'verify' && argv.repair ? 'move-aside' : 'refuse' });
+      let open = true;
       try {
         if (argv.action === 'stats') {
           const stats = cacheStats(cache);
           const models = Object.entries(stats.bottlenecksByModel).map(([m, n]) => `  ${m}: ${n}`);
           print(
             [
-              `${config.cacheDir}: ${(stats.diskBytes / 1e6).toFixed(1)} MB`,
+              `${cacheDir}: ${MB(stats.diskBytes)}`,
               ...Object.entries(stats.entries).map(([t, n]) => `${t}: ${n}`),
+              ...(stats.formerFormatEntries ? [`entries of an older cache format (unused; gc removes them): ${stats.formerFormatEntries}`] : []),
               'bottlenecks per model (fingerprint:preprocessing):',
               ...models,
             ].join('\n'),
             stats,
           );
         } else if (argv.action === 'verify') {
+          const moved = cache.takeMovedAside();
           const result = await verifyCache(cache);
-          const lines = result.removed.map((r) => `removed ${r.table} ${r.key}: ${r.reason}`);
-          print([...lines, `${result.checked} entries checked, ${result.removed.length} damaged removed`].join('\n'), result);
+          const graphs = await verifyGraphs(cacheDir);
+          const lines = [
+            ...(moved ? [`the cache file ${moved.from} was damaged (${moved.reason}): moved it to ${path.basename(moved.to)} and started an empty cache`] : []),
+            ...result.removed.map((r) => `removed ${r.table} ${r.key}: ${r.reason}`),
+            ...graphs.removed.map((file) => `removed converted graph ${file}: checksum mismatch`),
+            `${result.checked} entries and ${graphs.checked} converted graphs checked, ${result.removed.length + graphs.removed.length} damaged removed`,
+          ];
+          print(lines.join('\n'), { ...result, movedAside: moved, graphs });
         } else {
-          const result = await collectGarbage(cache, config, { keepOtherModels: Boolean(argv['keep-other-models']) });
-          const parts = Object.entries(result.removed).map(([t, n]) => `${n} ${t}`);
-          print(`removed ${parts.join(', ')}; kept ${result.kept} entries`, result);
+          const result = await collectGarbage(cache, config!, { keepOtherModels: Boolean(argv['keep-other-models']) });
+          open = false;
+          const compaction = await compactCache(cache);
+          const parts = Object.entries(result.removed).filter(([t, n]) => n > 0 || t !== 'formerFormat').map(([t, n]) => `${n} ${t}`);
+          const size = compaction.compacted
+            ? `${cache.file}: ${MB(compaction.bytesBefore)} → ${MB(compaction.bytesAfter)} (${MB(compaction.bytesBefore - compaction.bytesAfter)} freed)`
+            : `${cache.file}: ${MB(compaction.bytesBefore)}, not compacted (${compaction.reason})`;
+          print(`removed ${parts.join(', ')}; kept ${result.kept} entries\n${size}`, { ...result, ...compaction, bytesFreed: compaction.compacted ? compaction.bytesBefore - compaction.bytesAfter : 0 });
         }
       } finally {
-        await cache.close();
+        if (open) await cache.close();
       }
     },
   );

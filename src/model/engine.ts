@@ -15,7 +15,7 @@ export interface BottleneckEngine {
   tfBackend: BackendName;
   /** The converted feature graph, when `name` is onnxruntime. */
   onnxFile?: string;
-  /** Why `auto` did not use onnxruntime, when it did not. */
+  /** Why `auto` did not use onnxruntime, when it did not; or that a damaged converted graph was replaced. */
   note?: string;
 }
 
@@ -46,7 +46,8 @@ export async function selectEngine(choice: BackendChoice, resolved: ResolvedMode
         reason: error.message.split('\n')[0]!,
       }));
       if ('file' in converted) {
-        return { engine: { name: 'onnxruntime', tfBackend: await detectBackend(tfChoice), onnxFile: converted.file }, identity };
+        const repaired = converted.damaged ? 'the converted ONNX graph in the cache was damaged (checksum mismatch) and was converted again' : undefined;
+        return { engine: { name: 'onnxruntime', tfBackend: await detectBackend(tfChoice), onnxFile: converted.file, note: repaired }, identity };
       }
       if (choice === 'onnx') {
         throw new ModelError(`model "${resolved.source}" does not run on onnxruntime: ${converted.reason}; use --backend wasm`);

@@ -2,18 +2,22 @@
  * Converted ONNX feature graphs on disk, in `<cacheDir>/onnx/`: one file per model content + conversion
  * options, made on first use (converted, then checked by running it once, then written atomically) and
  * found after. A model that does not convert, or whose graph onnxruntime refuses, leaves a note with the
- * reason, so that is not tried on every build.
+ * reason, so that is not tried on every build. Beside each graph, `<key>.onnx.crc32` holds the checksum of
+ * key + graph; a graph that does not match it (damaged on disk) is converted again, and a graph without one
+ * (an older cache) is too.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../hash/content-hash.js';
 import type { ModelFiles } from '../model/read-model-files.js';
+import zlib from 'node:zlib';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { convertModelFiles, CONVERSION_VERSION } from './convert-model.js';
 import { OnnxConversionError, type ConversionOptions } from './keras-to-onnx.js';
 
 const GRAPH = '.onnx';
 const UNSUPPORTED = '.unsupported.txt';
+const DIGEST = '.crc32';
 /** Graphs used within this long are kept by `pruneGraphs`: another process may be about to load one. */
 const GRACE_MS = 60 * 60 * 1000;
 
@@ -30,11 +34,17 @@ export async function storedGraph(
   options: ConversionOptions,
   cacheDir: string,
   check: (graph: Uint8Array) => Promise<void>,
-): Promise<{ file: string } | { reason: string }> {
+): Promise<{ file: string; damaged?: boolean } | { reason: string }> {
   const key = sha256Hex(`${files.contentHash}|${JSON.stringify(options)}|${CONVERSION_VERSION}`).slice(0, 16);
   const file = path.join(graphDir(cacheDir), `${key}${GRAPH}`);
   const unsupported = path.join(graphDir(cacheDir), `${key}${UNSUPPORTED}`);
-  if (await touch(file)) return { file };
+  let damaged = false;
+  if (await touch(file)) {
+    await touch(`${file}${DIGEST}`);
+    const check = await checkStoredGraph(file);
+    if (check === 'ok') return { file };
+    damaged = check === 'damaged';
+  }
   const known = await fs.readFile(unsupported, 'utf8').catch(() => undefined);
   if (known !== undefined) return { reason: known.trim() };
   let graph: Uint8Array;
@@ -49,7 +59,39 @@ export async function storedGraph(
     return { reason };
   }
   await writeFileAtomic(file, graph);
-  return { file };
+  await writeFileAtomic(`${file}${DIGEST}`, `${graphDigest(file, graph)}\n`);
+  return damaged ? { file, damaged } : { file };
+}
+
+/** Whether a stored graph matches its checksum: 'ok', 'damaged', or 'unchecked' (no checksum beside it). */
+export async function checkStoredGraph(file: string): Promise<'ok' | 'damaged' | 'unchecked'> {
+  const expected = await fs.readFile(`${file}${DIGEST}`, 'utf8').catch(() => undefined);
+  if (expected === undefined) return 'unchecked';
+  const graph = await fs.readFile(file).catch(() => undefined);
+  return graph && graphDigest(file, graph) === expected.trim() ? 'ok' : 'damaged';
+}
+
+/**
+ * Checks every stored graph against its checksum and removes the damaged ones (graph and checksum: the
+ * next build converts the model again); returns the files removed.
+ */
+export async function verifyGraphs(cacheDir: string): Promise<{ checked: number; removed: string[] }> {
+  const dir = graphDir(cacheDir);
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith(GRAPH));
+  const removed: string[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if ((await checkStoredGraph(file)) !== 'damaged') continue;
+    await fs.rm(`${file}${DIGEST}`, { force: true });
+    await fs.rm(file, { force: true });
+    removed.push(file);
+  }
+  return { checked: names.length, removed };
+}
+
+/** CRC-32 of the graph's key (its file name) and bytes, as hex. */
+function graphDigest(file: string, graph: Uint8Array): string {
+  return zlib.crc32(graph, zlib.crc32(path.basename(file))).toString(16).padStart(8, '0');
 }
 
 /**
@@ -62,7 +104,7 @@ export async function pruneGraphs(cacheDir: string, keep?: string): Promise<numb
   let removed = 0;
   for (const name of names) {
     const file = path.join(dir, name);
-    if (file === keep) continue;
+    if (file === keep || file === `${keep}${DIGEST}`) continue;
     const stat = await fs.stat(file).catch(() => undefined);
     if (!stat || Date.now() - stat.mtimeMs < GRACE_MS) continue;
     await fs.rm(file, { force: true });

@@ -17,7 +17,8 @@ export class BuildResources {
   readonly cache: RetrainCache;
 
   constructor(cacheDir: string) {
-    this.cache = RetrainCache.open(cacheDir);
+    // A damaged cache file costs a recomputation, never the build: it is moved aside (the build warns).
+    this.cache = RetrainCache.open(cacheDir, { ifDamaged: 'move-aside' });
   }
 
   bottleneckPool(model: ResolvedModel, identity: ModelIdentity, engine: BottleneckEngine, threads: number): BottleneckPool {

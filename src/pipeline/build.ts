@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { from, lastValueFrom, map, mergeMap, of, toArray } from 'rxjs';
 import { augmentTask } from '../../tasks/augment.js';
 import { bottleneckTask } from '../../tasks/bottleneck.js';
@@ -54,6 +55,10 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
   };
 
   try {
+    const moved = resources.cache.takeMovedAside();
+    if (moved) {
+      emit({ type: 'warning', message: `the cache file ${moved.from} was damaged (${moved.reason}): moved it to ${path.basename(moved.to)} and started an empty cache; everything is recomputed` });
+    }
     await recoverDir(config.outputDir, holdsOnlyExportFiles);
     const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
     // Decided on every build (cheap: the model's files are read and hashed, the ONNX graph is cached on disk),
@@ -104,6 +109,10 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
         exportTask.operator(context),
       ),
     );
+    const damaged = resources.cache.takeDamaged();
+    if (damaged > 0) {
+      emit({ type: 'warning', message: `${damaged} cache ${damaged === 1 ? 'entry was' : 'entries were'} damaged (checksum mismatch) and recomputed; "retrain cache verify" checks the rest` });
+    }
     const { labels, images } = result.dataset;
     const count = (set: string) => images.filter((i) => i.set === set).length;
     const computed = new Set(images.filter((i) => !i.cached).map((i) => i.key)).size;

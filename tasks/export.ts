@@ -1,5 +1,6 @@
 import { mergeMap, type OperatorFunction } from 'rxjs';
 import { exportModel, writeLabelsFile } from '../src/export/export-model.js';
+import { ONNX_FILE, onnxClassifier, onnxContract } from '../src/export/onnx-export.js';
 import type { ExportManifest } from '../src/export/export-manifest.js';
 import { readManifest } from '../src/export/read-manifest.js';
 import { reportFiles } from '../src/report/build-report-files.js';
@@ -12,7 +13,7 @@ import { finiteOrNull } from '../src/util/finite-or-null.js';
 import { describeWriteError } from '../src/util/file-errors.js';
 
 /** Bumped whenever the exported files would change for the same inputs. */
-const EXPORT_VERSION = 2;
+const EXPORT_VERSION = 3;
 
 export interface Exported extends Evaluated {
   outputDir: string;
@@ -27,7 +28,7 @@ export interface Exported extends Evaluated {
 export const exportTask = defineTask<Evaluated, Exported>({
   name: 'export',
   inputs: ['softmax head', 'model', 'labels', 'test metrics', 'config.finalTensorName', 'config.outputDir'],
-  outputs: ['outputDir/{model.json,weights.bin,labels.txt,manifest.json}', 'config.outputLabels'],
+  outputs: ['outputDir/{model.json,weights.bin,model.onnx,labels.txt,manifest.json}', 'config.outputLabels'],
   operator: (context): OperatorFunction<Evaluated, Exported> =>
     mergeMap(async (evaluated) => {
       const { config } = context;
@@ -48,7 +49,9 @@ export const exportTask = defineTask<Evaluated, Exported>({
         return { ...evaluated, outputDir: config.outputDir, exported: false };
       }
       context.emit({ type: 'stage', stage: 'export', status: 'start', detail: config.outputDir });
-      const extractor = await context.extractor();
+      const extractor = context.model.format === 'tfjs' ? await context.extractor() : undefined;
+      const onnx = await onnxClassifier(context.model, context.identity, context.engine, evaluated.head, config.finalTensorName);
+      if ('reason' in onnx) context.emit({ type: 'warning', message: `no ONNX file in the export: ${onnx.reason}` });
       const trainingCounts = Object.fromEntries(
         labels.map((label) => [label, images.filter((i) => i.set === 'training' && i.label === label).length]),
       );
@@ -63,8 +66,16 @@ export const exportTask = defineTask<Evaluated, Exported>({
           featureLayer: context.model.options.featureLayer,
           featureSize: evaluated.head.featureSize,
         },
-        input: { size: context.identity.inputSize, resize: context.identity.resize, range: [0, 255], backboneRange: context.identity.range },
+        input: {
+          size: context.identity.inputSize,
+          resize: context.identity.resize,
+          range: [0, 255],
+          backboneRange: context.identity.range,
+          ...(context.identity.mean ? { mean: context.identity.mean, std: context.identity.std } : {}),
+        },
         outputName: config.finalTensorName,
+        ...(extractor ? { tfjs: { file: 'model.json' as const } } : {}),
+        ...('bytes' in onnx ? { onnx: onnxContract(context.identity, config.finalTensorName) } : {}),
         labels,
         metrics: {
           testAccuracy: finiteOrNull(evaluated.test.accuracy),
@@ -90,6 +101,7 @@ export const exportTask = defineTask<Evaluated, Exported>({
           ['created', new Date(wallTime * 1000).toISOString()],
         ],
       });
+      if ('bytes' in onnx) files.set(ONNX_FILE, onnx.bytes);
       await exportModel(extractor, evaluated.head, manifest, config.outputDir, files);
       if (config.summariesDir) {
         try {

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { formatConfusion } from '../evaluate/class-metrics.js';
 import { evaluateFolder } from '../evaluate/evaluate-folder.js';
 import { initBackend, type TfBackendChoice } from '../model/backend.js';
-import { loadExportedModel } from '../predict/load-exported-model.js';
+import { loadClassifier, type ExportFormat } from '../predict/load-classifier.js';
 
 export function evalCommand(yargs: Argv) {
   return yargs.command(
@@ -14,11 +14,12 @@ export function evalCommand(yargs: Argv) {
         .option('model', { type: 'string', default: 'retrain-output', describe: 'Exported model folder' })
         .option('image-dir', { type: 'string', alias: 'image_dir', array: true, demandOption: true, describe: 'Folder(s) with one sub-folder per class' })
         .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' })
+        .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'Which file of the export to run [the TF.js model when there is one, else model.onnx]' })
         .option('json', { type: 'boolean', describe: 'Print the evaluation as one JSON object' })
         .example('$0 eval --model retrain-output --image_dir ../shared/datasets/hymenoptera_data/val', ''),
     async (argv) => {
-      await initBackend(argv.backend as TfBackendChoice);
-      const model = await loadExportedModel(path.resolve(argv.model));
+      if (argv.format !== 'onnx') await initBackend(argv.backend as TfBackendChoice);
+      const model = await loadClassifier(path.resolve(argv.model), argv.format as ExportFormat | undefined);
       const result = await evaluateFolder(model, (argv['image-dir'] as string[]).map((d) => path.resolve(d)));
       if (argv.json) {
         process.stdout.write(JSON.stringify(result) + '\n');

@@ -1,13 +1,33 @@
 import type { Argv } from 'yargs';
+import { inspectOnnxModel } from '../onnx/inspect-model.js';
 import { KNOWN_MODELS } from '../model/registry.js';
-import { modelSearchDirs } from '../model/resolve-model.js';
+import { modelSearchDirs, resolveModel } from '../model/resolve-model.js';
 
 export function modelsCommand(yargs: Argv) {
   return yargs.command(
-    'models',
-    'List the model names the registry knows and where their weights are looked for',
-    (y) => y,
-    () => {
+    'models [action] [model]',
+    'List the model names the registry knows and where their weights are looked for; `models inspect MODEL` lists the tensors of an ONNX model that can be the feature vector',
+    (y) =>
+      y
+        .positional('action', { type: 'string', choices: ['list', 'inspect'], default: 'list' })
+        .positional('model', { type: 'string', describe: 'Registry name, .onnx file, folder or URL (for inspect)' })
+        .option('cache-dir', { type: 'string', default: '.retrain-cache', describe: 'Where downloaded models are kept' })
+        .option('json', { type: 'boolean', describe: 'Print the inspection as one JSON object' }),
+    async (argv) => {
+      if (argv.action === 'inspect') {
+        if (!argv.model) throw new Error('models inspect: name a model (registry name, .onnx file, folder or URL)');
+        const inspection = await inspectOnnxModel(await resolveModel(argv.model, {}, argv['cache-dir']));
+        if (argv.json) {
+          process.stdout.write(JSON.stringify(inspection) + '\n');
+          return;
+        }
+        const { input, candidates, defaultFeature, classifier } = inspection;
+        process.stdout.write(`input ${input.name}: ${input.layout.toUpperCase()}, ${input.size[0]}x${input.size[1]}; outputs: ${inspection.outputs.join(', ')}\n`);
+        process.stdout.write(`default feature tensor: ${defaultFeature} (${classifier ? "the features feeding the classifier's last layer" : "the graph's output"})\n`);
+        process.stdout.write('candidate feature tensors (modelOptions.featureLayer; spatial maps are average-pooled, 8-bit tensors dequantized):\n');
+        for (const t of candidates) process.stdout.write(`  ${t.name.padEnd(32)} ${t.type.padEnd(8)} [${t.dims.join(', ')}]${t.name === defaultFeature ? '  <- default' : ''}\n`);
+        return;
+      }
       for (const m of KNOWN_MODELS) process.stdout.write(`${m.name}\n  ${m.description}\n`);
       process.stdout.write(`searched in: ${modelSearchDirs().join(', ')} (set RETRAIN_MODELS_DIR to add folders)\n`);
     },

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { initBackend, type TfBackendChoice } from '../model/backend.js';
-import { loadExportedModel } from '../predict/load-exported-model.js';
+import { loadClassifier, type ExportFormat } from '../predict/load-classifier.js';
 
 export function predictCommand(yargs: Argv) {
   return yargs.command(
@@ -14,11 +14,12 @@ export function predictCommand(yargs: Argv) {
         .option('model', { type: 'string', default: 'retrain-output', describe: 'Exported model folder (from retrain build)' })
         .option('top', { type: 'number', default: 5, describe: 'How many labels to print per image' })
         .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' })
+        .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'Which file of the export to run [the TF.js model when there is one, else model.onnx]' })
         .option('json', { type: 'boolean', describe: 'Print one JSON object per image' })
         .example('$0 predict --model retrain-output photo.jpg', ''),
     async (argv) => {
-      await initBackend(argv.backend as TfBackendChoice);
-      const model = await loadExportedModel(path.resolve(argv.model));
+      if (argv.format !== 'onnx') await initBackend(argv.backend as TfBackendChoice);
+      const model = await loadClassifier(path.resolve(argv.model), argv.format as ExportFormat | undefined);
       let failures = 0;
       for (const image of argv.images as string[]) {
         try {

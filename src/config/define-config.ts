@@ -126,8 +126,18 @@ export interface ModelOptions {
   inputSize?: [number, number];
   /** Pixel value range the network expects, e.g. [-1, 1] or [0, 1]. */
   range?: [number, number];
-  /** Name of the layer whose output is the feature vector. Default: the model's output. */
+  /**
+   * Name of the layer (TF.js) or tensor (ONNX: any tensor of the graph) whose output is the feature vector.
+   * Default: the model's output; for an ONNX classifier, the pooled features feeding its final classification layer.
+   */
   featureLayer?: string;
+  /** ONNX: torchvision-style normalisation, (x / 255 − mean) / std per RGB channel (instead of `range`). */
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  /** ONNX: name of the image input (needed only when the graph has several inputs). */
+  inputName?: string;
+  /** ONNX: layout of the image input, `nchw` or `nhwc`. Read from the graph when its channel axis is fixed at 3. */
+  layout?: 'nchw' | 'nhwc';
   /** Global average pooling over the feature layer when it is spatial. Default: `avg` when needed. */
   pooling?: 'avg' | 'none';
   /**

@@ -16,8 +16,14 @@ const baseSchema = z
         featureLayer: z.string().min(1).optional(),
         pooling: z.enum(['avg', 'none']).optional(),
         resize: z.enum(['crop', 'stretch']).optional(),
+        mean: z.tuple([z.number(), z.number(), z.number()]).optional(),
+        std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).optional(),
+        inputName: z.string().min(1).optional(),
+        layout: z.enum(['nchw', 'nhwc']).optional(),
       })
       .strict()
+      .refine((o) => (o.mean === undefined) === (o.std === undefined), { message: 'mean and std go together' })
+      .refine((o) => !(o.mean && o.range), { message: 'give either range or mean/std, not both' })
       .optional(),
     split: z
       .object({ validationPercentage: percent.optional(), testingPercentage: percent.optional() })

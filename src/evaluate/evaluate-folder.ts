@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import type { ExportedModel } from '../predict/load-exported-model.js';
+import type { Classifier } from '../predict/load-classifier.js';
 import { scanImageDirs } from '../scan/scan-image-dirs.js';
 import { classMetrics, type ClassMetrics } from './class-metrics.js';
 
@@ -17,7 +17,7 @@ export interface FolderEvaluation {
  * Runs an exported model on every image of a folder with one sub-folder per class (labels normalised as in
  * training: the Unicode rule, or the original's ASCII rule when the model was trained with it) and measures it. Images that cannot be read or decoded are listed, not fatal.
  */
-export async function evaluateFolder(model: ExportedModel, imageDirs: string[], onProgress?: (done: number, total: number) => void): Promise<FolderEvaluation> {
+export async function evaluateFolder(model: Pick<Classifier, 'manifest' | 'classify'>, imageDirs: string[], onProgress?: (done: number, total: number) => void): Promise<FolderEvaluation> {
   const labels = model.manifest.labels;
   const unknownOf = (images: Array<{ label: string }>) => [...new Set(images.map((i) => i.label))].filter((l) => !labels.includes(l));
   let { images } = await scanImageDirs(imageDirs);

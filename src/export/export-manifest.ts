@@ -17,8 +17,22 @@ export interface ExportManifest {
     range: [0, 255];
     /** The range the backbone itself was trained with, applied inside the model. */
     backboneRange: [number, number];
+    /** Or the backbone's torchvision-style normalisation, applied inside the model. */
+    mean?: [number, number, number];
+    std?: [number, number, number];
   };
   outputName: string;
+  /** The TF.js layers model (model.json + weights.bin), when the backbone is a TF.js model. */
+  tfjs?: { file: 'model.json' };
+  /**
+   * The ONNX classifier: feed `input.name`, uint8 RGB pixels [batch, height, width, 3] (the image resized as
+   * `input.resize` says; all scaling happens inside), read the softmax probabilities under `output`.
+   */
+  onnx?: {
+    file: string;
+    input: { name: string; type: 'uint8'; shape: ['batch', number, number, 3]; layout: 'NHWC'; channels: 'RGB' };
+    output: string;
+  };
   labels: string[];
   metrics: {
     testAccuracy: number | null;

@@ -21,18 +21,19 @@ export const EXPORT_LAYER_NAMES = ['image', 'to_backbone_range', 'retrain_featur
  * export untouched.
  */
 export async function exportModel(
-  extractor: FeatureExtractor,
+  extractor: FeatureExtractor | undefined,
   head: SoftmaxHead,
   manifest: ExportManifest,
   outputDir: string,
   extraFiles: ReadonlyMap<string, string | Uint8Array> = new Map(),
 ): Promise<void> {
-  const { model, layers } = composeModel(extractor, head, manifest.outputName);
+  // No TF.js model for a backbone that is not one (an ONNX backbone): the ONNX file comes in `extraFiles`.
+  const { model, layers } = extractor ? composeModel(extractor, head, manifest.outputName) : { model: undefined, layers: [] };
   const temp = await makeTempDirBeside(outputDir).catch((error: unknown) => {
     throw new Error(`cannot write the model to ${outputDir}: ${describeWriteError(error)}; choose a writable --output-dir`);
   });
   try {
-    await model.save(directoryWriter(temp));
+    await model?.save(directoryWriter(temp));
     await fs.writeFile(path.join(temp, LABELS_FILE), manifest.labels.join('\n') + '\n');
     await fs.writeFile(path.join(temp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
     for (const [name, content] of extraFiles) {

@@ -59,6 +59,30 @@ export async function downloadModel(url: string, modelsDir: string): Promise<str
   return path.join(target, 'model.json');
 }
 
+/**
+ * Downloads one `.onnx` file from an http(s) URL into `modelsDir/<hash of url>/model.onnx` once, with the
+ * same rules as `downloadModel`: its SHA-256 is recorded and verified on every later use (a damaged copy is
+ * downloaded again), and the folder appears atomically. Returns the local file's path.
+ */
+export async function downloadOnnxModel(url: string, modelsDir: string): Promise<string> {
+  const target = path.join(modelsDir, sha256Hex(url).slice(0, 24));
+  const file = path.join(target, 'model.onnx');
+  if (await verifyDownloaded(target)) return file;
+  const bytes = await fetchBytes(new URL(url));
+  await fs.mkdir(modelsDir, { recursive: true });
+  const temp = await fs.mkdtemp(path.join(modelsDir, '.download-'));
+  try {
+    await fs.writeFile(path.join(temp, 'model.onnx'), bytes);
+    await fs.writeFile(path.join(temp, INTEGRITY_FILE), JSON.stringify({ url, files: { 'model.onnx': sha256Hex(bytes) } }, null, 2));
+    await fs.rm(target, { recursive: true, force: true });
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+  return file;
+}
+
 async function verifyDownloaded(dir: string): Promise<boolean> {
   try {
     const { files } = JSON.parse(await fs.readFile(path.join(dir, INTEGRITY_FILE), 'utf8')) as { files: Record<string, string> };

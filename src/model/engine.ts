@@ -1,5 +1,6 @@
 import { storedGraph } from '../onnx/graph-store.js';
 import { OnnxFeatureExtractor } from '../onnx/onnx-extractor.js';
+import { prepareOnnxModel } from '../onnx/onnx-source.js';
 import { loadOnnxRuntime, requireOnnxRuntime, type OnnxRuntime } from '../onnx/onnx-runtime.js';
 import { detectBackend, type BackendChoice, type BackendName, type TfBackendChoice } from './backend.js';
 import { identifyModel, type ModelIdentity } from './model-identity.js';
@@ -31,6 +32,7 @@ export interface EngineSelection {
  * in the cache folder, keyed by the model's content and the conversion, so it is made once.
  */
 export async function selectEngine(choice: BackendChoice, resolved: ResolvedModel, cacheDir: string): Promise<EngineSelection> {
+  if (resolved.format === 'onnx') return selectOnnxEngine(choice, resolved, cacheDir);
   const files = await readModelFiles(resolved.modelJson);
   const tfChoice: TfBackendChoice = choice === 'onnx' ? 'auto' : choice;
   let note: string | undefined;
@@ -57,6 +59,19 @@ export async function selectEngine(choice: BackendChoice, resolved: ResolvedMode
   }
   const backend = await detectBackend(tfChoice);
   return { engine: { name: backend, tfBackend: backend, note }, identity: await identifyModel(resolved, backend, files) };
+}
+
+/** An ONNX model runs on onnxruntime only: cut at its feature tensor (checked and cached) before any work. */
+async function selectOnnxEngine(choice: BackendChoice, resolved: ResolvedModel, cacheDir: string): Promise<EngineSelection> {
+  if (choice !== 'auto' && choice !== 'onnx') {
+    throw new ModelError(`model "${resolved.source}" is an ONNX model: it runs on onnxruntime only; use --backend onnx or auto, not ${choice}`);
+  }
+  const ort = await loadOnnxRuntime();
+  if (typeof ort === 'string') {
+    throw new ModelError(`model "${resolved.source}" is an ONNX model and needs onnxruntime-node, which does not load here (${ort}); npm install onnxruntime-node`);
+  }
+  const { file, identity } = await prepareOnnxModel(resolved, ort, cacheDir);
+  return { engine: { name: 'onnxruntime', tfBackend: await detectBackend('auto'), onnxFile: file }, identity };
 }
 
 /** Loads a converted graph and runs it on one image; throws when onnxruntime refuses it. */

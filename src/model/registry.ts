@@ -8,7 +8,9 @@ export interface KnownModel {
   folder: string;
   /** Where a user with internet can get it, when known. */
   url?: string;
-  options: Required<Pick<ModelOptions, 'inputSize' | 'range'>> & Pick<ModelOptions, 'featureLayer' | 'pooling'>;
+  /** The model's main file in that folder: `model.json` (TF.js) unless said otherwise (`model.onnx`). */
+  file?: string;
+  options: ModelOptions;
 }
 
 export const KNOWN_MODELS: readonly KnownModel[] = [
@@ -23,6 +25,20 @@ export const KNOWN_MODELS: readonly KnownModel[] = [
     description: 'Darknet tiny ImageNet classifier cut at leaky_re_lu_14 and average-pooled, 512-d, input 224x224 in [0, 1]',
     folder: 'darknet_tiny_224',
     options: { inputSize: [224, 224], range: [0, 1], featureLayer: 'leaky_re_lu_14', pooling: 'avg' },
+  },
+  {
+    name: 'mobilenet_v2_100_224_int8',
+    description:
+      'ImageNet MobileNetV2 1.0, 8-bit quantized ONNX classifier (ONNX Model Zoo) cut at its pooled features, 1280-d, NCHW input 224x224 with ImageNet mean/std',
+    folder: 'mobilenet_v2_100_224_int8',
+    file: 'model.onnx',
+    options: { inputName: 'input', layout: 'nchw', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  },
+  {
+    name: 'mobilenet_v1_075_224',
+    description: 'ImageNet MobileNet v1 (alpha 0.75) cut at global_average_pooling2d_1, 768-d, input 224x224 in [-1, 1]',
+    folder: 'mobilenet_v1_075_224',
+    options: { inputSize: [224, 224], range: [-1, 1], featureLayer: 'global_average_pooling2d_1' },
   },
 ];
 

@@ -1,8 +1,9 @@
 /**
  * A small in-memory ONNX graph and its encoding as an ONNX ModelProto (onnx.proto, IR version 7,
- * opset 13): just the messages and fields an inference graph of float tensors needs.
+ * opset 13), encoded with the onnx-proto package's generated encoder: just the messages and fields an
+ * inference graph of float tensors needs.
  */
-import { ProtoWriter } from '../util/protobuf.js';
+import { encodeModel, valueInfo, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from './onnx-proto.js';
 
 export const OPSET = 13;
 const IR_VERSION = 7;
@@ -47,58 +48,51 @@ export interface OnnxGraph {
 /** AttributeProto.AttributeType values. */
 const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
 
+/** The graph as an encoded ModelProto, written by onnx-proto's generated encoder. */
 export function encodeOnnxModel(graph: OnnxGraph, producer: { name: string; version: string }): Uint8Array {
-  return new ProtoWriter()
-    .int64(1, IR_VERSION)
-    .string(2, producer.name)
-    .string(3, producer.version)
-    .message(7, (g) => writeGraph(g, graph))
-    .message(8, (opset) => opset.string(1, '').int64(2, OPSET))
-    .finish();
+  return encodeModel({
+    irVersion: IR_VERSION,
+    producerName: producer.name,
+    producerVersion: producer.version,
+    graph: {
+      node: graph.nodes.map(toNode),
+      name: graph.name,
+      initializer: graph.initializers.map(toTensor),
+      input: graph.inputs.map(toValueInfo),
+      output: graph.outputs.map(toValueInfo),
+    },
+    opsetImport: [{ domain: '', version: OPSET }],
+  });
 }
 
-function writeGraph(w: ProtoWriter, graph: OnnxGraph) {
-  for (const node of graph.nodes) w.message(1, (n) => writeNode(n, node));
-  w.string(2, graph.name);
-  for (const tensor of graph.initializers) w.message(5, (t) => writeTensor(t, tensor));
-  for (const input of graph.inputs) w.message(11, (v) => writeValueInfo(v, input));
-  for (const output of graph.outputs) w.message(12, (v) => writeValueInfo(v, output));
+function toNode(node: OnnxNode): NodeProto {
+  return {
+    input: node.inputs,
+    output: node.outputs,
+    name: node.name,
+    opType: node.op,
+    attribute: Object.entries(node.attributes ?? {}).map(([name, value]) => toAttribute(name, value)),
+  };
 }
 
-function writeNode(w: ProtoWriter, node: OnnxNode) {
-  for (const input of node.inputs) w.string(1, input);
-  for (const output of node.outputs) w.string(2, output);
-  w.string(3, node.name).string(4, node.op);
-  for (const [name, value] of Object.entries(node.attributes ?? {})) w.message(5, (a) => writeAttribute(a, name, value));
+function toAttribute(name: string, value: AttributeValue): AttributeProto {
+  if (typeof value === 'string') return { name, s: new TextEncoder().encode(value), type: AttributeType.STRING };
+  if (typeof value === 'number') return { name, i: value, type: AttributeType.INT };
+  if (Array.isArray(value)) return { name, ints: value, type: AttributeType.INTS };
+  if ('f' in value) return { name, f: value.f, type: AttributeType.FLOAT };
+  return { name, floats: value.floats, type: AttributeType.FLOATS };
 }
 
-function writeAttribute(w: ProtoWriter, name: string, value: AttributeValue) {
-  w.string(1, name);
-  if (typeof value === 'string') w.string(4, value).int64(20, AttributeType.STRING);
-  else if (typeof value === 'number') w.int64(3, value).int64(20, AttributeType.INT);
-  else if ('f' in value) w.float(2, value.f).int64(20, AttributeType.FLOAT);
-  else if (Array.isArray(value)) {
-    for (const v of value) w.int64(8, v);
-    w.int64(20, AttributeType.INTS);
-  } else {
-    for (const v of value.floats) w.float(7, v);
-    w.int64(20, AttributeType.FLOATS);
-  }
-}
-
-function writeTensor(w: ProtoWriter, tensor: OnnxTensor) {
-  for (const dim of tensor.dims) w.int64(1, dim);
-  w.int64(2, tensor.dataType).string(8, tensor.name);
+function toTensor(tensor: OnnxTensor): TensorProto {
   // raw_data is little-endian, as typed arrays are on every platform Node runs on.
-  w.bytes(9, new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
+  return {
+    dims: tensor.dims,
+    dataType: tensor.dataType,
+    name: tensor.name,
+    rawData: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
+  };
 }
 
-function writeValueInfo(w: ProtoWriter, info: OnnxValueInfo) {
-  w.string(1, info.name).message(2, (type) =>
-    type.message(1, (tensorType) =>
-      tensorType.int64(1, info.dataType).message(2, (shape) => {
-        for (const dim of info.shape) shape.message(1, (d) => (typeof dim === 'number' ? d.int64(1, dim) : d.string(2, dim)));
-      }),
-    ),
-  );
+function toValueInfo(info: OnnxValueInfo): ValueInfoProto {
+  return valueInfo(info.name, info.dataType, info.shape);
 }

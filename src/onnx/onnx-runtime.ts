@@ -8,9 +8,12 @@ import { BackendError } from '../model/backend.js';
 export interface OrtTensor {
   data: unknown;
   dims: readonly number[];
+  type?: string;
 }
 
 export interface OrtSession {
+  readonly inputNames?: readonly string[];
+  readonly outputNames?: readonly string[];
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
 }
@@ -19,7 +22,7 @@ export interface OnnxRuntime {
   InferenceSession: {
     create(model: string | Uint8Array, options?: Record<string, unknown>): Promise<OrtSession>;
   };
-  Tensor: new (type: 'uint8', data: Uint8Array, dims: readonly number[]) => OrtTensor;
+  Tensor: new (type: 'uint8' | 'float32', data: Uint8Array | Float32Array, dims: readonly number[]) => OrtTensor;
 }
 
 const PACKAGE = 'onnxruntime-node';

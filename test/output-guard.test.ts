@@ -66,6 +66,9 @@ describe('outputs: retrain never deletes or overwrites what it did not write', (
     const outcome = await retrain(['build', ...flags, '--output-dir', '.'], root);
     assertRefused(outcome, /^error: output folder \(--output-dir\) .* contains the image folder .*photos; choose a folder of its own$/);
     assert.deepEqual(await snapshot(root), before); // not even a cache folder was made
+    const watched = await retrain(['watch', ...flags, '--output-dir', '.'], root);
+    assertRefused(watched, /^error: output folder \(--output-dir\) .* contains the image folder/);
+    assert.deepEqual(await snapshot(root), before);
   });
 
   it('a folder holding a user\'s files, a regular file, the cache folder or a folder inside the images are refused', async () => {
@@ -129,6 +132,19 @@ describe('outputs: retrain never deletes or overwrites what it did not write', (
     assertRefused(await retrain(['experiment'], root), /^error: output folder \(--output-dir\) .*short holds files retrain did not write \("keep.txt"\)/);
     delete before2[path.join('model-experiments', 'experiments.md')];
     assert.deepEqual(await snapshot(root), before2);
+  });
+
+  it('experiments with --output_labels and --summaries_dir run each into its own folder', { skip: SKIP_SHARED }, async () => {
+    const work = await tempDir();
+    const images = await copySubset(6);
+    await fs.writeFile(
+      path.join(work, 'retrain.config.ts'),
+      `export default { imageDir: ${JSON.stringify(images)}, model: ${JSON.stringify(MODEL_DIR)}, outputDir: 'model', experiments: { a: { train: { steps: 10 } }, b: { train: { steps: 20 } } } };\n`,
+    );
+    const outcome = await retrain(['experiment', '--output_labels', 'labels.txt', '--summaries_dir', 'tb'], work);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    for (const name of ['a', 'b']) assert.equal(await fs.readFile(path.join(work, 'model-experiments', name, 'labels.txt'), 'utf8'), 'ants\nbees\n');
+    assert.deepEqual((await fs.readdir(work)).sort(), ['.retrain-cache', 'model-experiments', 'retrain.config.ts']);
   });
 
   it('an output folder in a read-only place is one line naming it, before any work', async (t) => {

@@ -28,12 +28,15 @@ export function experimentsDir(outputDir: string): string {
   return `${outputDir}-experiments`;
 }
 
-/** Each experiment's full config: the base config with its overrides, its model in the experiments folder. */
+/** Each experiment's full config: the base config with its overrides, its model (with labels and logs) in the experiments folder. */
 export function experimentConfigs(raw: RetrainConfig, baseDir: string, experiments: Experiment[]): Array<{ name: string; config: ResolvedConfig }> {
   const base = resolveConfig(raw, baseDir);
   return experiments.map(({ name, overrides }) => {
     const merged = validateConfig(mergeConfig(raw, overrides), `experiment "${name}"`);
-    return { name, config: { ...resolveConfig(merged, baseDir), outputDir: path.join(experimentsDir(base.outputDir), name) } };
+    // Each experiment's folder holds its own labels.txt and logs/: one --output_labels file or summaries folder
+    // shared by all of them would only hold whichever ran last.
+    const config = { ...resolveConfig(merged, baseDir), outputDir: path.join(experimentsDir(base.outputDir), name), outputLabels: undefined, summariesDir: undefined };
+    return { name, config };
   });
 }
 

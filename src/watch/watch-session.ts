@@ -2,6 +2,7 @@ import { Subscription } from 'rxjs';
 import { readConfig } from '../config/read-config.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { build } from '../pipeline/build.js';
+import { checkBuildOutputs } from '../pipeline/build-outputs.js';
 import { BuildResources } from '../pipeline/build-resources.js';
 import { batchChanges, type ChangeBatch } from './change-batch.js';
 import { watchFiles } from './file-changes.js';
@@ -42,6 +43,7 @@ export class WatchSession {
   /** Reads the config, runs the first build and starts watching. */
   async start(): Promise<void> {
     const { config, file } = await readConfig(this.options.argv, this.options.cwd, (message) => this.emit({ type: 'warning', message }));
+    await checkBuildOutputs(config); // a refused output ends the command at once, before the cache is opened
     this.config = config;
     this.configFile = file;
     this.resources = new BuildResources(config.cacheDir);

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { configFromFlags } from '../src/config/cli-flags.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { validateConfig } from '../src/config/schema.js';
+import sharp from 'sharp';
+import { decodeImage } from '../src/bottleneck/decode-image.js';
 import { IMAGE_EXTENSIONS } from '../src/scan/image-extensions.js';
 import { groupFoldersByLabel, labelFromFolderName, LabelCollisionError } from '../src/scan/labels.js';
 import { scanImageDirs, ScanError } from '../src/scan/scan-image-dirs.js';
@@ -87,6 +89,22 @@ describe('labels and scan', () => {
     assert.equal(about.length, 1, scan.warnings.join('\n'));
     assert.match(about[0]!, /^4 files in class folders are not an image format this build reads, ignored: a\/notes\.txt, a\/x\.bmp, a\/y\.heic, b\/z\.bmp \(it reads .*\.jpg/);
     assert.ok(!scan.warnings.some((w) => /hidden|DS_Store/.test(w)), 'hidden files are not reported');
+  });
+
+  it('decodes real TIFF and AVIF files as it does JPEG (what the scan accepts, the build reads)', async () => {
+    const picture = sharp({ create: { width: 64, height: 48, channels: 3, background: '#c08040' } });
+    const encoded = {
+      '.jpg': await picture.clone().jpeg().toBuffer(),
+      '.tiff': await picture.clone().tiff().toBuffer(),
+      '.avif': await picture.clone().avif().toBuffer(),
+      '.svg': Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48"><rect width="64" height="48" fill="#c08040"/></svg>'),
+    };
+    for (const [ext, bytes] of Object.entries(encoded)) {
+      assert.ok(IMAGE_EXTENSIONS.includes(ext), ext);
+      const pixels = await decodeImage(bytes, [8, 8], 'crop');
+      assert.equal(pixels.length, 8 * 8 * 3, ext);
+      assert.ok(Math.abs(pixels[0]! - 0xc0) <= 12 && Math.abs(pixels[2]! - 0x40) <= 12, `${ext}: ${pixels.subarray(0, 3).join(',')}`);
+    }
   });
 
   it('puts images of sub-folders in their top-level class; reports loose top-level images in one line', async () => {

@@ -142,7 +142,9 @@ describe('labels and scan', () => {
     for (const link of ['a/self', 'a/sub/up', 'b/root', 'b/slash', 'loop']) {
       assert.ok(scan.warnings.some((w) => w.startsWith(`${path.join(root, link)}: symbolic link to `) && /a loop/.test(w)), `${link}: ${scan.warnings.join('\n')}`);
     }
-    assert.ok(scan.warnings.some((w) => w.startsWith(`${path.join(root, 'a', 'twice')}: links to`)), scan.warnings.join('\n'));
+    assert.ok(scan.warnings.some((w) => w.startsWith(`${path.join(root, 'a', 'twice')}: the same folder as`)), scan.warnings.join('\n'));
+    const typedWithSlash = await scanImageDirs([`${root}/`]);
+    assert.deepEqual(typedWithSlash.images.map((i) => `${i.label}:${i.relPath}`), ['a:1.jpg', 'a:sub/2.jpg', 'b:3.jpg']);
   });
 
   it('scans a root named twice, or inside another root, once', async () => {

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { configFromFlags } from '../src/config/cli-flags.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { validateConfig } from '../src/config/schema.js';
+import sharp from 'sharp';
+import { decodeImage } from '../src/bottleneck/decode-image.js';
 import { IMAGE_EXTENSIONS } from '../src/scan/image-extensions.js';
 import { groupFoldersByLabel, labelFromFolderName, LabelCollisionError } from '../src/scan/labels.js';
 import { scanImageDirs, ScanError } from '../src/scan/scan-image-dirs.js';
@@ -89,6 +91,22 @@ describe('labels and scan', () => {
     assert.ok(!scan.warnings.some((w) => /hidden|DS_Store/.test(w)), 'hidden files are not reported');
   });
 
+  it('decodes real TIFF and AVIF files as it does JPEG (what the scan accepts, the build reads)', async () => {
+    const picture = sharp({ create: { width: 64, height: 48, channels: 3, background: '#c08040' } });
+    const encoded = {
+      '.jpg': await picture.clone().jpeg().toBuffer(),
+      '.tiff': await picture.clone().tiff().toBuffer(),
+      '.avif': await picture.clone().avif().toBuffer(),
+      '.svg': Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48"><rect width="64" height="48" fill="#c08040"/></svg>'),
+    };
+    for (const [ext, bytes] of Object.entries(encoded)) {
+      assert.ok(IMAGE_EXTENSIONS.includes(ext), ext);
+      const pixels = await decodeImage(bytes, [8, 8], 'crop');
+      assert.equal(pixels.length, 8 * 8 * 3, ext);
+      assert.ok(Math.abs(pixels[0]! - 0xc0) <= 12 && Math.abs(pixels[2]! - 0x40) <= 12, `${ext}: ${pixels.subarray(0, 3).join(',')}`);
+    }
+  });
+
   it('puts images of sub-folders in their top-level class; reports loose top-level images in one line', async () => {
     const root = await makeTree({ a: ['1.jpg'], 'a/nested': ['2.jpg'], 'a/nested/deeper': ['3.png'], b: ['x.jpg'], '.': ['loose1.jpg', 'loose2.png', 'README.txt'] });
     const scan = await scanImageDirs([root]);
@@ -124,7 +142,9 @@ describe('labels and scan', () => {
     for (const link of ['a/self', 'a/sub/up', 'b/root', 'b/slash', 'loop']) {
       assert.ok(scan.warnings.some((w) => w.startsWith(`${path.join(root, link)}: symbolic link to `) && /a loop/.test(w)), `${link}: ${scan.warnings.join('\n')}`);
     }
-    assert.ok(scan.warnings.some((w) => w.startsWith(`${path.join(root, 'a', 'twice')}: links to`)), scan.warnings.join('\n'));
+    assert.ok(scan.warnings.some((w) => w.startsWith(`${path.join(root, 'a', 'twice')}: the same folder as`)), scan.warnings.join('\n'));
+    const typedWithSlash = await scanImageDirs([`${root}/`]);
+    assert.deepEqual(typedWithSlash.images.map((i) => `${i.label}:${i.relPath}`), ['a:1.jpg', 'a:sub/2.jpg', 'b:3.jpg']);
   });
 
   it('scans a root named twice, or inside another root, once', async () => {

@@ -102,6 +102,10 @@ describe('split', () => {
     const { notes } = assignSets(images, 10, 10);
     assert.ok(notes.length <= 5, notes.join('\n'));
     assert.ok(notes.every((n) => n.length < 400), notes.join('\n'));
+    const duplicated = images.slice(0, 8).map((image, i) => ({ ...image, path: `/d/other/${i}.jpg`, label: 'other' }));
+    const withDuplicates = assignSets([...images, ...duplicated], 10, 10).notes;
+    assert.equal(withDuplicates.filter((n) => /identical/.test(n)).length, 1, withDuplicates.join('\n'));
+    assert.match(withDuplicates.join('\n'), /8 images are identical in several classes: \/d\/c0\/0\.jpg = \/d\/other\/0\.jpg, /);
     assert.ok(notes.some((n) => /^\d+ classes have no testing image and too few training images to lend one; they are left out of testing: c\d\d, /.test(n)), notes.join('\n'));
   });
 });

@@ -47,7 +47,7 @@ export const FEW_IMAGES = 20;
  */
 export async function scanImageDirs(imageDirs: string[], options: ScanOptions = {}): Promise<ScanResult> {
   const warnings: string[] = [];
-  const { roots, notes } = await distinctRoots(imageDirs);
+  const { roots, notes } = await distinctRoots(imageDirs.map((dir) => path.resolve(dir)));
   warnings.push(...notes);
   const folders: ClassFolder[] = [];
   const rootReal = new Map<string, string>();

@@ -41,7 +41,7 @@ async function walk(dir: string, rel: string, real: string, chain: string[], vis
     return;
   }
   if (visited.has(real)) {
-    out.problems.push(`${dir}: links to ${real}, which this class already lists; not listed twice`);
+    out.problems.push(`${dir}: the same folder as ${real}, which this class already lists; not listed twice`);
     return;
   }
   visited.add(real);

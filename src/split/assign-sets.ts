@@ -35,14 +35,17 @@ export function assignSets<T extends SplitInput>(
   const notes: string[] = [];
   const groups = groupByContent(images);
   const setOf = new Map<ContentGroup<T>, DataSet>();
+  const inSeveralClasses: ContentGroup<T>[] = [];
   for (const group of groups) {
     setOf.set(group, setForPercent(group.percent, validationPercentage, testingPercentage));
-    const labels = new Set(group.members.map((m) => m.label));
-    if (labels.size > 1) {
-      notes.push(
-        `identical image in several classes (${[...labels].join(', ')}): ${group.members.map((m) => m.path).join(', ')}`,
-      );
-    }
+    if (new Set(group.members.map((m) => m.label)).size > 1) inSeveralClasses.push(group);
+  }
+  if (inSeveralClasses.length === 1) {
+    const [{ members }] = inSeveralClasses as [ContentGroup<T>];
+    notes.push(`identical image in several classes (${[...new Set(members.map((m) => m.label))].join(', ')}): ${members.map((m) => m.path).join(', ')}`);
+  } else if (inSeveralClasses.length > 1) {
+    const each = inSeveralClasses.map(({ members }) => `${members.map((m) => m.path).join(' = ')}`);
+    notes.push(`${inSeveralClasses.length} images are identical in several classes: ${listSome(each, 3)}`);
   }
 
   const classes = new Map<string, ContentGroup<T>[]>();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -9,7 +10,8 @@ import type { BuildEvent } from '../src/pipeline/build-events.js';
 import { RetrainCache } from '../src/cache/retrain-cache.js';
 import { resolveConfig, type ResolvedConfig } from '../src/config/resolved-config.js';
 import { build } from '../src/pipeline/build.js';
-import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
+import { checkStoredGraph, verifyGraphs } from '../src/onnx/graph-store.js';
+import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
 
 describe('retrain cache stats | verify | gc', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
   let config: ResolvedConfig;
@@ -110,6 +112,29 @@ describe('retrain cache stats | verify | gc', { skip: !HAS_SHARED && 'shared mod
     assert.equal(rebuilt.testAccuracy, reference.testAccuracy);
     assert.deepEqual(warnings.filter((w) => w.includes('damaged')), ['2 cache entries were damaged (checksum mismatch) and recomputed; "retrain cache verify" checks the rest']);
     assert.equal((await withCache(verifyCache)).removed.length, 0);
+  });
+
+  it('a converted ONNX graph damaged on disk is found by verify, and a build converts it again', { skip: !existsSync(path.join(REPO_ROOT, 'node_modules/onnxruntime-node')) && 'onnxruntime-node is not installed' }, async () => {
+    const graphs = path.join(config.cacheDir, 'onnx');
+    const graphFile = async () => path.join(graphs, (await fs.readdir(graphs)).find((name) => name.endsWith('.onnx'))!);
+    const damage = async () => {
+      const file = await graphFile();
+      const bytes = await fs.readFile(file);
+      bytes.set(Buffer.alloc(256, 7), Math.floor(bytes.length / 2));
+      await fs.writeFile(file, bytes);
+    };
+    const file = await graphFile();
+    await damage();
+    assert.deepEqual((await verifyGraphs(config.cacheDir)).removed, [file]);
+    assert.equal(existsSync(file), false, 'verify removed it');
+    await build(config);
+    assert.equal(await checkStoredGraph(file), 'ok', 'the next build converted it again');
+    await damage();
+    const notes: string[] = [];
+    const result = await build(config, { onEvent: (event: BuildEvent) => event.type === 'backend' && event.note !== undefined && notes.push(event.note) });
+    assert.equal(result.backend, 'onnxruntime');
+    assert.deepEqual(notes, ['the converted ONNX graph in the cache was damaged (checksum mismatch) and was converted again']);
+    assert.equal(await checkStoredGraph(file), 'ok');
   });
 
   it('entries of the former (unchecked) format are never read, and gc drops them', async () => {

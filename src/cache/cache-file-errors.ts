@@ -57,3 +57,12 @@ export function describeOpenError(dir: string, error: NodeJS.ErrnoException): Er
 function quote(text: string): string {
   return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
+
+/** LMDB's errors for a file whose pages make no sense (found while reading, not before mapping). */
+const DAMAGE_ERRORS = /MDB_(PAGE_NOTFOUND|CORRUPTED|PROBLEM|BAD_TXN|INVALID|VERSION_MISMATCH)/;
+
+/** Why an error from LMDB means the file is damaged, or undefined when it does not. */
+export function lmdbDamage(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  return DAMAGE_ERRORS.exec(message) ? message.split('\n')[0]!.replace(/^cannot write the cache in \S+: /, '') : undefined;
+}

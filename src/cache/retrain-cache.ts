@@ -3,7 +3,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { checkCacheFile } from './cache-file-check.js';
-import { CacheError, cacheDamagedMessage, describeOpenError, moveAside, type MovedAside } from './cache-file-errors.js';
+import { CacheError, cacheDamagedMessage, describeOpenError, lmdbDamage, moveAside, type MovedAside } from './cache-file-errors.js';
 import { seal, unseal } from './sealed-value.js';
 
 export const CACHE_TABLES = ['bottlenecks', 'failures', 'files', 'heads'] as const;
@@ -65,8 +65,8 @@ export class RetrainCache {
   readonly file: string;
   /** Set when open found the data file damaged and moved it aside (see takeMovedAside). */
   private movedAside?: MovedAside;
-  private readonly root: RootDatabase;
-  private readonly tables: Record<CacheTable, Database<Buffer, string>>;
+  private root: RootDatabase;
+  private tables: Record<CacheTable, Database<Buffer, string>>;
   private readonly damaged = new Set<string>();
   private writeError?: Error;
 
@@ -91,7 +91,22 @@ export class RetrainCache {
     } catch (error) {
       throw describeOpenError(dir, error as NodeJS.ErrnoException);
     }
-    this.tables = Object.fromEntries(
+    try {
+      this.tables = this.openTables();
+    } catch (error) {
+      // Meta pages that look right but a main database whose pages point nowhere: LMDB says so here.
+      const reason = lmdbDamage(error);
+      if (!reason) throw error;
+      void this.root.close();
+      if (options.ifDamaged !== 'move-aside') throw new CacheError(cacheDamagedMessage(this.file, reason));
+      this.movedAside = moveAside(this.file, reason);
+      this.root = open({ path: this.file, maxDbs: 12, compression: false });
+      this.tables = this.openTables();
+    }
+  }
+
+  private openTables(): Record<CacheTable, Database<Buffer, string>> {
+    return Object.fromEntries(
       CACHE_TABLES.map((table) => [table, this.root.openDB<Buffer, string>({ name: `v${CACHE_FORMAT}/${table}`, encoding: 'binary' })]),
     ) as Record<CacheTable, Database<Buffer, string>>;
   }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { compactCache } from '../cache/cache-compaction.js';
 import { cacheStats, collectGarbage, verifyCache } from '../cache/cache-maintenance.js';
+import { CacheError, cacheDamagedMessage, lmdbDamage, moveAside, type MovedAside } from '../cache/cache-file-errors.js';
 import { RetrainCache } from '../cache/retrain-cache.js';
 import { configFlagOptions } from '../config/cli-flags.js';
 import { readCacheDir } from '../config/read-cache-dir.js';
@@ -27,11 +28,27 @@ export function cacheCommand(yargs: Argv) {
       const config = argv.action === 'gc' ? (await readConfig(argv, process.cwd())).config : undefined;
       const cacheDir = config?.cacheDir ?? (await readCacheDir(argv, process.cwd()));
       // Reading never creates a cache: a mistyped folder is an error, not a new empty cache.
-      const cache = RetrainCache.open(cacheDir, { mustExist: true, ifDamaged: argv.action === 'verify' && argv.repair ? 'move-aside' : 'refuse' });
+      let cache = RetrainCache.open(cacheDir, { mustExist: true, ifDamaged: argv.action === 'verify' && argv.repair ? 'move-aside' : 'refuse' });
+      let movedAside: MovedAside | undefined = cache.takeMovedAside();
       let open = true;
+      // Damage LMDB finds only while reading (pages that point nowhere): the same one line, and --repair moves
+      // the file aside then too.
+      const damageIn = async <T>(work: () => Promise<T> | T, repair = false): Promise<T> => {
+        try {
+          return await work();
+        } catch (error) {
+          const reason = lmdbDamage(error);
+          if (!reason) throw error;
+          if (!repair) throw new CacheError(cacheDamagedMessage(cache.file, reason));
+          await cache.close().catch(() => undefined);
+          movedAside = moveAside(cache.file, reason);
+          cache = RetrainCache.open(cacheDir);
+          return work();
+        }
+      };
       try {
         if (argv.action === 'stats') {
-          const stats = cacheStats(cache);
+          const stats = await damageIn(() => cacheStats(cache));
           const models = Object.entries(stats.bottlenecksByModel).map(([m, n]) => `  ${m}: ${n}`);
           print(
             [
@@ -44,8 +61,8 @@ export function cacheCommand(yargs: Argv) {
             stats,
           );
         } else if (argv.action === 'verify') {
-          const moved = cache.takeMovedAside();
-          const result = await verifyCache(cache);
+          const result = await damageIn(() => verifyCache(cache), Boolean(argv.repair));
+          const moved = movedAside;
           const graphs = await verifyGraphs(cacheDir);
           const lines = [
             ...(moved ? [`the cache file ${moved.from} was damaged (${moved.reason}): moved it to ${path.basename(moved.to)} and started an empty cache`] : []),
@@ -55,7 +72,7 @@ export function cacheCommand(yargs: Argv) {
           ];
           print(lines.join('\n'), { ...result, movedAside: moved, graphs });
         } else {
-          const result = await collectGarbage(cache, config!, { keepOtherModels: Boolean(argv['keep-other-models']) });
+          const result = await damageIn(() => collectGarbage(cache, config!, { keepOtherModels: Boolean(argv['keep-other-models']) }));
           open = false;
           const compaction = await compactCache(cache);
           const parts = Object.entries(result.removed).filter(([t, n]) => n > 0 || t !== 'formerFormat').map(([t, n]) => `${n} ${t}`);

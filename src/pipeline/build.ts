@@ -12,6 +12,7 @@ import { trainTask } from '../../tasks/train.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { ConfigError } from '../config/schema.js';
 import { EXPORT_LAYER_NAMES } from '../export/export-model.js';
+import { CacheError, cacheDamagedMessage, lmdbDamage } from '../cache/cache-file-errors.js';
 import { selectEngine } from '../model/engine.js';
 import { resolveModel } from '../model/resolve-model.js';
 import { recoverDir } from '../util/atomic-write.js';
@@ -134,10 +135,20 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       model: model.source,
       durationMs: Math.round(performance.now() - started),
     };
+  } catch (error) {
+    throw asCacheDamage(error, resources.cache.file);
   } finally {
-    if (options.resources) await resources.cache.flushed();
-    else await resources.close();
+    const closing = options.resources ? resources.cache.flushed() : resources.close();
+    await closing.catch((error: unknown) => {
+      throw asCacheDamage(error, resources.cache.file);
+    });
   }
+}
+
+/** An LMDB error that means the cache file is damaged, as the one line that says so and what to do. */
+function asCacheDamage(error: unknown, file: string): unknown {
+  const reason = lmdbDamage(error);
+  return reason ? new CacheError(cacheDamagedMessage(file, reason)) : error;
 }
 
 function hashConfig(config: ResolvedConfig): string {

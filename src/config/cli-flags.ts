@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Options } from 'yargs';
 import { isModelPath } from '../model/model-reference.js';
 import type { RetrainConfig } from './define-config.js';
+import { TYPED_FLAGS } from './typed-flags.js';
 
 /** A command-line flag that overrides one config field; `original` is retrain.py's name for it. */
 interface ConfigFlag {
@@ -76,4 +77,21 @@ export function configFromFlags(argv: Record<string, unknown>, cwd: string, warn
     else config[head] = { ...(config[head] as object | undefined), [leaf]: value };
   }
   return config as Partial<RetrainConfig>;
+}
+
+/** Config field path (`train.steps`) → the flag that set it, as typed, with its value (`--how_many_training_steps -5`). */
+export function flagSources(argv: Record<string | symbol, unknown>): Map<string, string> {
+  const typed = argv[TYPED_FLAGS] as Map<string, string | undefined> | undefined;
+  const sources = new Map<string, string>();
+  for (const flag of CONFIG_FLAGS) {
+    const value = argv[flag.name];
+    if (value === undefined) continue;
+    const camel = flag.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const spellings = [flag.name, flag.original, camel].filter((n): n is string => n !== undefined);
+    const name = spellings.find((n) => typed?.has(n)) ?? spellings.find((n) => typed?.has(`no-${n}`)) ?? flag.name;
+    const raw = typed?.get(name);
+    const shown = flag.type === 'boolean' ? '' : ` ${raw ?? (Array.isArray(value) ? value.join(' ') : String(value))}`;
+    sources.set(flag.field.join('.'), `--${typed?.has(`no-${name}`) ? `no-${name}` : name}${shown}`);
+  }
+  return sources;
 }

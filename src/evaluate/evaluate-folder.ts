@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type { ExportedModel } from '../predict/load-exported-model.js';
-import { labelFromFolderName } from '../scan/labels.js';
 import { scanImageDirs } from '../scan/scan-image-dirs.js';
+import { errnoText } from '../util/errno-text.js';
 import { classMetrics, type ClassMetrics } from './class-metrics.js';
 
 export interface FolderEvaluation {
@@ -14,16 +14,26 @@ export interface FolderEvaluation {
   skipped: Array<{ file: string; reason: string }>;
 }
 
+export class EvaluateError extends Error {
+  override name = 'EvaluateError';
+}
+
 /**
  * Runs an exported model on every image of a folder with one sub-folder per class (labels normalised as in
- * training) and measures it. Images that cannot be read or decoded are listed, not fatal.
+ * training; one class is enough) and measures it. Images that cannot be read or decoded are listed, not fatal.
  */
 export async function evaluateFolder(model: ExportedModel, imageDirs: string[], onProgress?: (done: number, total: number) => void): Promise<FolderEvaluation> {
   const labels = model.manifest.labels;
-  const { images } = await scanImageDirs(imageDirs);
+  for (const dir of imageDirs) {
+    const stat = await fs.stat(dir).catch((error: unknown) => {
+      throw new EvaluateError(`${dir}: ${errnoText(error)}; --image_dir names a folder with one sub-folder of images per class`);
+    });
+    if (!stat.isDirectory()) throw new EvaluateError(`${dir}: is a file; --image_dir names a folder with one sub-folder of images per class`);
+  }
+  const { images } = await scanImageDirs(imageDirs, { minClasses: 1 });
   const unknown = [...new Set(images.map((i) => i.label))].filter((l) => !labels.includes(l));
   if (unknown.length > 0) {
-    throw new Error(`${imageDirs.join(', ')}: classes the model does not know: ${unknown.join(', ')} (it knows ${labels.join(', ')})`);
+    throw new EvaluateError(`${imageDirs.join(', ')}: classes the model does not know: ${unknown.join(', ')} (it knows ${labels.join(', ')})`);
   }
   const confusion = labels.map(() => labels.map(() => 0));
   const misclassified: FolderEvaluation['misclassified'] = [];
@@ -31,8 +41,11 @@ export async function evaluateFolder(model: ExportedModel, imageDirs: string[], 
   let done = 0;
   for (const image of images) {
     try {
-      const [best] = await model.classify(await fs.readFile(image.path), 1);
-      const truth = labels.indexOf(labelFromFolderName(image.label));
+      const bytes = await fs.readFile(image.path).catch((error: unknown) => {
+        throw new Error(`cannot read (${errnoText(error)})`);
+      });
+      const [best] = await model.classify(bytes, 1);
+      const truth = labels.indexOf(image.label);
       const predicted = labels.indexOf(best!.label);
       confusion[truth]![predicted]!++;
       if (truth !== predicted) misclassified.push({ file: image.path, label: image.label, predicted: best!.label, score: best!.score });

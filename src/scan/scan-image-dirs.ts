@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isImageFileName } from './image-extensions.js';
+import { plural } from '../util/plural.js';
 import { groupFoldersByLabel, type ClassFolder } from './labels.js';
 
 /** One image found on disk, before its content is read. */
@@ -29,9 +30,9 @@ export class ScanError extends Error {
 /**
  * Lists the class folders of each image root and the images directly inside them (nested folders are not
  * part of their parent class, as in the original). Empty classes are dropped with a warning; classes under
- * 20 images are kept with a warning; fewer than two classes is an error.
+ * 20 images are kept with a warning; fewer than `minClasses` (2 for training; evaluating needs 1) is an error.
  */
-export async function scanImageDirs(imageDirs: string[]): Promise<ScanResult> {
+export async function scanImageDirs(imageDirs: string[], { minClasses = 2 } = {}): Promise<ScanResult> {
   const folders: ClassFolder[] = [];
   for (const root of imageDirs) {
     let entries;
@@ -65,15 +66,15 @@ export async function scanImageDirs(imageDirs: string[]): Promise<ScanResult> {
       continue;
     }
     if (found.length < 20) {
-      warnings.push(`class "${label}" has only ${found.length} images (at least 20 recommended)`);
+      warnings.push(`class "${label}" has only ${plural(found.length, 'image')} (at least 20 recommended)`);
     }
     labels.push(label);
     for (const image of found.sort((a, b) => compare(a.path, b.path))) images.push(image);
   }
-  if (labels.length < 2) {
+  if (labels.length < minClasses) {
     throw new ScanError(
       `found ${labels.length} class${labels.length === 1 ? '' : 'es'} with images in ${imageDirs.join(', ')}; ` +
-        'need at least 2 (one sub-folder of images per class)',
+        `need at least ${minClasses} (one sub-folder of images per class)`,
     );
   }
   return { labels, images, warnings, skipped };

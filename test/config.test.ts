@@ -98,6 +98,12 @@ describe('config', () => {
     await assert.rejects(readConfig({ config: file }, '/'), /learningRate: unknown key \(did you mean train\.learningRate\?\); splt: unknown key \(did you mean split\?\)/);
   });
 
+  it('offers a subset of the config flags for commands that take few of them', () => {
+    assert.deepEqual(Object.keys(configFlagOptions(['cache-dir', 'model'])), ['model', 'cache-dir']);
+    assert.equal(configFlagOptions(['cache-dir'])['cache-dir']!.alias, 'bottleneck_dir');
+    assert.ok(Object.keys(configFlagOptions()).includes('steps'));
+  });
+
   it('says what is missing when there is nothing to train on', async () => {
     await assert.rejects(readConfig({}, await tempDir()), /no retrain\.config\.ts here and no --image_dir/);
   });

@@ -43,10 +43,13 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'backend', field: ['backend'], type: 'string', choices: ['auto', 'onnx', 'node', 'wasm', 'cpu'], describe: 'What computes bottlenecks: onnx (onnxruntime-node), or a TensorFlow.js backend [auto: onnx if it loads and the model converts, else tfjs-node if it loads, else wasm]' },
 ];
 
-/** yargs option definitions for every config flag, the original names as aliases, no defaults (the config has them). */
-export function configFlagOptions(): Record<string, Options> {
+/**
+ * yargs option definitions for the config flags (all, or those `only` names: a command that uses few of them,
+ * like `cache`, lists just those in its --help), the original names as aliases, no defaults (the config has them).
+ */
+export function configFlagOptions(only?: readonly string[]): Record<string, Options> {
   return Object.fromEntries(
-    CONFIG_FLAGS.map((flag) => [
+    CONFIG_FLAGS.filter((flag) => !only || only.includes(flag.name)).map((flag) => [
       flag.name,
       { type: flag.type, describe: flag.describe, alias: flag.original, choices: flag.choices, group: 'Config overrides:' } satisfies Options,
     ]),

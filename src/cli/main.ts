@@ -47,7 +47,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       if (error instanceof Error && error.name !== 'YError') throw error;
       // recommendCommands' message alone ("Did you mean build?") does not say what was wrong.
       if (/^Did you mean/.test(message)) message = `unknown command "${printable(args[0] ?? '')}": ${message.replace(/^D/, 'd')}`;
-      process.stderr.write(`error: ${message}\nRun "retrain --help" for usage.\n`);
+      process.stderr.write(`error: ${printable(message)}\nRun "retrain --help" for usage.\n`);
       process.exit(2);
     }) as Argv;
   try {

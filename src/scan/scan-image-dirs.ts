@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isImageFileName } from './image-extensions.js';
-import { plural } from '../util/plural.js';
 import { groupFoldersByLabel, type ClassFolder } from './labels.js';
 
 /** One image found on disk, before its content is read. */
@@ -66,7 +65,7 @@ export async function scanImageDirs(imageDirs: string[], { minClasses = 2 } = {}
       continue;
     }
     if (found.length < 20) {
-      warnings.push(`class "${label}" has only ${plural(found.length, 'image')} (at least 20 recommended)`);
+      warnings.push(`class "${label}" has only ${found.length} images (at least 20 recommended)`);
     }
     labels.push(label);
     for (const image of found.sort((a, b) => compare(a.path, b.path))) images.push(image);

@@ -4,13 +4,23 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import { HAS_SHARED, HYMENOPTERA, REPO_ROOT, tempDir } from './helpers/shared.js';
+import { copySubset, HAS_SHARED, HYMENOPTERA, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
 
 const run = promisify(execFile);
 const BIN = path.join(REPO_ROOT, 'bin/retrain.js');
 
 function retrain(args: string[], cwd = REPO_ROOT) {
   return run(process.execPath, [BIN, ...args], { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CI: '1' } });
+}
+
+/** The failure of a command that must fail: its exit code and output. */
+async function refused(args: string[], cwd = REPO_ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+  const outcome = await retrain(args, cwd).then(
+    () => undefined,
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+  assert.ok(outcome, `retrain ${args.join(' ')} should fail`);
+  return outcome;
 }
 
 function lastJson(stdout: string): Record<string, unknown> {
@@ -28,11 +38,99 @@ describe('retrain command line', () => {
     }
   });
 
-  it('a bad config value is one clear line and exit code 1', async () => {
-    const error = await retrain(['build', '--image_dir', '/nonexistent', '--learning_rate', '-1']).catch((e: { code: number; stderr: string }) => e);
-    assert.equal((error as { code: number }).code, 1);
-    assert.match((error as { stderr: string }).stderr, /^error: .*retrain.config.ts: invalid config: train\.learningRate: .*\n$/);
+  it('a bad flag value names the flag as typed, not the config file or the internal field (exit 2)', async () => {
+    const work = await tempDir();
+    for (const [flag, value] of [['--steps', '-5'], ['--how_many_training_steps', '-5'], ['--learning_rate', '-1'], ['--learning-rate', 'abc']] as const) {
+      const error = await refused(['build', '--image_dir', work, flag, value]);
+      assert.equal(error.code, 2, flag);
+      assert.match(error.stderr, new RegExp(`^error: ${flag} ${value}: must be .*\n$`), flag);
+      assert.doesNotMatch(error.stderr, /config\.ts|train\.|invalid config/, flag);
+    }
   });
+
+  it('an unknown config key is named with the closest known one, even when it hides a required key', async () => {
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, 'retrain.config.ts'), `export default { imageDri: 'photos', train: { stepz: 3 } };\n`);
+    const error = await refused(['build'], dir);
+    assert.equal(error.code, 1);
+    assert.match(error.stderr, /^error: \S+retrain\.config\.ts: invalid config: .*imageDri: unknown key \(did you mean imageDir\?\)/);
+    assert.match(error.stderr, /train\.stepz: unknown key \(did you mean train\.steps\?\)/);
+    assert.equal(error.stderr.split('\n').length, 2, 'one line');
+  });
+
+  it('refuses --top 0, --top -3 and --quiet-ms abc naming the flag', async () => {
+    for (const args of [['predict', '--top', '0', 'x.jpg'], ['predict', '--top', '-3', 'x.jpg'], ['watch', '--quiet-ms', 'abc']]) {
+      const error = await refused(args);
+      assert.equal(error.code, 2, args.join(' '));
+      assert.match(error.stderr, new RegExp(`^error: ${args[1]} ${args[2]}: must be a whole number, at least \\d\n`), args.join(' '));
+    }
+  });
+
+  it('no arguments print the help (exit 0); a misspelt command gets a suggestion; models --json', async () => {
+    const { stdout } = await retrain([]);
+    assert.match(stdout, /retrain build/);
+    assert.match(stdout, /retrain predict/);
+    const error = await refused(['biuld']);
+    assert.equal(error.code, 2);
+    assert.match(error.stderr, /^error: unknown command "biuld": did you mean build\?/);
+    const models = JSON.parse((await retrain(['models', '--json'])).stdout) as { models: Array<{ name: string }>; searchDirs: string[] };
+    assert.ok(models.models.some((m) => m.name === 'mobilenet_v2_035_224'));
+    assert.ok(models.searchDirs.length > 0);
+  });
+
+  it('predict with no model says what to do in one line', async () => {
+    const dir = await tempDir();
+    const error = await refused(['predict', path.join(dir, 'photo.jpg')], dir);
+    assert.equal(error.code, 1);
+    assert.equal(error.stderr, `error: ${path.join(dir, 'retrain-output')}: no such model folder; build one with retrain build, or name a model folder with --model DIR\n`);
+  });
+
+  it(
+    'a config outside the repository that imports "retrain": build, then predict and eval use its outputDir; one-class eval; plain messages',
+    { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' },
+    async () => {
+      const project = await tempDir();
+      const images = await copySubset(6, 'train', path.join(project, 'photos'));
+      const odd = path.join(images, 'ants', 'odd\nname.jpg');
+      await fs.writeFile(odd, 'not an image');
+      const config = path.join(project, 'retrain.config.ts');
+      await fs.writeFile(
+        config,
+        `import { defineConfig } from 'retrain';\nexport default defineConfig({ imageDir: 'photos', model: ${JSON.stringify(MODEL_DIR)}, ` +
+          `train: { steps: 20 }, workers: 1, outputDir: 'my-model', cacheDir: 'cache' });\n`,
+      );
+      const elsewhere = await tempDir();
+      const built = await retrain(['build', '--config', config], elsewhere);
+      assert.match(built.stdout, /found 13 images in 2 classes/);
+      assert.ok(built.stdout.includes(`skipped ${path.join(images, 'ants')}/odd\\nname.jpg: `), 'a newline in a file name is printed escaped, on one line');
+      assert.ok(!built.stdout.split('\n').some((l) => l.startsWith('name.jpg')));
+
+      const extra = path.join(images, 'bees', 'extra.jpg');
+      const bee = (await fs.readdir(path.join(HYMENOPTERA, 'val', 'bees'))).sort()[0]!;
+      await fs.copyFile(path.join(HYMENOPTERA, 'val', 'bees', bee), extra);
+      const rebuilt = await retrain(['build', '--config', config], elsewhere);
+      assert.match(rebuilt.stdout, /\b1 bottleneck computed\b/);
+
+      const ant = path.join(images, 'ants', (await fs.readdir(path.join(images, 'ants'))).sort()[0]!);
+      const predicted = JSON.parse((await retrain(['predict', '--json', '--config', config, ant], elsewhere)).stdout) as { predictions: unknown[] };
+      assert.equal(predicted.predictions.length, 2);
+
+      const folder = await refused(['predict', '--config', config, images], elsewhere);
+      assert.equal(folder.code, 1);
+      assert.equal(folder.stderr, `error: ${images}: is a folder; predict takes image files (to measure a model on a folder of class folders: retrain eval --image_dir DIR)\n`);
+
+      const oneClass = await tempDir();
+      await fs.cp(path.join(HYMENOPTERA, 'val', 'bees'), path.join(oneClass, 'bees'), { recursive: true });
+      const evaluation = JSON.parse((await retrain(['eval', '--json', '--config', config, '--image_dir', oneClass], elsewhere)).stdout) as {
+        count: number;
+        classes: Array<{ label: string; support: number }>;
+      };
+      assert.equal(evaluation.count, 83);
+      assert.deepEqual(evaluation.classes.map((c) => [c.label, c.support]), [['ants', 0], ['bees', 83]]);
+      const missing = await refused(['eval', '--config', config, '--image_dir', path.join(project, 'nope')], elsewhere);
+      assert.equal(missing.stderr, `error: ${path.join(project, 'nope')}: not found; --image_dir names a folder with one sub-folder of images per class\n`);
+    },
+  );
 
   it(
     'builds the example config to at least 90% test accuracy, rebuilds with no work, predicts val/ photos',

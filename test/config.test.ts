@@ -5,13 +5,14 @@ import { describe, it } from 'node:test';
 import yargs from 'yargs';
 import { configFlagOptions } from '../src/config/cli-flags.js';
 import { readConfig } from '../src/config/read-config.js';
+import { TYPED_FLAGS, typedFlags } from '../src/config/typed-flags.js';
 import { REPO_ROOT, tempDir } from './helpers/shared.js';
 
 const indexModule = path.join(REPO_ROOT, 'dist/src/index.js');
 
 /** Parses command-line words exactly as the CLI does. */
-function parseFlags(words: string[]): Record<string, unknown> {
-  return yargs(words).options(configFlagOptions()).option('config', { type: 'string' }).parseSync() as Record<string, unknown>;
+function parseFlags(words: string[]): Record<string | symbol, unknown> {
+  return yargs(words).options(configFlagOptions()).option('config', { type: 'string' }).parseSync() as Record<string | symbol, unknown>;
 }
 
 async function writeConfig(body: string): Promise<string> {
@@ -71,9 +72,36 @@ describe('config', () => {
 
   it('names the field of a value of the wrong type', async () => {
     const file = await writeConfig(`{ imageDir: 'photos', train: { steps: 'many' as unknown as number } }`);
-    await assert.rejects(readConfig({ config: file }, '/'), /invalid config: train\.steps: .*expected number/i);
+    await assert.rejects(readConfig({ config: file }, '/'), /invalid config: train\.steps: must be a number \(got "many"\)/);
     const unknown = await writeConfig(`{ imageDir: 'photos', stepz: 3 } as never`);
     await assert.rejects(readConfig({ config: unknown }, '/'), /stepz/);
+  });
+
+  it("loads a config outside the repository that imports defineConfig from 'retrain', as the README shows", async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'retrain.config.ts');
+    await fs.writeFile(file, `import { defineConfig } from 'retrain';\nexport default defineConfig({ imageDir: 'photos', seed: 3 });\n`);
+    const { config } = await readConfig({ config: file }, '/');
+    assert.deepEqual(config.imageDirs, [path.join(dir, 'photos')]);
+    assert.equal(config.seed, 3);
+  });
+
+  it('names a flag as typed, its value, and the closest key of an unknown one', async () => {
+    const argv = parseFlags(['--image_dir', 'x', '--how_many_training_steps', '-5', '--flip-left-right', '--random_crop', '150']);
+    argv[TYPED_FLAGS] = typedFlags(['--image_dir', 'x', '--how_many_training_steps', '-5', '--flip-left-right', '--random_crop', '150']);
+    await assert.rejects(readConfig(argv, await tempDir()), (error: Error & { usage?: boolean }) => {
+      assert.equal(error.message, '--how_many_training_steps -5: must be more than 0 (got -5); --random_crop 150: must be at most 100 (got 150)');
+      assert.equal(error.usage, true);
+      return true;
+    });
+    const file = await writeConfig(`{ imageDir: 'photos', learningRate: 0.1, splt: {} } as never`);
+    await assert.rejects(readConfig({ config: file }, '/'), /learningRate: unknown key \(did you mean train\.learningRate\?\); splt: unknown key \(did you mean split\?\)/);
+  });
+
+  it('offers a subset of the config flags for commands that take few of them', () => {
+    assert.deepEqual(Object.keys(configFlagOptions(['cache-dir', 'model'])), ['model', 'cache-dir']);
+    assert.equal(configFlagOptions(['cache-dir'])['cache-dir']!.alias, 'bottleneck_dir');
+    assert.ok(Object.keys(configFlagOptions()).includes('steps'));
   });
 
   it('says what is missing when there is nothing to train on', async () => {

@@ -1,6 +1,8 @@
 import cliProgress from 'cli-progress';
 import type { BuildEvent } from '../pipeline/build-events.js';
 import type { BuildResult } from '../pipeline/build-result.js';
+import { plural } from '../util/plural.js';
+import { printable } from '../util/printable.js';
 
 export interface Reporter {
   onEvent(event: BuildEvent): void;
@@ -14,10 +16,11 @@ export interface Reporter {
  */
 export function createReporter({ json, stream = json ? process.stderr : process.stdout }: { json: boolean; stream?: NodeJS.WriteStream }): Reporter {
   const tty = Boolean(stream.isTTY) && !process.env.CI;
+  // Every line is printed with control characters escaped: a file name with a newline stays on its line.
   const line = (text: string) => {
     bar?.stop();
     bar = undefined;
-    stream.write(text + '\n');
+    stream.write(printable(text) + '\n');
   };
   let bar: cliProgress.SingleBar | undefined;
   let totalImages = 0;
@@ -38,7 +41,7 @@ export function createReporter({ json, stream = json ? process.stderr : process.
           return line(`backend: ${event.backend}${event.backend === event.tfBackend ? '' : ` (TensorFlow.js: ${event.tfBackend})`}${event.note ? ` (${event.note})` : ''}`);
         case 'scanned':
           totalImages = event.images;
-          return line(`found ${event.images} images in ${event.labels.length} classes: ${event.labels.join(', ')}`);
+          return line(`found ${plural(event.images, 'image')} in ${plural(event.labels.length, 'class')}: ${event.labels.join(', ')}`);
         case 'bottleneck-progress': {
           if (event.computed === 0 && event.done < event.total) return;
           const total = Math.max(totalImages, event.total);
@@ -93,7 +96,7 @@ export function createReporter({ json, stream = json ? process.stderr : process.
       const accuracy = result.testAccuracy === null ? 'n/a' : `${(result.testAccuracy * 100).toFixed(1)}%`;
       line(`Final test accuracy = ${accuracy} (N=${result.testCount})`);
       line(
-        `${result.bottlenecksComputed} bottlenecks computed, ${result.bottlenecksCached} cached, ${result.skipped.length} skipped; ` +
+        `${plural(result.bottlenecksComputed, 'bottleneck')} computed, ${result.bottlenecksCached} cached, ${result.skipped.length} skipped; ` +
           `head ${result.trained ? 'trained' : 'up to date'}; model ${result.exported ? 'exported to' : 'up to date in'} ${result.outputDir} ` +
           `(${(result.durationMs / 1000).toFixed(2)} s)`,
       );

@@ -4,6 +4,8 @@ import { formatConfusion } from '../evaluate/class-metrics.js';
 import { evaluateFolder } from '../evaluate/evaluate-folder.js';
 import { initBackend, type TfBackendChoice } from '../model/backend.js';
 import { loadClassifier, type ExportFormat } from '../predict/load-classifier.js';
+import { printable } from '../util/printable.js';
+import { exportedModelDir } from './model-dir.js';
 
 export function evalCommand(yargs: Argv) {
   return yargs.command(
@@ -11,7 +13,7 @@ export function evalCommand(yargs: Argv) {
     'Measure an exported model on a folder of labelled images: accuracy, per-class table, confusion matrix, misclassified files',
     (y) =>
       y
-        .option('model', { type: 'string', default: 'retrain-output', describe: 'Exported model folder' })
+        .option('model', { type: 'string', describe: "Exported model folder [the config's outputDir, else retrain-output]" })
         .option('image-dir', { type: 'string', alias: 'image_dir', array: true, demandOption: true, describe: 'Folder(s) with one sub-folder per class' })
         .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' })
         .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'Which file of the export to run [the TF.js model when there is one, else model.onnx]' })
@@ -19,7 +21,7 @@ export function evalCommand(yargs: Argv) {
         .example('$0 eval --model retrain-output --image_dir ../shared/datasets/hymenoptera_data/val', ''),
     async (argv) => {
       if (argv.format !== 'onnx') await initBackend(argv.backend as TfBackendChoice);
-      const model = await loadClassifier(path.resolve(argv.model), argv.format as ExportFormat | undefined);
+      const model = await loadClassifier(await exportedModelDir(argv, process.cwd()), argv.format as ExportFormat | undefined);
       const result = await evaluateFolder(model, (argv['image-dir'] as string[]).map((d) => path.resolve(d)));
       if (argv.json) {
         process.stdout.write(JSON.stringify(result) + '\n');
@@ -30,15 +32,15 @@ export function evalCommand(yargs: Argv) {
       out(`Accuracy = ${percent(result.accuracy)} (N=${result.count})`);
       out();
       out(`${'class'.padEnd(20)} ${'images'.padStart(7)} ${'precision'.padStart(10)} ${'recall'.padStart(8)}`);
-      for (const c of result.classes) out(`${c.label.padEnd(20)} ${String(c.support).padStart(7)} ${percent(c.precision).padStart(10)} ${percent(c.recall).padStart(8)}`);
+      for (const c of result.classes) out(`${printable(c.label).padEnd(20)} ${String(c.support).padStart(7)} ${percent(c.precision).padStart(10)} ${percent(c.recall).padStart(8)}`);
       out();
       for (const line of formatConfusion(result.confusion, result.labels)) out(line);
       if (result.misclassified.length > 0) {
         out();
         out('misclassified:');
-        for (const m of result.misclassified) out(`  ${m.file}  ${m.label} → ${m.predicted} (${m.score.toFixed(3)})`);
+        for (const m of result.misclassified) out(`  ${printable(m.file)}  ${printable(m.label)} → ${printable(m.predicted)} (${m.score.toFixed(3)})`);
       }
-      for (const s of result.skipped) process.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
+      for (const s of result.skipped) process.stderr.write(`skipped ${printable(s.file)}: ${printable(s.reason)}\n`);
     },
   );
 }

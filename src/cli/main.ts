@@ -1,5 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { TYPED_FLAGS, typedFlags } from '../config/typed-flags.js';
+import { printable } from '../util/printable.js';
 import { buildCommand } from './build-command.js';
 import { cacheCommand } from './cache-command.js';
 import { evalCommand } from './eval-command.js';
@@ -14,7 +16,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
   // cache stays consistent (the failed transaction is rolled back) and exports are atomic.
   process.on('unhandledRejection', (reason: Error & { commitError?: Promise<unknown> }) => {
     const report = (error: Error) => {
-      process.stderr.write(`error: ${error.message.split('\n')[0]}\n`);
+      process.stderr.write(`error: ${printable(error.message.split('\n')[0]!)}\n`);
       process.exit(1);
     };
     if (reason?.commitError) reason.commitError.catch((inner: Error) => report(new Error(`cannot write the cache: ${inner.message}`)));
@@ -25,25 +27,35 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  // No command at all: the help, as `retrain --help` (exit 0), rather than an error.
+  if (args.length === 0) args = ['--help'];
   const cli = yargs(args)
     .scriptName('retrain')
     .usage('$0 <command> [options]\n\nRetrain an image classifier for your own classes by transfer learning, as an incremental build.')
     .option('config', { type: 'string', describe: 'Config file [./retrain.config.ts]', global: true })
     .demandCommand(1, 'Name a command: build, watch, predict, eval, experiment, cache or models')
+    .recommendCommands()
     .strict()
+    // Errors name flags as the user typed them (--how_many_training_steps or --steps).
+    .middleware((argv) => {
+      (argv as Record<symbol, unknown>)[TYPED_FLAGS] = typedFlags(args);
+    }, true)
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((message, error) => {
-      if (error) throw error;
-      process.stderr.write(`error: ${message}\nRun "retrain --help" for usage.\n`);
+      if (error instanceof Error && error.name !== 'YError') throw error;
+      // recommendCommands' message alone ("Did you mean build?") does not say what was wrong.
+      if (/^Did you mean/.test(message)) message = `unknown command "${printable(args[0] ?? '')}": ${message.replace(/^D/, 'd')}`;
+      process.stderr.write(`error: ${printable(message)}\nRun "retrain --help" for usage.\n`);
       process.exit(2);
     }) as Argv;
   try {
     await cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli))))))).parseAsync();
   } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.stderr.write(`error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
     if (process.env.RETRAIN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-    process.exitCode = 1;
+    // A bad flag value is a usage error, as yargs' own (exit 2); anything else exit 1.
+    process.exitCode = (error as { usage?: boolean }).usage === true ? 2 : 1;
   }
 }

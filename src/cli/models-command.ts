@@ -12,7 +12,7 @@ export function modelsCommand(yargs: Argv) {
         .positional('action', { type: 'string', choices: ['list', 'inspect'], default: 'list' })
         .positional('model', { type: 'string', describe: 'Registry name, .onnx file, folder or URL (for inspect)' })
         .option('cache-dir', { type: 'string', default: '.retrain-cache', describe: 'Where downloaded models are kept' })
-        .option('json', { type: 'boolean', describe: 'Print the inspection as one JSON object' }),
+        .option('json', { type: 'boolean', describe: 'Print the list ({ models, searchDirs }) or the inspection as one JSON object' }),
     async (argv) => {
       if (argv.action === 'inspect') {
         if (!argv.model) throw new Error('models inspect: name a model (registry name, .onnx file, folder or URL)');
@@ -26,6 +26,10 @@ export function modelsCommand(yargs: Argv) {
         process.stdout.write(`default feature tensor: ${defaultFeature} (${classifier ? "the features feeding the classifier's last layer" : "the graph's output"})\n`);
         process.stdout.write('candidate feature tensors (modelOptions.featureLayer; spatial maps are average-pooled, 8-bit tensors dequantized):\n');
         for (const t of candidates) process.stdout.write(`  ${t.name.padEnd(32)} ${t.type.padEnd(8)} [${t.dims.join(', ')}]${t.name === defaultFeature ? '  <- default' : ''}\n`);
+        return;
+      }
+      if (argv.json) {
+        process.stdout.write(JSON.stringify({ models: KNOWN_MODELS, searchDirs: modelSearchDirs() }) + '\n');
         return;
       }
       for (const m of KNOWN_MODELS) process.stdout.write(`${m.name}\n  ${m.description}\n`);

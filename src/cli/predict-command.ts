@@ -1,8 +1,11 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Argv } from 'yargs';
 import { initBackend, type TfBackendChoice } from '../model/backend.js';
 import { loadClassifier, type ExportFormat } from '../predict/load-classifier.js';
+import { errnoText } from '../util/errno-text.js';
+import { printable } from '../util/printable.js';
+import { exportedModelDir } from './model-dir.js';
+import { numberAtLeast } from './option-checks.js';
 
 export function predictCommand(yargs: Argv) {
   return yargs.command(
@@ -11,32 +14,45 @@ export function predictCommand(yargs: Argv) {
     (y) =>
       y
         .positional('images', { type: 'string', array: true, demandOption: true, describe: 'Image files' })
-        .option('model', { type: 'string', default: 'retrain-output', describe: 'Exported model folder (from retrain build)' })
+        .option('model', { type: 'string', describe: "Exported model folder (from retrain build) [the config's outputDir, else retrain-output]" })
         .option('top', { type: 'number', default: 5, describe: 'How many labels to print per image' })
+        .check(numberAtLeast('top', 1))
         .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' })
         .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'Which file of the export to run [the TF.js model when there is one, else model.onnx]' })
         .option('json', { type: 'boolean', describe: 'Print one JSON object per image' })
         .example('$0 predict --model retrain-output photo.jpg', ''),
     async (argv) => {
       if (argv.format !== 'onnx') await initBackend(argv.backend as TfBackendChoice);
-      const model = await loadClassifier(path.resolve(argv.model), argv.format as ExportFormat | undefined);
+      const model = await loadClassifier(await exportedModelDir(argv, process.cwd()), argv.format as ExportFormat | undefined);
       let failures = 0;
       for (const image of argv.images as string[]) {
         try {
-          const predictions = await model.classify(await fs.readFile(image), argv.top);
+          const predictions = await model.classify(await readImage(image), argv.top);
           if (argv.json) process.stdout.write(JSON.stringify({ file: image, predictions }) + '\n');
           else {
-            process.stdout.write(`${image}\n`);
+            process.stdout.write(`${printable(image)}\n`);
             for (const p of predictions) process.stdout.write(`  ${p.label} (score = ${p.score.toFixed(5)})\n`);
           }
         } catch (error) {
           failures++;
           const reason = (error as Error).message;
           if (argv.json) process.stdout.write(JSON.stringify({ file: image, error: reason }) + '\n');
-          process.stderr.write(`error: ${image}: ${reason}\n`);
+          process.stderr.write(`error: ${printable(`${image}: ${reason}`)}\n`);
         }
       }
       if (failures > 0) process.exitCode = 1;
     },
   );
+}
+
+/** The bytes of one image named on the command line; a folder or missing file is one plain reason. */
+async function readImage(file: string): Promise<Uint8Array> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new Error('is a folder; predict takes image files (to measure a model on a folder of class folders: retrain eval --image_dir DIR)');
+    if (code === 'ENOENT') throw new Error('no such file');
+    throw new Error(`cannot read (${errnoText(error)})`);
+  }
 }

@@ -3,8 +3,10 @@ import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
 import { WatchSession } from '../watch/watch-session.js';
 import type { WatchEvent } from '../watch/watch-events.js';
+import { plural } from '../util/plural.js';
 import { createReporter } from './build-reporter.js';
 import { onInterrupt } from './interrupt.js';
+import { numberAtLeast } from './option-checks.js';
 
 export function watchCommand(yargs: Argv) {
   return yargs.command(
@@ -15,6 +17,7 @@ export function watchCommand(yargs: Argv) {
         .options(configFlagOptions())
         .option('json', { type: 'boolean', describe: 'Print one JSON event per line (change, bottleneck-progress, trained, exported, build, error)' })
         .option('quiet-ms', { type: 'number', default: 300, describe: 'A burst of file events ends after this much quiet' })
+        .check(numberAtLeast('quiet-ms', 0))
         .example('$0 watch', 'watch the folders of ./retrain.config.ts'),
     async (argv) => {
       const json = Boolean(argv.json);
@@ -39,12 +42,14 @@ function describe(event: WatchEvent, reporter: ReturnType<typeof createReporter>
         event.added.length && `${event.added.length} added`,
         event.changed.length && `${event.changed.length} changed`,
         event.removed.length && `${event.removed.length} removed`,
-        event.folders.length && `${event.folders.length} class folders`,
+        event.folders.length && plural(event.folders.length, 'class folder'),
         event.config && 'config',
       ].filter(Boolean);
       if (parts.length === 0) return; // only folders gone or back, or errors: their own lines say it
-      const names = [...event.added, ...event.changed, ...event.removed].slice(0, 3).map((f) => path.basename(f));
-      return say(`\nchange: ${parts.join(', ')}${names.length ? ` (${names.join(', ')}${parts.length > 3 ? ', …' : ''})` : ''}`);
+      const files = [...event.added, ...event.changed, ...event.removed];
+      const names = files.slice(0, 3).map((f) => path.basename(f));
+      say('');
+      return say(`change: ${parts.join(', ')}${names.length ? ` (${names.join(', ')}${files.length > 3 ? ', …' : ''})` : ''}`);
     }
     case 'config':
       return say(`config reloaded from ${event.file}`);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Options } from 'yargs';
 import { isModelPath } from '../model/model-reference.js';
 import type { RetrainConfig } from './define-config.js';
+import { TYPED_FLAGS } from './typed-flags.js';
 
 /** A command-line flag that overrides one config field; `original` is retrain.py's name for it. */
 interface ConfigFlag {
@@ -43,10 +44,13 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'backend', field: ['backend'], type: 'string', choices: ['auto', 'onnx', 'node', 'wasm', 'cpu'], describe: 'What computes bottlenecks: onnx (onnxruntime-node), or a TensorFlow.js backend [auto: onnx if it loads and the model converts, else tfjs-node if it loads, else wasm]' },
 ];
 
-/** yargs option definitions for every config flag, the original names as aliases, no defaults (the config has them). */
-export function configFlagOptions(): Record<string, Options> {
+/**
+ * yargs option definitions for the config flags (all, or those `only` names: a command that uses few of them,
+ * like `cache`, lists just those in its --help), the original names as aliases, no defaults (the config has them).
+ */
+export function configFlagOptions(only?: readonly string[]): Record<string, Options> {
   return Object.fromEntries(
-    CONFIG_FLAGS.map((flag) => [
+    CONFIG_FLAGS.filter((flag) => !only || only.includes(flag.name)).map((flag) => [
       flag.name,
       { type: flag.type, describe: flag.describe, alias: flag.original, choices: flag.choices, group: 'Config overrides:' } satisfies Options,
     ]),
@@ -77,4 +81,21 @@ export function configFromFlags(argv: Record<string, unknown>, cwd: string, warn
     else config[head] = { ...(config[head] as object | undefined), [leaf]: value };
   }
   return config as Partial<RetrainConfig>;
+}
+
+/** Config field path (`train.steps`) → the flag that set it, as typed, with its value (`--how_many_training_steps -5`). */
+export function flagSources(argv: Record<string | symbol, unknown>): Map<string, string> {
+  const typed = argv[TYPED_FLAGS] as Map<string, string | undefined> | undefined;
+  const sources = new Map<string, string>();
+  for (const flag of CONFIG_FLAGS) {
+    const value = argv[flag.name];
+    if (value === undefined) continue;
+    const camel = flag.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const spellings = [flag.name, flag.original, camel].filter((n): n is string => n !== undefined);
+    const name = spellings.find((n) => typed?.has(n)) ?? spellings.find((n) => typed?.has(`no-${n}`)) ?? flag.name;
+    const raw = typed?.get(name);
+    const shown = flag.type === 'boolean' ? '' : ` ${raw ?? (Array.isArray(value) ? value.join(' ') : String(value))}`;
+    sources.set(flag.field.join('.'), `--${typed?.has(`no-${name}`) ? `no-${name}` : name}${shown}`);
+  }
+  return sources;
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createJiti } from 'jiti';
 import type { RetrainConfig } from './define-config.js';
 import { ConfigError } from './schema.js';
@@ -17,9 +18,12 @@ export function findConfigFile(named: string | undefined, cwd: string): string |
   return CONFIG_FILE_NAMES.map((name) => path.join(cwd, name)).find((file) => existsSync(file));
 }
 
+/** This package's entry point: what a config's `import { defineConfig } from 'retrain'` means, wherever the config lives. */
+const PACKAGE_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url));
+
 /** Loads a TypeScript or JavaScript config file (its default export) with jiti; no build step needed. */
 export async function loadConfigFile(file: string): Promise<Partial<RetrainConfig>> {
-  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
+  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, alias: { retrain: PACKAGE_ENTRY } });
   let loaded: unknown;
   try {
     loaded = await jiti.import(file, { default: true });

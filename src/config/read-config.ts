@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { configFromFlags } from './cli-flags.js';
+import { configFromFlags, flagSources } from './cli-flags.js';
 import type { RetrainConfig } from './define-config.js';
 import { mergeConfig } from './merge-config.js';
 import { findConfigFile, loadConfigFile } from './load-config.js';
@@ -27,12 +27,10 @@ export async function readConfig(
   const file = findConfigFile(argv.config as string | undefined, cwd);
   const fromFile = file ? await loadConfigFile(file) : {};
   const merged = mergeConfig(fromFile, configFromFlags(argv, cwd, warn));
-  if (merged.imageDir === undefined) {
-    throw new ConfigError(
-      file ? `${file}: imageDir is not set (and no --image_dir given)` : 'no retrain.config.ts here and no --image_dir given: nothing to train on',
-    );
+  if (merged.imageDir === undefined && !file) {
+    throw new ConfigError('no retrain.config.ts here and no --image_dir given: nothing to train on');
   }
-  const raw = validateConfig(merged, file ?? 'command line');
+  const raw = validateConfig(merged, file ?? 'command line', flagSources(argv));
   const baseDir = file ? path.dirname(file) : cwd;
   return { config: resolveConfig(raw, baseDir), file, raw, baseDir };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues, formatProblems } from './config-issues.js';
 import type { RetrainConfig } from './define-config.js';
 
 const percent = z.number().min(0).max(100);
@@ -92,15 +93,20 @@ export const configSchema = baseSchema
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** True when only command-line flags are at fault (a usage error: exit code 2). */
+  usage = false;
 }
 
-/** Validates `value` as a RetrainConfig, throwing one ConfigError whose lines name each bad field. */
-export function validateConfig(value: unknown, source: string): RetrainConfig {
+/**
+ * Validates `value` as a RetrainConfig, throwing one ConfigError that names each bad field, or the flag that
+ * set it as the user typed it (`flagSources`: field path → `--flag value`), and the closest known key for
+ * an unknown one.
+ */
+export function validateConfig(value: unknown, source: string, flagSources?: ReadonlyMap<string, string>): RetrainConfig {
   const result = configSchema.safeParse(value);
   if (result.success) return result.data as RetrainConfig;
-  const problems = result.error.issues.map((issue) => {
-    const field = issue.path.length > 0 ? issue.path.join('.') : '(config)';
-    return `${field}: ${issue.message}`;
-  });
-  throw new ConfigError(`${source}: invalid config: ${problems.join('; ')}`);
+  const problems = describeIssues(result.error.issues, value, configSchema, flagSources);
+  const error = new ConfigError(formatProblems(problems, source));
+  error.usage = problems.every((p) => p.flag);
+  throw error;
 }

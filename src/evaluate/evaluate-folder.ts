@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import type { Classifier } from '../predict/load-classifier.js';
 import { scanImageDirs } from '../scan/scan-image-dirs.js';
+import { errnoText } from '../util/errno-text.js';
 import { classMetrics, type ClassMetrics } from './class-metrics.js';
 
 export interface FolderEvaluation {
@@ -13,22 +14,33 @@ export interface FolderEvaluation {
   skipped: Array<{ file: string; reason: string }>;
 }
 
+export class EvaluateError extends Error {
+  override name = 'EvaluateError';
+}
+
 /**
  * Runs an exported model on every image of a folder with one sub-folder per class (labels normalised as in
- * training: the Unicode rule, or the original's ASCII rule when the model was trained with it) and measures it. Images that cannot be read or decoded are listed, not fatal.
+ * training: the Unicode rule, or the original's ASCII rule when the model was trained with it; one class is
+ * enough) and measures it. Images that cannot be read or decoded are listed, not fatal.
  */
 export async function evaluateFolder(model: Pick<Classifier, 'manifest' | 'classify'>, imageDirs: string[], onProgress?: (done: number, total: number) => void): Promise<FolderEvaluation> {
   const labels = model.manifest.labels;
+  for (const dir of imageDirs) {
+    const stat = await fs.stat(dir).catch((error: unknown) => {
+      throw new EvaluateError(`${dir}: ${errnoText(error)}; --image_dir names a folder with one sub-folder of images per class`);
+    });
+    if (!stat.isDirectory()) throw new EvaluateError(`${dir}: is a file; --image_dir names a folder with one sub-folder of images per class`);
+  }
   const unknownOf = (images: Array<{ label: string }>) => [...new Set(images.map((i) => i.label))].filter((l) => !labels.includes(l));
-  let { images } = await scanImageDirs(imageDirs);
+  let { images } = await scanImageDirs(imageDirs, { minClasses: 1 });
   let unknown = unknownOf(images);
   if (unknown.length > 0) {
     // A model trained with `labels: 'original'`: its labels are the folder names under the original's rule.
-    const original = (await scanImageDirs(imageDirs, { labels: 'original' })).images;
+    const original = (await scanImageDirs(imageDirs, { labels: 'original', minClasses: 1 })).images;
     if (unknownOf(original).length === 0) [images, unknown] = [original, []];
   }
   if (unknown.length > 0) {
-    throw new Error(`${imageDirs.join(', ')}: classes the model does not know: ${unknown.join(', ')} (it knows ${labels.join(', ')})`);
+    throw new EvaluateError(`${imageDirs.join(', ')}: classes the model does not know: ${unknown.join(', ')} (it knows ${labels.join(', ')})`);
   }
   const confusion = labels.map(() => labels.map(() => 0));
   const misclassified: FolderEvaluation['misclassified'] = [];
@@ -36,7 +48,10 @@ export async function evaluateFolder(model: Pick<Classifier, 'manifest' | 'class
   let done = 0;
   for (const image of images) {
     try {
-      const [best] = await model.classify(await fs.readFile(image.path), 1);
+      const bytes = await fs.readFile(image.path).catch((error: unknown) => {
+        throw new Error(`cannot read (${errnoText(error)})`);
+      });
+      const [best] = await model.classify(bytes, 1);
       const truth = labels.indexOf(image.label);
       const predicted = labels.indexOf(best!.label);
       confusion[truth]![predicted]!++;

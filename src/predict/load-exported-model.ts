@@ -5,6 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { decodeImage } from '../bottleneck/decode-image.js';
 import { MANIFEST_FILE, type ExportManifest } from '../export/export-manifest.js';
 import { readModelFiles } from '../model/read-model-files.js';
+import { errnoText } from '../util/errno-text.js';
 
 export class ExportedModelError extends Error {
   override name = 'ExportedModelError';
@@ -24,14 +25,32 @@ export interface ExportedModel {
 }
 
 export async function loadExportedModel(dir: string): Promise<ExportedModel> {
+  const remedy = 'build one with retrain build, or name a model folder with --model DIR';
+  let manifestText: string;
+  try {
+    manifestText = await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const folder = await fs.stat(dir).then((s) => s.isDirectory(), () => undefined);
+    if (folder === undefined) throw new ExportedModelError(`${dir}: no such model folder; ${remedy}`);
+    if (!folder) throw new ExportedModelError(`${dir}: is a file, not a model folder; ${remedy}`);
+    if (code === 'ENOENT') throw new ExportedModelError(`${dir}: not a retrain model folder (no ${MANIFEST_FILE}); ${remedy}`);
+    throw new ExportedModelError(`${path.join(dir, MANIFEST_FILE)}: cannot read (${errnoText(error)})`);
+  }
   let manifest: ExportManifest;
   try {
-    manifest = JSON.parse(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as ExportManifest;
-  } catch (error) {
-    throw new ExportedModelError(`${dir}: not a retrain model folder (${MANIFEST_FILE}: ${(error as Error).message})`);
+    manifest = JSON.parse(manifestText) as ExportManifest;
+  } catch {
+    throw new ExportedModelError(`${path.join(dir, MANIFEST_FILE)}: damaged (not JSON); rebuild the model with retrain build`);
   }
-  const files = await readModelFiles(path.join(dir, 'model.json'));
-  const model = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
+  let model: tfl.LayersModel;
+  try {
+    const files = await readModelFiles(path.join(dir, 'model.json'));
+    model = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ? errnoText(error) : (error as Error).message.split('\n')[0];
+    throw new ExportedModelError(`${dir}: the model files are damaged or incomplete (${reason}); rebuild the model with retrain build`);
+  }
   const [h, w] = manifest.input.size;
   return {
     manifest,

@@ -29,6 +29,8 @@ export interface ScanResult {
 export interface ScanOptions {
   /** How folder names become labels. Default `unicode`. */
   labels?: LabelStyle;
+  /** Fewer classes with images than this is an error: 2 for training (the default), 1 for evaluating. */
+  minClasses?: number;
 }
 
 export class ScanError extends Error {
@@ -43,9 +45,10 @@ export const FEW_IMAGES = 20;
  * (sub-folders belong to their top-level class folder). Roots named twice or inside another root are
  * scanned once. Everything left out is said, in one summary line per kind: images directly in a root, files
  * that are no image format sharp reads, empty classes (dropped), classes under 20 images (kept). Fewer than
- * two classes is an error.
+ * `minClasses` classes (2 for training; evaluating needs 1) is an error.
  */
 export async function scanImageDirs(imageDirs: string[], options: ScanOptions = {}): Promise<ScanResult> {
+  const minClasses = options.minClasses ?? 2;
   const warnings: string[] = [];
   const { roots, notes } = await distinctRoots(imageDirs.map((dir) => path.resolve(dir)));
   warnings.push(...notes);
@@ -123,10 +126,10 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
       `${plural(small.length, 'class', 'classes')} with fewer than ${FEW_IMAGES} images (at least ${FEW_IMAGES} recommended): ${listSome(small, 10)}`,
     );
   }
-  if (labels.length < 2) {
+  if (labels.length < minClasses) {
     throw new ScanError(
       `found ${labels.length} class${labels.length === 1 ? '' : 'es'} with images in ${imageDirs.join(', ')}; ` +
-        'need at least 2 (one sub-folder of images per class)',
+        `need at least ${minClasses} (one sub-folder of images per class)`,
     );
   }
   return { labels, images, warnings, skipped };

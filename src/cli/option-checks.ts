@@ -1,0 +1,15 @@
+import { TYPED_FLAGS } from '../config/typed-flags.js';
+
+/**
+ * A yargs `.check()` that refuses a numeric flag outside `min`.. (or not a whole number when `integer`), naming
+ * the flag and the value as typed: `--top 0: must be a whole number, at least 1`.
+ */
+export function numberAtLeast(name: string, min: number, { integer = true } = {}) {
+  return (argv: Record<string | symbol, unknown>): true | string => {
+    const value = argv[name];
+    if (value === undefined) return true;
+    if (typeof value === 'number' && Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value))) return true;
+    const typed = (argv[TYPED_FLAGS] as Map<string, string | undefined> | undefined)?.get(name);
+    return `--${name} ${typed ?? String(value)}: must be ${integer ? 'a whole number' : 'a number'}, at least ${min}`;
+  };
+}

@@ -120,6 +120,9 @@ describe('ONNX models in (the shared 8-bit MobileNetV2 1.0)', { skip }, () => {
     const inner = await select({ featureLayer: '627' });
     const otherNorm = await select({ mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
     const stretched = await select({ resize: 'stretch' });
+    const ranged = await select({ range: [0, 1] });
+    assert.notEqual(ranged.identity.fingerprint, byDefault.identity.fingerprint, "a user's range replaces the registry's mean/std");
+    assert.equal(ranged.identity.mean, undefined);
     assert.notEqual(inner.identity.fingerprint, byDefault.identity.fingerprint);
     assert.notEqual(otherNorm.identity.fingerprint, byDefault.identity.fingerprint);
     assert.notEqual(otherNorm.identity.preprocessId, byDefault.identity.preprocessId);

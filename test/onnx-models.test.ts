@@ -267,3 +267,16 @@ describe('both exports of a TF.js backbone', { skip: skip || (!existsSync(path.j
     await assert.rejects(loadClassifier(onnxOnly, 'tfjs'), /onnx-only: this export has no TF\.js model \(its backbone is an ONNX model\); use --format onnx$/);
   });
 });
+
+describe('retrain models inspect (the command)', { skip }, () => {
+  it('prints the input, the default feature tensor and the candidates with shapes', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/retrain.js');
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'models', 'inspect', INT8, '--cache-dir', await tempDir()]);
+    assert.match(stdout, /^input input: NCHW, 224x224; outputs: output\n/);
+    assert.match(stdout, /default feature tensor: 472_quantized \(the features feeding the classifier's last layer\)/);
+    assert.match(stdout, /\n {2}627 +float32 +\[1, 1280, 7, 7\]\n/);
+    assert.match(stdout, /\n {2}472_quantized +uint8 +\[1, 1280\] {2}<- default\n/);
+  });
+});

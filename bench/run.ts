@@ -3,12 +3,14 @@
  * weights (RETRAIN_SHARED, else ../shared), real worker threads, real LMDB; nothing is estimated.
  */
 import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
+import { sectionOf, withSection } from './backbone-accuracy.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
 import { measurePureInference, type PureInference } from './pure-inference.js';
 import { measureScale, type ScaleRow } from './scale.js';
@@ -88,7 +90,10 @@ async function main() {
   }));
   const latency = await runSection('watch', sections, measureWatch);
   const scale = await runSection('scale', sections, () => measureScale(MODEL, [1_000, 10_000, 100_000], 100_000));
-  const report = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, sections });
+  // The backbone accuracy section is measured by bench/backbone-accuracy.ts on its own: kept as it is.
+  const kept = sectionOf(await fs.readFile(path.join(REPO, 'BENCHMARKS.md'), 'utf8').catch(() => ''));
+  const fresh = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, sections });
+  const report = kept ? withSection(fresh, kept) : fresh;
   await writeFileAtomic(path.join(REPO, 'BENCHMARKS.md'), report);
   process.stdout.write(report);
 }

@@ -120,6 +120,9 @@ describe('ONNX models in (the shared 8-bit MobileNetV2 1.0)', { skip }, () => {
     const inner = await select({ featureLayer: '627' });
     const otherNorm = await select({ mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
     const stretched = await select({ resize: 'stretch' });
+    const ranged = await select({ range: [0, 1] });
+    assert.notEqual(ranged.identity.fingerprint, byDefault.identity.fingerprint, "a user's range replaces the registry's mean/std");
+    assert.equal(ranged.identity.mean, undefined);
     assert.notEqual(inner.identity.fingerprint, byDefault.identity.fingerprint);
     assert.notEqual(otherNorm.identity.fingerprint, byDefault.identity.fingerprint);
     assert.notEqual(otherNorm.identity.preprocessId, byDefault.identity.preprocessId);
@@ -232,5 +235,48 @@ describe('ONNX models in (the shared 8-bit MobileNetV2 1.0)', { skip }, () => {
     }
     assert.equal(count, result.testCount);
     assert.equal(correct / count, result.testAccuracy);
+  });
+});
+
+describe('both exports of a TF.js backbone', { skip: skip || (!existsSync(path.join(SHARED, 'models/mobilenet_v2_035_224/model.json')) && 'shared TF.js model not found') }, () => {
+  it('hold a TF.js model and an ONNX classifier that agree on every photo; asking for a missing format is one line', async () => {
+    const work = await tempDir();
+    const images = path.join(work, 'images');
+    for (const label of ['ants', 'bees'] as const) {
+      await fs.mkdir(path.join(images, label), { recursive: true });
+      for (const file of await photos(label, 8)) await fs.copyFile(file, path.join(images, label, path.basename(file)));
+    }
+    const out = path.join(work, 'out');
+    await build(resolveConfig({ imageDir: images, model: path.join(SHARED, 'models/mobilenet_v2_035_224'), train: { steps: 200 }, seed: 0, cacheDir: path.join(work, 'cache'), outputDir: out }, work));
+    const { initBackend } = await import('../src/model/backend.js');
+    await initBackend('auto');
+    const tfjs = await loadClassifier(out, 'tfjs');
+    const onnxModel = await loadClassifier(out, 'onnx');
+    assert.equal((await loadClassifier(out)).format, 'tfjs', 'the TF.js model by default when there is one');
+    assert.equal(onnxModel.manifest.onnx?.output, 'final_result');
+    for (const label of ['ants', 'bees'] as const) {
+      for (const file of await photos(label, 6)) {
+        const bytes = await fs.readFile(file);
+        const [a, b] = [await tfjs.classify(bytes, 2), await onnxModel.classify(bytes, 2)];
+        assert.equal(a[0]!.label, b[0]!.label, path.basename(file));
+        for (const p of a) assert.ok(Math.abs(p.score - b.find((q) => q.label === p.label)!.score) < 1e-4, `${path.basename(file)} ${p.label}`);
+      }
+    }
+    const onnxOnly = path.join(work, 'onnx-only');
+    await build(resolveConfig({ imageDir: images, model: 'mobilenet_v2_100_224_int8', train: { steps: 50 }, cacheDir: path.join(work, 'cache'), outputDir: onnxOnly }, work));
+    await assert.rejects(loadClassifier(onnxOnly, 'tfjs'), /onnx-only: this export has no TF\.js model \(its backbone is an ONNX model\); use --format onnx$/);
+  });
+});
+
+describe('retrain models inspect (the command)', { skip }, () => {
+  it('prints the input, the default feature tensor and the candidates with shapes', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/retrain.js');
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'models', 'inspect', INT8, '--cache-dir', await tempDir()]);
+    assert.match(stdout, /^input input: NCHW, 224x224; outputs: output\n/);
+    assert.match(stdout, /default feature tensor: 472_quantized \(the features feeding the classifier's last layer\)/);
+    assert.match(stdout, /\n {2}627 +float32 +\[1, 1280, 7, 7\]\n/);
+    assert.match(stdout, /\n {2}472_quantized +uint8 +\[1, 1280\] {2}<- default\n/);
   });
 });

@@ -48,7 +48,7 @@ export async function resolveModel(ref: string, userOptions: ModelOptions, cache
           (known.url ? `; download them from ${known.url} or set RETRAIN_MODELS_DIR` : '; set RETRAIN_MODELS_DIR to a folder that has them'),
       );
     }
-    return { source: ref, format: formatOf(file), modelJson: path.join(dir, file), options: { ...known.options, ...userOptions } };
+    return { source: ref, format: formatOf(file), modelJson: path.join(dir, file), options: withUserOptions(known.options, userOptions) };
   }
   if (/^https?:\/\//i.test(ref) && isOnnxName(new URL(ref).pathname)) {
     const file = await downloadOnnxModel(ref, path.join(cacheDir, 'models'));
@@ -76,7 +76,14 @@ async function localModel(source: string, target: string, options: ModelOptions)
     throw new ModelError(`model "${source}": ${modelJson} not found${isFile ? '' : ' (nor model.onnx)'}`);
   }
   const known = KNOWN_MODELS.find((m) => path.basename(dir) === m.folder && path.basename(modelJson) === (m.file ?? 'model.json'));
-  return { source, format: formatOf(modelJson), modelJson, options: { ...(known?.options ?? {}), ...options } };
+  return { source, format: formatOf(modelJson), modelJson, options: withUserOptions(known?.options ?? {}, options) };
+}
+
+/** The registry's options overridden by the user's; a user's `range` replaces a registry's `mean`/`std` and back. */
+function withUserOptions(known: ModelOptions, user: ModelOptions): ModelOptions {
+  const { mean, std, range, ...rest } = known;
+  const scaling = user.range || user.mean ? {} : { mean, std, range };
+  return Object.fromEntries(Object.entries({ ...rest, ...scaling, ...user }).filter(([, v]) => v !== undefined)) as ModelOptions;
 }
 
 function isOnnxName(file: string): boolean {

@@ -9,6 +9,9 @@ import { readCacheDir } from '../config/read-cache-dir.js';
 import { readConfig } from '../config/read-config.js';
 import { verifyGraphs } from '../onnx/graph-store.js';
 
+/** The config flags cache commands read: where the cache is, and (gc) which images, model and variants are still used. */
+const CACHE_FLAGS = ['cache-dir', 'image-dir', 'model', 'backend', 'labels', 'flip-left-right', 'random-crop', 'random-scale', 'random-brightness', 'distortion-variants'];
+
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export function cacheCommand(yargs: Argv) {
@@ -18,7 +21,7 @@ export function cacheCommand(yargs: Argv) {
     (y) =>
       y
         .positional('action', { choices: ['stats', 'verify', 'gc'] as const, demandOption: true })
-        .options(configFlagOptions())
+        .options(configFlagOptions(CACHE_FLAGS))
         .option('repair', { type: 'boolean', describe: 'verify: move a damaged or foreign cache file aside (never deleted) and start an empty cache' })
         .option('keep-other-models', { type: 'boolean', describe: 'gc: keep every entry of models other than the config\'s' })
         .option('json', { type: 'boolean', describe: 'Print the result as JSON' }),

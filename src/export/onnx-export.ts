@@ -26,7 +26,8 @@ export function onnxContract(identity: ModelIdentity, outputName: string): NonNu
 }
 
 /**
- * The encoded ONNX classifier, or why there is none (a TF.js backbone whose layers have no ONNX conversion).
+ * The encoded ONNX classifier, or why there is none (a TF.js backbone whose layers have no ONNX conversion,
+ * an output name that a tensor of the backbone's graph already has).
  */
 export async function onnxClassifier(
   model: ResolvedModel,
@@ -45,5 +46,9 @@ export async function onnxClassifier(
       return { reason: (error as Error).message.split('\n')[0]! };
     }
   }
-  return { bytes: classifierGraph(features, head, outputName) };
+  try {
+    return { bytes: classifierGraph(features, head, outputName) };
+  } catch (error) {
+    return { reason: (error as Error).message.split('\n')[0]! };
+  }
 }

@@ -1,6 +1,7 @@
 import { mergeMap, type OperatorFunction } from 'rxjs';
 import { exportModel, writeLabelsFile } from '../src/export/export-model.js';
-import { ONNX_FILE, onnxClassifier, onnxContract } from '../src/export/onnx-export.js';
+import { ONNX_FILE } from '../src/export/export-manifest.js';
+import { onnxClassifier, onnxContract } from '../src/export/onnx-export.js';
 import type { ExportManifest } from '../src/export/export-manifest.js';
 import { readManifest } from '../src/export/read-manifest.js';
 import { reportFiles } from '../src/report/build-report-files.js';

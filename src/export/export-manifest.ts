@@ -47,3 +47,5 @@ export interface ExportManifest {
 /** File names inside an exported model folder (beside model.json and weights.bin). */
 export const LABELS_FILE = 'labels.txt';
 export const MANIFEST_FILE = 'manifest.json';
+/** The portable ONNX classifier every export holds. */
+export const ONNX_FILE = 'model.onnx';

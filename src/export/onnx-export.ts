@@ -11,9 +11,7 @@ import type { ModelIdentity } from '../model/model-identity.js';
 import { readModelFiles } from '../model/read-model-files.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
 import type { SoftmaxHead } from '../train/softmax-head.js';
-import type { ExportManifest } from './export-manifest.js';
-
-export const ONNX_FILE = 'model.onnx';
+import { ONNX_FILE, type ExportManifest } from './export-manifest.js';
 
 /** The manifest's description of the ONNX file: what a caller feeds and reads. */
 export function onnxContract(identity: ModelIdentity, outputName: string): NonNullable<ExportManifest['onnx']> {

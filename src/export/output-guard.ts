@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describeWriteError } from '../util/file-errors.js';
-import { MANIFEST_FILE, type ExportManifest } from './export-manifest.js';
+import { LABELS_FILE, MANIFEST_FILE, ONNX_FILE, type ExportManifest } from './export-manifest.js';
 
 /**
  * The one rule for everything retrain writes: it may replace only what it wrote itself. A model folder
@@ -21,7 +21,7 @@ export interface ProtectedFolders {
 }
 
 /** What an export writes at the top of its folder. */
-export const EXPORT_ENTRIES: ReadonlySet<string> = new Set(['model.json', 'weights.bin', 'labels.txt', MANIFEST_FILE, 'report.html', 'logs']);
+export const EXPORT_ENTRIES: ReadonlySet<string> = new Set(['model.json', 'weights.bin', ONNX_FILE, LABELS_FILE, MANIFEST_FILE, 'report.html', 'logs']);
 /** Files an OS file browser drops in any folder it shows; replacing them loses nothing. */
 const OS_LITTER: ReadonlySet<string> = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
 

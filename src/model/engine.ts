@@ -1,5 +1,5 @@
 import { storedGraph } from '../onnx/graph-store.js';
-import { OnnxFeatureExtractor } from '../onnx/onnx-extractor.js';
+import { checkGraph } from '../onnx/onnx-extractor.js';
 import { prepareOnnxModel } from '../onnx/onnx-source.js';
 import { loadOnnxRuntime, requireOnnxRuntime, type OnnxRuntime } from '../onnx/onnx-runtime.js';
 import { detectBackend, type BackendChoice, type BackendName, type TfBackendChoice } from './backend.js';
@@ -74,13 +74,3 @@ async function selectOnnxEngine(choice: BackendChoice, resolved: ResolvedModel, 
   return { engine: { name: 'onnxruntime', tfBackend: await detectBackend('auto'), onnxFile: file }, identity };
 }
 
-/** Loads a converted graph and runs it on one image; throws when onnxruntime refuses it. */
-async function checkGraph(ort: OnnxRuntime, graph: Uint8Array, inputSize: [number, number]): Promise<void> {
-  const extractor = await OnnxFeatureExtractor.fromGraph(ort, graph, inputSize);
-  try {
-    const [vector] = await extractor.extract([new Uint8Array(inputSize[0] * inputSize[1] * 3)]);
-    if (!vector || vector.length === 0) throw new Error('the graph gives an empty feature vector');
-  } finally {
-    await extractor.release();
-  }
-}

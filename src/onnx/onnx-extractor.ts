@@ -41,3 +41,14 @@ export class OnnxFeatureExtractor {
     return pixels.map((_, i) => data.slice(i * d, (i + 1) * d));
   }
 }
+
+/** Loads a feature graph and runs it on one blank image; throws when onnxruntime refuses it. */
+export async function checkGraph(ort: OnnxRuntime, graph: Uint8Array, inputSize: [number, number]): Promise<void> {
+  const extractor = await OnnxFeatureExtractor.fromGraph(ort, graph, inputSize);
+  try {
+    const [vector] = await extractor.extract([new Uint8Array(inputSize[0] * inputSize[1] * 3)]);
+    if (!vector || vector.length === 0) throw new Error('the graph gives an empty feature vector');
+  } finally {
+    await extractor.release();
+  }
+}

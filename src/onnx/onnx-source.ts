@@ -13,7 +13,7 @@ import { ModelError, type ResolvedModel } from '../model/resolve-model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { featureGraph, type FeatureCut } from './cut-graph.js';
 import { classifierFeatures, closestNames, graphInputs, quantizationOf, tensorNames, type GraphInput } from './graph-facts.js';
-import { OnnxFeatureExtractor } from './onnx-extractor.js';
+import { checkGraph } from './onnx-extractor.js';
 import { decodeModel, elemTypeName, encodeModel, ElemType, type ModelProto } from './onnx-proto.js';
 import { onnxRuntimeVersion, type OnnxRuntime } from './onnx-runtime.js';
 import { featureCandidates, probeTensors, type TensorFacts } from './probe-tensors.js';
@@ -149,7 +149,7 @@ export async function prepareOnnxModel(resolved: ResolvedModel, ort: OnnxRuntime
     });
     cut = finishCut(resolved, model, plan, facts);
     const graph = encodeModel(featureGraph(model, cut));
-    await checkFeatureGraph(ort, graph, cut.inputSize).catch((error: Error) => {
+    await checkGraph(ort, graph, cut.inputSize).catch((error: Error) => {
       throw new ModelError(`model "${resolved.source}": onnxruntime refuses the graph cut at "${cut!.tensor}" (${error.message.split('\n')[0]})`);
     });
     await writeFileAtomic(file, graph);
@@ -168,12 +168,3 @@ function onnxIdentity(resolved: ResolvedModel, contentHash: string, cut: Feature
   return { fingerprint, inputSize: cut.inputSize, range: range ?? [0, 1], mean, std, resize, preprocessId, layerNames: names };
 }
 
-async function checkFeatureGraph(ort: OnnxRuntime, graph: Uint8Array, inputSize: [number, number]): Promise<void> {
-  const extractor = await OnnxFeatureExtractor.fromGraph(ort, graph, inputSize);
-  try {
-    const [vector] = await extractor.extract([new Uint8Array(inputSize[0] * inputSize[1] * 3)]);
-    if (!vector || vector.length === 0) throw new Error('the graph gives an empty feature vector');
-  } finally {
-    await extractor.release();
-  }
-}

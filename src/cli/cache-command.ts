@@ -1,8 +1,5 @@
 import type { Argv } from 'yargs';
-import { cacheStats, collectGarbage, verifyCache } from '../cache/cache-maintenance.js';
-import { RetrainCache } from '../cache/retrain-cache.js';
 import { configFlagOptions } from '../config/cli-flags.js';
-import { readConfig } from '../config/read-config.js';
 
 export function cacheCommand(yargs: Argv) {
   return yargs.command(
@@ -15,6 +12,9 @@ export function cacheCommand(yargs: Argv) {
         .option('keep-other-models', { type: 'boolean', describe: 'gc: keep every entry of models other than the config\'s' })
         .option('json', { type: 'boolean', describe: 'Print the result as JSON' }),
     async (argv) => {
+      const { cacheStats, collectGarbage, verifyCache } = await import('../cache/cache-maintenance.js');
+      const { RetrainCache } = await import('../cache/retrain-cache.js');
+      const { readConfig } = await import('../config/read-config.js');
       const { config } = await readConfig(argv, process.cwd());
       const cache = RetrainCache.open(config.cacheDir);
       const print = (text: string, value: unknown) => process.stdout.write(argv.json ? JSON.stringify(value) + '\n' : text + '\n');

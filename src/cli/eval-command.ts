@@ -1,9 +1,6 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { formatConfusion } from '../evaluate/class-metrics.js';
-import { evaluateFolder } from '../evaluate/evaluate-folder.js';
-import { initBackend, type TfBackendChoice } from '../model/backend.js';
-import { loadExportedModel } from '../predict/load-exported-model.js';
+import type { TfBackendChoice } from '../model/backend.js';
 
 export function evalCommand(yargs: Argv) {
   return yargs.command(
@@ -17,6 +14,10 @@ export function evalCommand(yargs: Argv) {
         .option('json', { type: 'boolean', describe: 'Print the evaluation as one JSON object' })
         .example('$0 eval --model retrain-output --image_dir ../shared/datasets/hymenoptera_data/val', ''),
     async (argv) => {
+      const { formatConfusion } = await import('../evaluate/class-metrics.js');
+      const { evaluateFolder } = await import('../evaluate/evaluate-folder.js');
+      const { initBackend } = await import('../model/backend.js');
+      const { loadExportedModel } = await import('../predict/load-exported-model.js');
       await initBackend(argv.backend as TfBackendChoice);
       const model = await loadExportedModel(path.resolve(argv.model));
       const result = await evaluateFolder(model, (argv['image-dir'] as string[]).map((d) => path.resolve(d)));

@@ -2,11 +2,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
-import { readConfig } from '../config/read-config.js';
-import { comparisonMarkdown } from '../experiment/comparison-table.js';
-import { expandExperiments, selectExperiments } from '../experiment/expand-experiments.js';
-import { bestExperiment, experimentsDir, runExperiments } from '../experiment/run-experiments.js';
-import { makeTempDirBeside, replaceDir, writeFileAtomic } from '../util/atomic-write.js';
 
 export function experimentCommand(yargs: Argv) {
   return yargs.command(
@@ -19,6 +14,11 @@ export function experimentCommand(yargs: Argv) {
         .option('export-best', { type: 'boolean', describe: 'Copy the best experiment\'s model (by validation accuracy) to the output folder' })
         .option('json', { type: 'boolean', describe: 'Print the comparison as JSON' }),
     async (argv) => {
+      const { readConfig } = await import('../config/read-config.js');
+      const { comparisonMarkdown } = await import('../experiment/comparison-table.js');
+      const { expandExperiments, selectExperiments } = await import('../experiment/expand-experiments.js');
+      const { bestExperiment, experimentsDir, runExperiments } = await import('../experiment/run-experiments.js');
+      const { makeTempDirBeside, replaceDir, writeFileAtomic } = await import('../util/atomic-write.js');
       const { raw, baseDir, config } = await readConfig(argv, process.cwd());
       const experiments = selectExperiments(expandExperiments(raw), (argv.names as string[] | undefined) ?? []);
       if (experiments.length === 0) throw new Error('the config declares no experiments (add `experiments` or `experimentGrid`)');

@@ -33,7 +33,9 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .strict()
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    // yargs renders a command's help on every run, in case it is shown; wrapping the text is most of that
+    // cost, so it is only done when help is asked for (the only time it is shown).
+    .wrap(args.some((a) => a === '--help' || a === '-h') ? Math.min(110, process.stdout.columns || 110) : null)
     .fail((message, error) => {
       if (error) throw error;
       process.stderr.write(`error: ${message}\nRun "retrain --help" for usage.\n`);

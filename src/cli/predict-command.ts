@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { initBackend, type TfBackendChoice } from '../model/backend.js';
-import { loadExportedModel } from '../predict/load-exported-model.js';
+import type { TfBackendChoice } from '../model/backend.js';
 
 export function predictCommand(yargs: Argv) {
   return yargs.command(
@@ -17,6 +16,8 @@ export function predictCommand(yargs: Argv) {
         .option('json', { type: 'boolean', describe: 'Print one JSON object per image' })
         .example('$0 predict --model retrain-output photo.jpg', ''),
     async (argv) => {
+      const { initBackend } = await import('../model/backend.js');
+      const { loadExportedModel } = await import('../predict/load-exported-model.js');
       await initBackend(argv.backend as TfBackendChoice);
       const model = await loadExportedModel(path.resolve(argv.model));
       let failures = 0;

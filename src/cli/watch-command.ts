@@ -1,10 +1,8 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
-import { WatchSession } from '../watch/watch-session.js';
 import type { WatchEvent } from '../watch/watch-events.js';
-import { createReporter } from './build-reporter.js';
-import { onInterrupt } from './interrupt.js';
+import type { createReporter } from './build-reporter.js';
 
 export function watchCommand(yargs: Argv) {
   return yargs.command(
@@ -17,6 +15,9 @@ export function watchCommand(yargs: Argv) {
         .option('quiet-ms', { type: 'number', default: 300, describe: 'A burst of file events ends after this much quiet' })
         .example('$0 watch', 'watch the folders of ./retrain.config.ts'),
     async (argv) => {
+      const { WatchSession } = await import('../watch/watch-session.js');
+      const { createReporter } = await import('./build-reporter.js');
+      const { onInterrupt } = await import('./interrupt.js');
       const json = Boolean(argv.json);
       const reporter = createReporter({ json: false, stream: json ? process.stderr : process.stdout });
       const onEvent = json ? (event: WatchEvent) => process.stdout.write(JSON.stringify(event) + '\n') : (event: WatchEvent) => describe(event, reporter);

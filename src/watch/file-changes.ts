@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { watch } from 'chokidar';
-import { Observable } from 'rxjs';
+import { Observable } from '../util/rx.js';
 import { isImageFileName } from '../scan/image-extensions.js';
 
 /** One file-system event that can change a build's inputs. */

@@ -29,8 +29,14 @@ export async function initBackend(choice: TfBackendChoice): Promise<BackendName>
     }
   }
   if (choice === 'wasm' || choice === 'auto') {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (await tf.setBackend('wasm')) return finish();
+    // The WebAssembly backend's Emscripten runtime adds process-wide 'uncaughtException' and
+    // 'unhandledRejection' listeners (rethrowing); a library must not change how its caller's process
+    // handles errors, so they are taken off again.
+    const ready = withoutNewProcessListeners(['uncaughtException', 'unhandledRejection'], async () => {
+      await import('@tensorflow/tfjs-backend-wasm');
+      return tf.setBackend('wasm');
+    });
+    if (await ready) return finish();
     throw new BackendError('backend "wasm": could not initialise the WebAssembly backend');
   }
   await import('@tensorflow/tfjs-backend-cpu');
@@ -43,6 +49,19 @@ async function finish(): Promise<BackendName> {
   await tf.ready();
   tf.enableProdMode();
   return tf.getBackend() as BackendName;
+}
+
+/** Runs `work`, then removes the listeners of `events` that it added to `process`. */
+async function withoutNewProcessListeners<T>(events: string[], work: () => Promise<T>): Promise<T> {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
+  try {
+    return await work();
+  } finally {
+    for (const event of events) {
+      for (const listener of emitter.listeners(event)) if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as never);
+    }
+  }
 }
 
 /** TF.js's backend and prod mode as a library caller had them before a build first changed them. */

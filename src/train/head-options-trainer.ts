@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+// Registers TF.js's gradient functions, which tf.variableGrads needs (tfjs-core alone has none). This module
+// is loaded only to train with head options, so neither costs anything otherwise.
+import '@tensorflow/tfjs-layers';
 import type { HeadOptions } from '../config/define-config.js';
 import { histogramOf, type HistogramSummary } from '../report/histogram.js';
 import { createClassBalancedSampler } from './class-balanced-sampler.js';

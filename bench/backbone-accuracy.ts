@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/backbone-accuracy.js`: accuracy of every registry backbone at the default settings, on
+ * `node build/bench/backbone-accuracy.js`: accuracy of every registry backbone at the default settings, on
  * hymenoptera val/ (`retrain build` on train/, then `retrain eval` on val/, which the build never sees) and on
  * flower_photos_mini (the build's own test set). Writes the "Backbone accuracy" section of BENCHMARKS.md,
  * leaving the rest of the file as it is (`npm run bench` keeps this section too).
@@ -61,7 +61,7 @@ function render(rows: Row[], date: Date): string {
   return `${SECTION_TITLE}
 
 Every registry backbone at the default settings (4000 steps, learning rate 0.01, batch 100, 10% validation,
-10% test, seed 0, centre crop), measured ${date.toISOString().slice(0, 10)} by \`node dist/bench/backbone-accuracy.js\`,
+10% test, seed 0, centre crop), measured ${date.toISOString().slice(0, 10)} by \`node build/bench/backbone-accuracy.js\`,
 which does for each backbone what these commands do:
 
 \`\`\`sh

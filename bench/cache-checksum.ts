@@ -1,5 +1,5 @@
 /**
- * What the per-value checksum costs on the warm path (`node dist/bench/cache-checksum.js [files] [no-op]`):
+ * What the per-value checksum costs on the warm path (`node build/bench/cache-checksum.js [files] [no-op]`):
  * the digest candidates on one 1280-float vector, then look-ups of N cached vectors in a real LMDB cache
  * checked (RetrainCache.hasBottleneck: read + CRC-32) against LMDB's bare existence test, then (with `no-op`) a
  * whole no-op rebuild over N generated files (bench/scale.ts).

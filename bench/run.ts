@@ -14,6 +14,7 @@ import { sectionOf, withSection } from './backbone-accuracy.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
 import { measurePureInference, type PureInference } from './pure-inference.js';
 import { measureScale, type ScaleRow } from './scale.js';
+import { measureStartup, startupSection, type StartupRow } from './startup.js';
 import { runSection, type Section } from './sections.js';
 import { measureThroughput, type ThroughputRow } from './throughput.js';
 import { measureWatchLatency, type WatchLatency } from './watch-latency.js';
@@ -57,6 +58,7 @@ interface Report {
   peakRssMB: number;
   latency: WatchLatency;
   scale: ScaleRow[];
+  startup: StartupRow[];
   sections: Section[];
 }
 
@@ -90,9 +92,10 @@ async function main() {
   }));
   const latency = await runSection('watch', sections, measureWatch);
   const scale = await runSection('scale', sections, () => measureScale(MODEL, [1_000, 10_000, 100_000], 100_000));
+  const startup = await runSection('startup', sections, () => measureStartup());
   // The backbone accuracy section is measured by bench/backbone-accuracy.ts on its own: kept as it is.
   const kept = sectionOf(await fs.readFile(path.join(REPO, 'BENCHMARKS.md'), 'utf8').catch(() => ''));
-  const fresh = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, sections });
+  const fresh = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, startup, sections });
   const report = kept ? withSection(fresh, kept) : fresh;
   await writeFileAtomic(path.join(REPO, 'BENCHMARKS.md'), report);
   process.stdout.write(report);
@@ -214,7 +217,7 @@ function scaleTable(scale: ScaleRow[]): string {
   );
 }
 
-function render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, sections }: Report): string {
+function render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, startup, sections }: Report): string {
   const cpus = os.cpus();
   const totalSeconds = sections.reduce((sum, s) => sum + s.seconds, 0);
   return `# Benchmarks
@@ -274,7 +277,8 @@ Generated small JPEGs (distinct bytes) in 10 class folders, hashed but not infer
 per file in LMDB. The no-op rebuild is a whole \`build\` with every vector cached (stand-in vectors).
 
 ${scaleTable(scale)}
-`;
+
+${startupSection(startup, sections.find((s) => s.name === 'startup')?.othersCpuShare ?? 0)}`;
 }
 
 main().catch((error: Error) => {

@@ -1,8 +1,19 @@
-export { defineConfig, type RetrainConfig, type ModelOptions } from './config/define-config.js';
-export { resolveConfig, type ResolvedConfig } from './config/resolved-config.js';
-export { readConfig } from './config/read-config.js';
+// The library: what `import … from 'retrain'` gives. Config files import it too, so nothing here loads
+// TensorFlow.js, onnxruntime, sharp or the file watcher until a function that needs them is called.
+export { defineConfig, type RetrainConfig, type ModelOptions, type HeadOptions, type ResizeMode, type ExperimentOverrides } from './config/define-config.js';
+export { resolveConfig } from './api/resolve-config.js';
+export type { ResolvedConfig } from './config/resolved-config.js';
+export { readConfig, type ReadConfigResult } from './config/read-config.js';
+export { ConfigError } from './config/schema.js';
 export { build, type BuildOptions } from './pipeline/build.js';
 export type { BuildResult } from './pipeline/build-result.js';
 export type { BuildEvent } from './pipeline/build-events.js';
+export { watch, type WatchOptions, type Watcher } from './api/watch.js';
+export type { WatchEvent } from './watch/watch-events.js';
+export { runExperiments, bestExperiment, experimentsDir, type ExperimentResult } from './experiment/run-experiments.js';
+export { expandExperiments, selectExperiments, type Experiment } from './experiment/expand-experiments.js';
+export { RetrainCache } from './cache/retrain-cache.js';
+export { cacheStats, verifyCache, collectGarbage, type CacheStats, type Removal } from './cache/cache-maintenance.js';
 export { loadExportedModel, type ExportedModel, type Prediction } from './predict/load-exported-model.js';
-export { initBackend } from './model/backend.js';
+export { evaluateFolder, type FolderEvaluation } from './evaluate/evaluate-folder.js';
+export { initBackend, type TfBackendChoice, type BackendChoice } from './model/backend.js';

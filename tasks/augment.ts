@@ -1,4 +1,4 @@
-import { from, mergeMap, type OperatorFunction } from 'rxjs';
+import { from, mergeMap, type OperatorFunction } from '../src/util/rx.js';
 import { augmentId, distortionsActive, isIdentity, variantSpec, type AugmentSpec } from '../src/augment/distortions.js';
 import { bottleneckKey } from '../src/bottleneck/bottleneck-key.js';
 import { VectorSource } from '../src/bottleneck/vector-source.js';

@@ -1,4 +1,4 @@
-import { EMPTY, finalize, from, mergeMap, tap, type OperatorFunction } from 'rxjs';
+import { EMPTY, finalize, from, mergeMap, tap, type OperatorFunction } from '../src/util/rx.js';
 import { bottleneckKey } from '../src/bottleneck/bottleneck-key.js';
 import { VectorSource } from '../src/bottleneck/vector-source.js';
 import type { HashedImage, ImageWithVector } from '../src/pipeline/dataset.js';

@@ -1,4 +1,4 @@
-import { map, type OperatorFunction } from 'rxjs';
+import { map, type OperatorFunction } from '../src/util/rx.js';
 import { evaluateHead, type Evaluation, type LabelledExample } from '../src/evaluate/evaluate-head.js';
 import { defineTask } from '../src/pipeline/task.js';
 import { Random } from '../src/train/random.js';

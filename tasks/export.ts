@@ -1,10 +1,7 @@
-import { mergeMap, type OperatorFunction } from 'rxjs';
-import { exportModel, writeLabelsFile } from '../src/export/export-model.js';
+import { mergeMap, type OperatorFunction } from '../src/util/rx.js';
 import { ONNX_FILE } from '../src/export/export-manifest.js';
-import { onnxClassifier, onnxContract } from '../src/export/onnx-export.js';
 import type { ExportManifest } from '../src/export/export-manifest.js';
 import { readManifest } from '../src/export/read-manifest.js';
-import { reportFiles } from '../src/report/build-report-files.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import path from 'node:path';
 import { sha256Hex } from '../src/hash/content-hash.js';
@@ -44,12 +41,17 @@ export const exportTask = defineTask<Evaluated, Exported>({
           testBatchSize: config.train.testBatchSize,
         }),
       );
+      // TensorFlow.js and sharp (report images) only when exporting: an up-to-date build does not load them.
+      const exporting = () => import('../src/export/export-model.js');
       if ((await readManifest(config.outputDir))?.buildFingerprint === buildFingerprint) {
-        if (config.outputLabels) await writeLabelsFile(config.outputLabels, labels);
+        if (config.outputLabels) await (await exporting()).writeLabelsFile(config.outputLabels, labels);
         context.emit({ type: 'stage', stage: 'export', status: 'up-to-date', detail: config.outputDir });
         return { ...evaluated, outputDir: config.outputDir, exported: false };
       }
       context.emit({ type: 'stage', stage: 'export', status: 'start', detail: config.outputDir });
+      const { exportModel, writeLabelsFile } = await exporting();
+      const { reportFiles } = await import('../src/report/build-report-files.js');
+      const { onnxClassifier, onnxContract } = await import('../src/export/onnx-export.js');
       const extractor = context.model.format === 'tfjs' ? await context.extractor() : undefined;
       const onnx = await onnxClassifier(context.model, context.identity, context.engine, evaluated.head, config.finalTensorName);
       if ('reason' in onnx) context.emit({ type: 'warning', message: `no ONNX file in the export: ${onnx.reason}` });

@@ -1,4 +1,4 @@
-import { bufferCount, mergeMap, type OperatorFunction } from 'rxjs';
+import { bufferCount, mergeMap, type OperatorFunction } from '../src/util/rx.js';
 import { hashFile, UnusableFileError } from '../src/hash/hash-file.js';
 import type { HashedImage } from '../src/pipeline/dataset.js';
 import { defineTask } from '../src/pipeline/task.js';

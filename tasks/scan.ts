@@ -1,4 +1,4 @@
-import { defer, mergeMap, tap, type OperatorFunction } from 'rxjs';
+import { defer, mergeMap, tap, type OperatorFunction } from '../src/util/rx.js';
 import { defineTask } from '../src/pipeline/task.js';
 import { scanImageDirs, type ScanResult } from '../src/scan/scan-image-dirs.js';
 

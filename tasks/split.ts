@@ -1,4 +1,4 @@
-import { map, type OperatorFunction } from 'rxjs';
+import { map, type OperatorFunction } from '../src/util/rx.js';
 import type { Dataset, ImageWithVector } from '../src/pipeline/dataset.js';
 import { defineTask } from '../src/pipeline/task.js';
 import { assignSets } from '../src/split/assign-sets.js';

@@ -1,4 +1,4 @@
-import { mergeMap, type OperatorFunction } from 'rxjs';
+import { mergeMap, type OperatorFunction } from '../src/util/rx.js';
 import type { StoredHead } from '../src/cache/retrain-cache.js';
 import type { HistogramSummary } from '../src/report/histogram.js';
 import { readManifest } from '../src/export/read-manifest.js';
@@ -8,7 +8,7 @@ import type { Dataset } from '../src/pipeline/dataset.js';
 import { defineTask } from '../src/pipeline/task.js';
 import type { SoftmaxHead } from '../src/train/softmax-head.js';
 import { choiceFor, initBackend } from '../src/model/backend.js';
-import { needsOptionsTrainer, trainHeadWithOptions } from '../src/train/head-options-trainer.js';
+import { needsOptionsTrainer } from '../src/train/needs-options-trainer.js';
 import { trainHead, type EvalPoint, type LabelledVectors, type TrainParams, type TrainResult } from '../src/train/train-head.js';
 import { trainingFingerprint } from '../src/train/training-fingerprint.js';
 
@@ -78,6 +78,8 @@ export const trainTask = defineTask<Dataset, Trained>({
       const onEval = (point: EvalPoint) => context.emit({ type: 'train-eval', ...point });
       let trained: TrainResult & { stoppedEarlyAt?: number };
       if (withOptions) {
+        // TensorFlow.js only now: a build whose head is cached does not load it.
+        const { trainHeadWithOptions } = await import('../src/train/head-options-trainer.js');
         await initBackend(choiceFor(context.engine.tfBackend));
         trained = trainHeadWithOptions(subset('training'), subset('validation'), dataset.labels, params, options, onEval);
         if (trained.stoppedEarlyAt !== undefined) {

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from '../util/rx.js';
 
 /**
  * Collects work items into batches of about `size` items, without splitting the items of one image that

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { mergeMap, Subject, type Subscription } from 'rxjs';
+import { mergeMap, Subject, type Subscription } from '../util/rx.js';
 import type { AugmentSpec } from '../augment/distortions.js';
 import { sha256Hex } from '../hash/content-hash.js';
 import { describeFileError } from '../util/file-errors.js';

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import type { AugmentSpec } from '../augment/distortions.js';
 import type { ResizeMode } from '../config/define-config.js';
 
@@ -7,6 +7,12 @@ export const MAX_INPUT_PIXELS = 100_000_000;
 
 /** Version of the decode + resize recipe below; change it whenever its output could change. */
 export const PREPROCESS_VERSION = 'sharp-rgb8-linear-v1';
+
+/** sharp (libvips), loaded by the first decode: a build whose vectors are all cached never loads it. */
+let sharp: typeof Sharp;
+async function loadSharp(): Promise<void> {
+  sharp ??= (await import('sharp')).default;
+}
 
 export class ImageDecodeError extends Error {
   override name = 'ImageDecodeError';
@@ -26,6 +32,7 @@ export class ImageDecodeError extends Error {
  */
 export async function decodeImage(bytes: Uint8Array, size: [number, number], resize: ResizeMode, augment?: AugmentSpec): Promise<Uint8Array> {
   if (augment) return (await decodeVariants(bytes, size, resize, [augment]))[0]!;
+  await loadSharp();
   return withRetry(bytes, () => sharpPixels(decoder(bytes), size, resize));
 }
 
@@ -37,6 +44,7 @@ export async function decodeImage(bytes: Uint8Array, size: [number, number], res
 export async function decodeVariants(bytes: Uint8Array, size: [number, number], resize: ResizeMode, augments: AugmentSpec[]): Promise<Uint8Array[]> {
   // A big photo is shrunk while it is decoded (JPEG shrink-on-load) to twice the largest variant's size,
   // so memory stays small; photos smaller than that are kept as they are.
+  await loadSharp();
   const scale = 2 * Math.max(1, ...augments.map((a) => a.scale));
   const base = () =>
     decoder(bytes)

@@ -1,9 +1,5 @@
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
-import { readConfig } from '../config/read-config.js';
-import { build } from '../pipeline/build.js';
-import { createReporter } from './build-reporter.js';
-import { onInterrupt } from './interrupt.js';
 
 export function buildCommand(yargs: Argv) {
   return yargs.command(
@@ -16,6 +12,11 @@ export function buildCommand(yargs: Argv) {
         .example('$0 build', 'build with ./retrain.config.ts')
         .example('$0 build --image_dir flower_photos --how_many_training_steps 500', 'original flag names work too'),
     async (argv) => {
+      // What the command needs is loaded when it runs, so `--help` and the other commands do not load it.
+      const { readConfig } = await import('../config/read-config.js');
+      const { build } = await import('../pipeline/build.js');
+      const { createReporter } = await import('./build-reporter.js');
+      const { onInterrupt } = await import('./interrupt.js');
       const reporter = createReporter({ json: Boolean(argv.json) });
       const { config } = await readConfig(argv, process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
       const controller = new AbortController();

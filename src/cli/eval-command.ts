@@ -1,11 +1,8 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { formatConfusion } from '../evaluate/class-metrics.js';
-import { evaluateFolder } from '../evaluate/evaluate-folder.js';
-import { initBackend, type TfBackendChoice } from '../model/backend.js';
-import { loadClassifier, type ExportFormat } from '../predict/load-classifier.js';
+import type { TfBackendChoice } from '../model/backend.js';
+import type { ExportFormat } from '../predict/load-classifier.js';
 import { printable } from '../util/printable.js';
-import { exportedModelDir } from './model-dir.js';
 
 export function evalCommand(yargs: Argv) {
   return yargs.command(
@@ -20,6 +17,11 @@ export function evalCommand(yargs: Argv) {
         .option('json', { type: 'boolean', describe: 'Print the evaluation as one JSON object' })
         .example('$0 eval --model retrain-output --image_dir ../shared/datasets/hymenoptera_data/val', ''),
     async (argv) => {
+      const { formatConfusion } = await import('../evaluate/class-metrics.js');
+      const { evaluateFolder } = await import('../evaluate/evaluate-folder.js');
+      const { initBackend } = await import('../model/backend.js');
+      const { loadClassifier } = await import('../predict/load-classifier.js');
+      const { exportedModelDir } = await import('./model-dir.js');
       if (argv.format !== 'onnx') await initBackend(argv.backend as TfBackendChoice);
       const model = await loadClassifier(await exportedModelDir(argv, process.cwd()), argv.format as ExportFormat | undefined);
       const result = await evaluateFolder(model, (argv['image-dir'] as string[]).map((d) => path.resolve(d)));

@@ -2,13 +2,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
-import { readConfig } from '../config/read-config.js';
-import { comparisonMarkdown } from '../experiment/comparison-table.js';
-import { expandExperiments, selectExperiments } from '../experiment/expand-experiments.js';
-import { bestExperiment, checkExperimentOutputs, experimentsDir, runExperiments } from '../experiment/run-experiments.js';
-import { checkReplaceable } from '../export/output-guard.js';
-import { describeWriteError } from '../util/file-errors.js';
-import { makeTempDirBeside, replaceDir, writeFileAtomic } from '../util/atomic-write.js';
 
 export function experimentCommand(yargs: Argv) {
   return yargs.command(
@@ -21,6 +14,13 @@ export function experimentCommand(yargs: Argv) {
         .option('export-best', { type: 'boolean', describe: 'Copy the best experiment\'s model (by validation accuracy) to the output folder' })
         .option('json', { type: 'boolean', describe: 'Print the comparison as JSON' }),
     async (argv) => {
+      const { readConfig } = await import('../config/read-config.js');
+      const { comparisonMarkdown } = await import('../experiment/comparison-table.js');
+      const { expandExperiments, selectExperiments } = await import('../experiment/expand-experiments.js');
+      const { bestExperiment, checkExperimentOutputs, experimentsDir, runExperiments } = await import('../experiment/run-experiments.js');
+      const { checkReplaceable } = await import('../export/output-guard.js');
+      const { describeWriteError } = await import('../util/file-errors.js');
+      const { makeTempDirBeside, replaceDir, writeFileAtomic } = await import('../util/atomic-write.js');
       const { raw, baseDir, config } = await readConfig(argv, process.cwd());
       const experiments = selectExperiments(expandExperiments(raw), (argv.names as string[] | undefined) ?? []);
       if (experiments.length === 0) throw new Error('the config declares no experiments (add `experiments` or `experimentGrid`)');

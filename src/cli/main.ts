@@ -42,7 +42,9 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     }, true)
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    // yargs renders a command's help on every run, in case it is shown; wrapping the text is most of that
+    // cost, so it is only done when help is asked for (the only time it is shown).
+    .wrap(args.some((a) => a === '--help' || a === '-h') ? Math.min(110, process.stdout.columns || 110) : null)
     .fail((message, error) => {
       if (error instanceof Error && error.name !== 'YError') throw error;
       // recommendCommands' message alone ("Did you mean build?") does not say what was wrong.

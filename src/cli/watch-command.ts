@@ -1,11 +1,9 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
-import { WatchSession } from '../watch/watch-session.js';
 import type { WatchEvent } from '../watch/watch-events.js';
 import { plural } from '../util/plural.js';
-import { createReporter } from './build-reporter.js';
-import { onInterrupt } from './interrupt.js';
+import type { createReporter } from './build-reporter.js';
 import { numberAtLeast } from './option-checks.js';
 
 export function watchCommand(yargs: Argv) {
@@ -20,6 +18,9 @@ export function watchCommand(yargs: Argv) {
         .check(numberAtLeast('quiet-ms', 0))
         .example('$0 watch', 'watch the folders of ./retrain.config.ts'),
     async (argv) => {
+      const { WatchSession } = await import('../watch/watch-session.js');
+      const { createReporter } = await import('./build-reporter.js');
+      const { onInterrupt } = await import('./interrupt.js');
       const json = Boolean(argv.json);
       const reporter = createReporter({ json: false, stream: json ? process.stderr : process.stdout });
       const onEvent = json ? (event: WatchEvent) => process.stdout.write(JSON.stringify(event) + '\n') : (event: WatchEvent) => describe(event, reporter);

@@ -22,8 +22,11 @@ export function classMetrics(confusion: number[][], labels: readonly string[]): 
 export function formatConfusion(confusion: number[][], labels: readonly string[]): string[] {
   const width = Math.max(6, ...labels.map((l) => l.length), ...confusion.flat().map((n) => String(n).length));
   const pad = (s: string) => s.padStart(width);
+  // The first column is as wide as its header, so the counts stay under their labels.
+  const corner = 'true \\ predicted';
+  const first = (s: string) => s.padStart(Math.max(width, corner.length));
   return [
-    `${pad('true \\ predicted')} ${labels.map(pad).join(' ')}`,
-    ...confusion.map((row, c) => `${pad(labels[c]!)} ${row.map((n) => pad(String(n))).join(' ')}`),
+    `${first(corner)} ${labels.map(pad).join(' ')}`,
+    ...confusion.map((row, c) => `${first(labels[c]!)} ${row.map((n) => pad(String(n))).join(' ')}`),
   ];
 }

@@ -11,8 +11,7 @@ import { LABELS_FILE, MANIFEST_FILE, type ExportManifest } from './export-manife
 
 
 
-/** Layer names the exported model uses itself; the output layer must be named otherwise. */
-export const EXPORT_LAYER_NAMES = ['image', 'to_backbone_range', 'retrain_feature_pool', 'retrain_hidden', 'retrained'];
+export { EXPORT_LAYER_NAMES } from './export-layer-names.js';
 
 /**
  * Builds backbone + head as one TF.js layers model (input: RGB pixels 0..255 at the model's size; output:

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { createRequire } from 'node:module';
 import { PREPROCESS_VERSION } from '../bottleneck/decode-image.js';
 import type { ResizeMode } from '../config/define-config.js';
 import { sha256Hex } from '../hash/content-hash.js';
@@ -26,6 +26,12 @@ export interface ModelIdentity {
   layerNames: string[];
 }
 
+/**
+ * The TensorFlow.js version, read from its package.json: the same string as `tf.version_core`, without
+ * loading TensorFlow.js (a build whose work is all cached does not need it).
+ */
+export const TFJS_CORE_VERSION = (createRequire(import.meta.url)('@tensorflow/tfjs-core/package.json') as { version: string }).version;
+
 /** Bumped whenever the way TF.js computes features from the same weights changes. */
 const INFERENCE_VERSION = BN_FOLD_VERSION;
 
@@ -39,7 +45,7 @@ export async function identifyModel(resolved: ResolvedModel, engineName: EngineN
   const engine =
     engineName === 'onnxruntime'
       ? `${CONVERSION_VERSION}|onnxruntime@${onnxRuntimeVersion() ?? 'unknown'}`
-      : `${INFERENCE_VERSION}|${engineName}@${tf.version_core}`;
+      : `${INFERENCE_VERSION}|${engineName}@${TFJS_CORE_VERSION}`;
   const fingerprint = sha256Hex(`${files.contentHash}|${featureLayer ?? ''}|${pooling ?? ''}|${engine}`).slice(0, 16);
   const inputSize = resolved.options.inputSize ?? inputSizeFromTopology(files.json.modelTopology);
   if (!inputSize) throw new ModelError(`model "${resolved.source}": input size unknown; set modelOptions.inputSize`);

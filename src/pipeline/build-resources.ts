@@ -2,7 +2,7 @@ import { createBottleneckPool, type BottleneckPool } from '../bottleneck/worker-
 import { RetrainCache } from '../cache/retrain-cache.js';
 import { choiceFor, initBackend, type BackendName } from '../model/backend.js';
 import type { BottleneckEngine } from '../model/engine.js';
-import { loadFeatureExtractor, type FeatureExtractor } from '../model/feature-extractor.js';
+import type { FeatureExtractor } from '../model/feature-extractor.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
 
@@ -32,10 +32,15 @@ export class BuildResources {
 
   featureExtractor(model: ResolvedModel, identity: ModelIdentity, backend: BackendName): Promise<FeatureExtractor> {
     const key = JSON.stringify([model.modelJson, identity, backend]);
+    // TensorFlow.js is loaded here, on first use: a build with nothing to export never loads it.
     if (this.extractor?.key !== key) {
-      this.extractor = { key, extractor: initBackend(choiceFor(backend)).then(() => loadFeatureExtractor(model, identity)) };
+      const loaded = initBackend(choiceFor(backend)).then(() => import('../model/feature-extractor.js'));
+      this.extractor = { key, extractor: loaded.then(({ loadFeatureExtractor }) => loadFeatureExtractor(model, identity)) };
+      return this.extractor.extractor;
     }
-    return this.extractor.extractor;
+    // A build gives a library caller's TF.js backend back when it ends (preservingTfState): set ours again.
+    const { extractor } = this.extractor;
+    return initBackend(choiceFor(backend)).then(() => extractor);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { from, lastValueFrom, map, mergeMap, of, toArray } from 'rxjs';
+import { from, lastValueFrom, map, mergeMap, of, toArray } from '../util/rx.js';
 import { augmentTask } from '../../tasks/augment.js';
 import { bottleneckTask } from '../../tasks/bottleneck.js';
 import { evaluateTask } from '../../tasks/evaluate.js';
@@ -11,7 +11,8 @@ import { splitTask } from '../../tasks/split.js';
 import { trainTask } from '../../tasks/train.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { ConfigError } from '../config/schema.js';
-import { EXPORT_LAYER_NAMES } from '../export/export-model.js';
+import { EXPORT_LAYER_NAMES } from '../export/export-layer-names.js';
+import { preservingTfState } from '../model/backend.js';
 import { CacheError, cacheDamagedMessage, lmdbDamage } from '../cache/cache-file-errors.js';
 import { selectEngine } from '../model/engine.js';
 import { resolveModel } from '../model/resolve-model.js';
@@ -39,8 +40,13 @@ export interface BuildOptions {
 /**
  * One build: scan → hash → bottleneck (streamed through the worker pool) → split → train → evaluate →
  * export. Every stage reuses cached work, so an unchanged data set does no decoding, inference or training.
+ * It changes no process-wide state: TensorFlow.js gets back the backend it had (see `preservingTfState`).
  */
-export async function build(config: ResolvedConfig, options: BuildOptions = {}): Promise<BuildResult> {
+export function build(config: ResolvedConfig, options: BuildOptions = {}): Promise<BuildResult> {
+  return preservingTfState(() => runBuild(config, options));
+}
+
+async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const skipped: BuildResult['skipped'] = [];
   const emit: EmitEvent = (event: BuildEvent) => {

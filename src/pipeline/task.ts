@@ -1,4 +1,4 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from '../util/rx.js';
 import type { BuildContext } from './build-context.js';
 
 /**

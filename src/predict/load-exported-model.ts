@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { decodeImage } from '../bottleneck/decode-image.js';
 import { MANIFEST_FILE, type ExportManifest } from '../export/export-manifest.js';
 import { readModelFiles } from '../model/read-model-files.js';
@@ -19,7 +19,7 @@ export interface Prediction {
 /** A model written by `retrain build`, loaded for inference. Needs an initialised backend. */
 export interface ExportedModel {
   manifest: ExportManifest;
-  model: tfl.LayersModel;
+  model: LayersModel;
   /** Top-k labels with probabilities, best first, for one encoded image. */
   classify(imageBytes: Uint8Array, topK?: number): Promise<Prediction[]>;
 }
@@ -43,7 +43,10 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
   } catch {
     throw new ExportedModelError(`${path.join(dir, MANIFEST_FILE)}: damaged (not JSON); rebuild the model with retrain build`);
   }
-  let model: tfl.LayersModel;
+  // TensorFlow.js is loaded here, not when the library is imported (a config file imports it too).
+  const tf = await import('@tensorflow/tfjs-core');
+  const tfl = await import('@tensorflow/tfjs-layers');
+  let model: LayersModel;
   try {
     const files = await readModelFiles(path.join(dir, 'model.json'));
     model = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
@@ -59,7 +62,7 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
       const pixels = await decodeImage(imageBytes, [h, w], manifest.input.resize);
       const probs = tf.tidy(() => {
         const input = tf.tensor4d(Float32Array.from(pixels), [1, h, w, 3]);
-        return (model.predict(input) as tf.Tensor).dataSync() as Float32Array;
+        return (model.predict(input) as Tensor).dataSync() as Float32Array;
       });
       return [...probs]
         .map((score, i) => ({ label: manifest.labels[i] ?? String(i), score }))

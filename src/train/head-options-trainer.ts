@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+// Registers TF.js's gradient functions, which tf.variableGrads needs (tfjs-core alone has none). This module
+// is loaded only to train with head options, so neither costs anything otherwise.
+import '@tensorflow/tfjs-layers';
 import type { HeadOptions } from '../config/define-config.js';
 import { histogramOf, type HistogramSummary } from '../report/histogram.js';
 import { createClassBalancedSampler } from './class-balanced-sampler.js';
@@ -6,17 +9,7 @@ import { Random } from './random.js';
 import type { SoftmaxHead } from './softmax-head.js';
 import type { EvalPoint, LabelledVectors, TrainParams, TrainResult } from './train-head.js';
 
-/** True when the options ask for more than the original's plain SGD on one softmax layer. */
-export function needsOptionsTrainer(options: HeadOptions): boolean {
-  return (
-    (options.optimizer ?? 'sgd') !== 'sgd' ||
-    (options.l2 ?? 0) > 0 ||
-    (options.labelSmoothing ?? 0) > 0 ||
-    options.earlyStoppingPatience !== undefined ||
-    options.classWeights !== undefined ||
-    (options.hiddenUnits ?? 0) > 0
-  );
-}
+export { needsOptionsTrainer } from './needs-options-trainer.js';
 
 /**
  * Trains the head with the options the original lacks — momentum or Adam, L2, label smoothing, class

@@ -1,4 +1,4 @@
-import { buffer, debounceTime, filter, map, share, type OperatorFunction } from 'rxjs';
+import { buffer, debounceTime, filter, map, share, type OperatorFunction } from '../util/rx.js';
 import type { FileChange } from './file-changes.js';
 
 /** What changed during one burst of file events, path by path, with add-then-delete cancelled out. */

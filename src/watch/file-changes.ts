@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { Observable } from 'rxjs';
+import { Observable } from '../util/rx.js';
 import { isHiddenName, isImageFileName } from '../scan/image-extensions.js';
 import { isInside } from '../scan/image-roots.js';
 

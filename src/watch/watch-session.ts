@@ -1,4 +1,4 @@
-import { Subscription } from 'rxjs';
+import { Subscription } from '../util/rx.js';
 import { readConfig } from '../config/read-config.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { build } from '../pipeline/build.js';

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { trainingFingerprint } from '../../src/train/training-fingerprint.js';
+
+const params = { steps: 100, learningRate: 0.01, batchSize: 10, evalStepInterval: 10, validationBatchSize: 100, seed: 0 };
+const examples = [
+  { key: 'k1', label: 'ants', set: 'training' },
+  { key: 'k2', label: 'bees', set: 'training' },
+  { key: 'k3', label: 'bees', set: 'validation' },
+  { key: 'k4', label: 'ants', set: 'testing' },
+];
+const labels = ['ants', 'bees'];
+
+describe('training fingerprint', () => {
+  const base = trainingFingerprint(labels, examples, params);
+
+  it('does not depend on the order of the examples', () => {
+    assert.equal(trainingFingerprint(labels, [...examples].reverse(), params), base);
+  });
+
+  it('ignores testing images (they do not train the head)', () => {
+    assert.equal(trainingFingerprint(labels, examples.filter((e) => e.set !== 'testing'), params), base);
+    assert.equal(trainingFingerprint(labels, [...examples, { key: 'k9', label: 'ants', set: 'testing' }], params), base);
+  });
+
+  it('changes with every input that changes the trained head', () => {
+    const changed = [
+      trainingFingerprint(labels, examples.map((e) => (e.key === 'k1' ? { ...e, key: 'k1b' } : e)), params),
+      trainingFingerprint(labels, examples.map((e) => (e.key === 'k1' ? { ...e, label: 'bees' } : e)), params),
+      trainingFingerprint(labels, examples.map((e) => (e.key === 'k3' ? { ...e, set: 'training' } : e)), params),
+      trainingFingerprint(['bees', 'ants'], examples, params),
+      trainingFingerprint(labels, examples, { ...params, seed: 1 }),
+      trainingFingerprint(labels, examples, { ...params, learningRate: 0.1 }),
+      trainingFingerprint(labels, examples, { ...params, head: { l2: 0.01 } }),
+      trainingFingerprint(labels, examples.map((e) => (e.key === 'k1' ? { ...e, variants: [{ key: 'v1' }] } : e)), params),
+    ];
+    for (const [i, fingerprint] of changed.entries()) assert.notEqual(fingerprint, base, `change ${i}`);
+    assert.equal(new Set(changed).size, changed.length, 'each change gives its own fingerprint');
+  });
+});

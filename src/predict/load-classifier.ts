@@ -2,12 +2,11 @@
  * An exported model folder loaded for classification in either of its formats: the TF.js layers model
  * (needs an initialised TensorFlow.js backend) or the ONNX classifier (onnxruntime-node).
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { decodeImage } from '../bottleneck/decode-image.js';
-import { MANIFEST_FILE, type ExportManifest } from '../export/export-manifest.js';
+import type { ExportManifest } from '../export/export-manifest.js';
 import { requireOnnxRuntime } from '../onnx/onnx-runtime.js';
-import { ExportedModelError, loadExportedModel, type Prediction } from './load-exported-model.js';
+import { ExportedModelError, loadExportedModel, readExportManifest, type Prediction } from './load-exported-model.js';
 
 export type ExportFormat = 'tfjs' | 'onnx';
 
@@ -28,22 +27,17 @@ export async function loadClassifier(dir: string, format?: ExportFormat): Promis
     return loadOnnxClassifier(dir, manifest);
   }
   if (!hasTfjs) throw new ExportedModelError(`${dir}: this export has no TF.js model (its backbone is an ONNX model); use --format onnx`);
-  const model = await loadExportedModel(dir);
+  const model = await loadExportedModel(dir, manifest);
   return { manifest, format: 'tfjs', classify: (bytes, topK) => model.classify(bytes, topK) };
-}
-
-async function readExportManifest(dir: string): Promise<ExportManifest> {
-  try {
-    return JSON.parse(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as ExportManifest;
-  } catch (error) {
-    throw new ExportedModelError(`${dir}: not a retrain model folder (${MANIFEST_FILE}: ${(error as Error).message})`);
-  }
 }
 
 async function loadOnnxClassifier(dir: string, manifest: ExportManifest): Promise<Classifier> {
   const contract = manifest.onnx!;
   const ort = await requireOnnxRuntime();
-  const session = await ort.InferenceSession.create(path.join(dir, contract.file), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const file = path.join(dir, contract.file);
+  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1 }).catch((error: Error) => {
+    throw new ExportedModelError(`${file}: damaged or incomplete (${error.message.split('\n')[0]}); rebuild the model with retrain build`);
+  });
   const [h, w] = manifest.input.size;
   return {
     manifest,

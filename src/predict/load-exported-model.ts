@@ -24,7 +24,8 @@ export interface ExportedModel {
   classify(imageBytes: Uint8Array, topK?: number): Promise<Prediction[]>;
 }
 
-export async function loadExportedModel(dir: string): Promise<ExportedModel> {
+/** The manifest of an exported model folder; one line saying what is wrong (and what to do) otherwise. */
+export async function readExportManifest(dir: string): Promise<ExportManifest> {
   const remedy = 'build one with retrain build, or name a model folder with --model DIR';
   let manifestText: string;
   try {
@@ -37,12 +38,16 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
     if (code === 'ENOENT') throw new ExportedModelError(`${dir}: not a retrain model folder (no ${MANIFEST_FILE}); ${remedy}`);
     throw new ExportedModelError(`${path.join(dir, MANIFEST_FILE)}: cannot read (${errnoText(error)})`);
   }
-  let manifest: ExportManifest;
   try {
-    manifest = JSON.parse(manifestText) as ExportManifest;
+    return JSON.parse(manifestText) as ExportManifest;
   } catch {
     throw new ExportedModelError(`${path.join(dir, MANIFEST_FILE)}: damaged (not JSON); rebuild the model with retrain build`);
   }
+}
+
+/** `manifest`: when the caller has read it already. */
+export async function loadExportedModel(dir: string, known?: ExportManifest): Promise<ExportedModel> {
+  const manifest = known ?? (await readExportManifest(dir));
   // TensorFlow.js is loaded here, not when the library is imported (a config file imports it too).
   const tf = await import('@tensorflow/tfjs-core');
   const tfl = await import('@tensorflow/tfjs-layers');

@@ -61,8 +61,8 @@ function render(rows: Row[], date: Date): string {
   return `${SECTION_TITLE}
 
 Every registry backbone at the default settings (4000 steps, learning rate 0.01, batch 100, 10% validation,
-10% test, seed 0, each registry entry's resize: \`central-crop\` for the torchvision and TF-slim
-MobileNets, \`crop\` for the others), measured ${date.toISOString().slice(0, 10)} by \`node dist/bench/backbone-accuracy.js\`,
+10% test, seed 0, each registry entry's resize: \`central-crop\` for the torchvision MobileNetV2
+1.0, \`crop\` for the others), measured ${date.toISOString().slice(0, 10)} by \`node dist/bench/backbone-accuracy.js\`,
 which does for each backbone what these commands do:
 
 \`\`\`sh

@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { decodeImage, ImageDecodeError } from '../src/bottleneck/decode-image.js';
+import { CENTRAL_FRACTION, decodeImage, ImageDecodeError } from '../src/bottleneck/decode-image.js';
+import { findKnownModel } from '../src/model/registry.js';
 import { HYMENOPTERA, needsShared, REPO_ROOT, tempDir } from './helpers/shared.js';
 
 const SIZE: [number, number] = [32, 32];
@@ -71,5 +72,34 @@ describe('decodeImage', () => {
     const turned = await decodeImage(rotated, [40, 60], 'stretch');
     assert.ok(plain[0]! > 200, 'unrotated: top-left is white');
     assert.ok(turned[0]! > 200 && turned[(39 * 60 + 0) * 3]! < 60, 'rotated: white on top, black at the bottom left');
+  });
+
+  it('central-crop gives torchvision\'s evaluation crop: shorter side to 256, the centre 224x224', async () => {
+    // A 400x300 photo-like pattern (smooth gradients plus a grid), so that any shift or scale error shows.
+    const [w, h] = [400, 300];
+    const raw = Buffer.alloc(w * h * 3);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const grid = (Math.floor(x / 25) + Math.floor(y / 25)) % 2 ? 60 : 0;
+        raw.set([(x * 255) / w, (y * 255) / h, 120 + grid], (y * w + x) * 3);
+      }
+    }
+    const png = await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+    // The reference, computed another way: cut the central 87.5% of the shorter side first, then resize.
+    const side = Math.round(Math.min(w, h) * CENTRAL_FRACTION);
+    const reference = await sharp(png)
+      .extract({ left: Math.round((w - side) / 2), top: Math.round((h - side) / 2), width: side, height: side })
+      .resize(224, 224, { kernel: 'linear' })
+      .raw()
+      .toBuffer();
+    const meanDiff = (a: Uint8Array) => a.reduce((sum, v, i) => sum + Math.abs(v - reference[i]!), 0) / a.length;
+    const central = await decodeImage(png, [224, 224], 'central-crop');
+    assert.ok(meanDiff(central) < 3, `central-crop differs from the reference crop by ${meanDiff(central).toFixed(2)} per channel`);
+    const whole = await decodeImage(png, [224, 224], 'crop');
+    assert.ok(meanDiff(whole) > 10, 'the plain centre crop (the whole shorter side) is a different picture');
+  });
+
+  it('the registry uses torchvision\'s evaluation crop for the torchvision MobileNetV2', () => {
+    assert.equal(findKnownModel('mobilenet_v2_100_224_int8')!.options.resize, 'central-crop');
   });
 });

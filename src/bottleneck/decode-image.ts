@@ -2,6 +2,9 @@ import type Sharp from 'sharp';
 import type { AugmentSpec } from '../augment/distortions.js';
 import type { ResizeMode } from '../config/define-config.js';
 
+/** `central-crop` keeps this share of the square centre crop: 224 of 256, as torchvision and TF-slim evaluate ImageNet. */
+export const CENTRAL_FRACTION = 0.875;
+
 /** Largest image accepted, in pixels: refuses decompression bombs before they are decoded. */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
@@ -95,7 +98,16 @@ async function sharpPixels(opened: ReturnType<typeof sharp>, [height, width]: [n
   // A distortion resizes to a larger size first and crops a window of the input size out of it.
   const scale = augment?.scale ?? 1;
   const [scaledH, scaledW] = [Math.max(height, Math.round(height * scale)), Math.max(width, Math.round(width * scale))];
-  let image = opened.resize(scaledW, scaledH, { fit: resize === 'crop' ? 'cover' : 'fill', position: 'centre', kernel: 'linear' });
+  let image: ReturnType<typeof sharp>;
+  if (resize === 'central-crop') {
+    // torchvision's ImageNet evaluation: shorter side to 256, centre 224×224 (the central 87.5%).
+    const [outerH, outerW] = [Math.round(scaledH / CENTRAL_FRACTION), Math.round(scaledW / CENTRAL_FRACTION)];
+    const centre = await opened.resize(outerW, outerH, { fit: 'cover', position: 'centre', kernel: 'linear' }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const raw = { width: centre.info.width, height: centre.info.height, channels: centre.info.channels };
+    image = sharp(centre.data, { raw }).extract({ left: Math.floor((outerW - scaledW) / 2), top: Math.floor((outerH - scaledH) / 2), width: scaledW, height: scaledH });
+  } else {
+    image = opened.resize(scaledW, scaledH, { fit: resize === 'crop' ? 'cover' : 'fill', position: 'centre', kernel: 'linear' });
+  }
   if (augment) {
     const left = Math.round(augment.offsetX * (scaledW - width));
     const top = Math.round(augment.offsetY * (scaledH - height));

@@ -102,7 +102,7 @@ export interface RetrainConfig {
 /** What an experiment may change. */
 export type ExperimentOverrides = Omit<RetrainConfig, 'imageDir' | 'cacheDir' | 'outputDir' | 'experiments' | 'experimentGrid'>;
 
-export type ResizeMode = 'crop' | 'stretch';
+export type ResizeMode = 'crop' | 'central-crop' | 'stretch';
 
 export interface HeadOptions {
   /** `sgd` (the original), `momentum` (0.9) or `adam`. Default `sgd`. */
@@ -143,7 +143,8 @@ export interface ModelOptions {
   /**
    * How an image is fitted to the input size: `crop` keeps the aspect ratio and cuts the centre (how ImageNet
    * backbones were trained; clearly more accurate here), `stretch` squeezes the whole image (the original's
-   * behaviour). Default `crop`.
+   * behaviour), `central-crop` keeps only the central 87.5% of the square centre crop (224 of 256, as
+   * torchvision's and TF-slim's ImageNet evaluation do). Default `crop`.
    */
   resize?: ResizeMode;
 }

@@ -16,7 +16,7 @@ const baseSchema = z
         range: z.tuple([z.number(), z.number()]).optional(),
         featureLayer: z.string().min(1).optional(),
         pooling: z.enum(['avg', 'none']).optional(),
-        resize: z.enum(['crop', 'stretch']).optional(),
+        resize: z.enum(['crop', 'central-crop', 'stretch']).optional(),
         mean: z.tuple([z.number(), z.number(), z.number()]).optional(),
         std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).optional(),
         inputName: z.string().min(1).optional(),

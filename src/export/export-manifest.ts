@@ -1,3 +1,4 @@
+import type { ResizeMode } from '../config/define-config.js';
 /** `manifest.json` of an exported model: everything needed to use it without this tool's config. */
 export interface ExportManifest {
   format: 'retrain-model@1';
@@ -11,8 +12,8 @@ export interface ExportManifest {
   input: {
     /** [height, width] the images are resized to (bilinear). */
     size: [number, number];
-    /** `crop`: centre crop at the input's aspect ratio, then resize; `stretch`: resize the whole image. */
-    resize: 'crop' | 'stretch';
+    /** `crop`: centre crop at the input's aspect ratio, then resize; `central-crop`: the central 87.5% of that square (224 of 256), then resize; `stretch`: resize the whole image. */
+    resize: ResizeMode;
     /** The exported model takes RGB pixel values in this range and rescales them itself. */
     range: [0, 255];
     /** The range the backbone itself was trained with, applied inside the model. */

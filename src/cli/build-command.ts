@@ -4,6 +4,7 @@ import { readConfig } from '../config/read-config.js';
 import { build } from '../pipeline/build.js';
 import { createReporter } from './build-reporter.js';
 import { onInterrupt } from './interrupt.js';
+import { quietSdkNodeWarning, withRemoteEnv } from './remote-env.js';
 
 export function buildCommand(yargs: Argv) {
   return yargs.command(
@@ -16,8 +17,9 @@ export function buildCommand(yargs: Argv) {
         .example('$0 build', 'build with ./retrain.config.ts')
         .example('$0 build --image_dir flower_photos --how_many_training_steps 500', 'original flag names work too'),
     async (argv) => {
+      quietSdkNodeWarning();
       const reporter = createReporter({ json: Boolean(argv.json) });
-      const { config } = await readConfig(argv, process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
+      const { config } = await readConfig(withRemoteEnv(argv), process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
       const controller = new AbortController();
       const running = build(config, { onEvent: (event) => reporter.onEvent(event), signal: controller.signal });
       onInterrupt(() => {

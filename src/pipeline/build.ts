@@ -20,6 +20,7 @@ import type { BuildEvent, EmitEvent } from './build-events.js';
 import type { BuildResult } from './build-result.js';
 import type { ImageWithVector } from './dataset.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
+import type { RemoteCounts } from '../store/remote-cache.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -43,7 +44,10 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
     if (event.type === 'skipped') skipped.push({ file: event.file, reason: event.reason });
     options.onEvent?.(event);
   };
-  const resources = options.resources ?? new BuildResources(config.cacheDir);
+  const resources = options.resources ?? new BuildResources(config.cacheDir, config.remote);
+  const { remote } = resources;
+  const remoteBefore = remote?.snapshot();
+  if (remote) remote.warn = (message) => emit({ type: 'warning', message });
   const stopIfAborted = <T>(value: T): T => {
     options.signal?.throwIfAborted();
     return value;
@@ -63,6 +67,7 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       config,
       configHash: hashConfig(config),
       cache: resources.cache,
+      remote,
       model,
       identity,
       engine,
@@ -100,6 +105,9 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
         exportTask.operator(context),
       ),
     );
+    // Uploads of computed vectors finish before the build reports (and before the process may exit).
+    await remote?.flush();
+    remote?.check();
     const { labels, images } = result.dataset;
     const count = (set: string) => images.filter((i) => i.set === set).length;
     const computed = new Set(images.filter((i) => !i.cached).map((i) => i.key)).size;
@@ -120,15 +128,29 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       backend: engine.name,
       model: model.source,
       durationMs: Math.round(performance.now() - started),
+      remote: remote && remoteBefore ? { url: remote.url, ...countsSince(remoteBefore, remote.snapshot()) } : undefined,
     };
   } finally {
+    await remote?.flush();
     if (options.resources) await resources.cache.flushed();
     else await resources.close();
   }
 }
 
 function hashConfig(config: ResolvedConfig): string {
-  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+  // Where vectors are shared from does not change the model.
+  const { remote: _remote, ...model } = config;
+  return createHash('sha256').update(JSON.stringify(model)).digest('hex').slice(0, 16);
+}
+
+function countsSince(before: RemoteCounts, now: RemoteCounts): RemoteCounts {
+  return {
+    hits: now.hits - before.hits,
+    misses: now.misses - before.misses,
+    uploads: now.uploads - before.uploads,
+    errors: now.errors - before.errors,
+    damaged: now.damaged - before.damaged,
+  };
 }
 
 /** Sorted by (label, content hash), each key built once. */

@@ -74,6 +74,16 @@ export class VectorSource {
       void cache.putBottleneck(key, shared);
       return { vector: () => shared, cached: true };
     }
+    const { queue, remote, config } = this.context;
+    if (queue && remote?.enabled) {
+      // Computed by a queue worker into the remote cache, then read back from there (and verified).
+      const job = await queue.compute({ key, path, sha256, augment, model: config.model, modelOptions: config.modelOptions, backend: config.backend, remoteCache: remote.url });
+      if ('error' in job) return { error: job.error };
+      const vector = await remote.getVector(key);
+      if (!vector) return { error: `a queue worker computed ${key}, but the remote cache does not give it back` };
+      void cache.putBottleneck(key, vector);
+      return { vector: () => vector, cached: false };
+    }
     const outcome = await this.scheduler.compute(path, sha256, augment);
     if ('error' in outcome) {
       if (!outcome.transient) void cache.putFailure(key, outcome.error);

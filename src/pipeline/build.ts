@@ -21,6 +21,7 @@ import type { BuildResult } from './build-result.js';
 import type { ImageWithVector } from './dataset.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
 import type { RemoteCounts } from '../store/remote-cache.js';
+import { BottleneckQueue } from '../queue/bottleneck-queue.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -31,6 +32,8 @@ export interface BuildOptions {
    * AbortError; work done so far stays in the cache and the previous export stays in place.
    */
   signal?: AbortSignal;
+  /** redis://…: missing bottlenecks go to workers (`retrain worker`) through BullMQ; needs a remote cache. */
+  queue?: string;
 }
 
 /**
@@ -48,6 +51,7 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
   const { remote } = resources;
   const remoteBefore = remote?.snapshot();
   if (remote) remote.warn = (message) => emit({ type: 'warning', message });
+  let queue: BottleneckQueue | undefined;
   const stopIfAborted = <T>(value: T): T => {
     options.signal?.throwIfAborted();
     return value;
@@ -63,11 +67,19 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       throw new ConfigError(`finalTensorName "${config.finalTensorName}" is already the name of a layer of the exported model; choose another`);
     }
     emit({ type: 'backend', backend: engine.name, tfBackend: engine.tfBackend, note: engine.note });
+    if (options.queue) {
+      if (!remote) throw new ConfigError(`--queue ${options.queue}: workers hand vectors back through the remote cache; set --remote-cache s3://bucket/prefix too`);
+      queue = await BottleneckQueue.connect(options.queue).catch((error: Error) => {
+        emit({ type: 'warning', message: `${error.message}; computing bottlenecks locally` });
+        return undefined;
+      });
+    }
     const context: BuildContext = {
       config,
       configHash: hashConfig(config),
       cache: resources.cache,
       remote,
+      queue,
       model,
       identity,
       engine,
@@ -131,6 +143,7 @@ export async function build(config: ResolvedConfig, options: BuildOptions = {}):
       remote: remote && remoteBefore ? { url: remote.url, ...countsSince(remoteBefore, remote.snapshot()) } : undefined,
     };
   } finally {
+    await queue?.close();
     await remote?.flush();
     if (options.resources) await resources.cache.flushed();
     else await resources.close();

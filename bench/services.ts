@@ -84,13 +84,13 @@ export async function startServices(options: { bucket?: string; log?: (line: str
       AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY,
       AWS_REGION: 'us-east-1',
       RETRAIN_REMOTE_CACHE: `s3://${bucket}/cache`,
-      RETRAIN_QUEUE: `redis://127.0.0.1:${redisPort}`,
     };
+    const redisUrl = `redis://127.0.0.1:${redisPort}`;
     const s3 = new S3Client({ endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: S3_ACCESS_KEY, secretAccessKey: S3_SECRET_KEY } });
     // The backend servers may still be starting when the proxy answers its health check.
     await waitFor(`bucket ${bucket}`, () => s3.send(new CreateBucketCommand({ Bucket: bucket })).then(() => true, () => false), children);
     s3.destroy();
-    return { redisUrl: env.RETRAIN_QUEUE!, s3Endpoint, bucket, env, pids: { redis: redis.pid!, proxy: proxy.pid!, memcached: memcached.pid! }, stop };
+    return { redisUrl, s3Endpoint, bucket, env, pids: { redis: redis.pid!, proxy: proxy.pid!, memcached: memcached.pid! }, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -189,9 +189,11 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const services = await startServices();
   process.stdout.write('# Redis and an S3 API store (Swift + s3api) are running. In another shell:\n');
   for (const [name, value] of Object.entries(services.env)) process.stdout.write(`export ${name}=${value}\n`);
+  process.stdout.write(`# queue: retrain worker --queue ${services.redisUrl}; retrain build --queue ${services.redisUrl}\n`);
   process.stdout.write('# Ctrl-C stops them and removes their data.\n');
   const shutdown = () => void services.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);

@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/feature-probe.js`: how separable each backbone's vectors are on hymenoptera train/ (5-fold
+ * `node build/bench/feature-probe.js`: how separable each backbone's vectors are on hymenoptera train/ (5-fold
  * cross-validation, never val/), per preprocessing and feature tensor, with the default head trainer and with a
  * full-batch L2 logistic regression on the same vectors. Used to choose the registry defaults.
  */

@@ -23,7 +23,8 @@ export interface VectorCounts {
 }
 
 /**
- * Answers vector requests from the LMDB cache, or computes them on the worker pool and stores them. A key
+ * Answers vector requests from the LMDB cache, else the remote cache (when configured; a hit is stored
+ * locally), else computes them on the worker pool and stores them (locally, and queued for upload). A key
  * asked for twice in one build is computed once. Decode failures are remembered under the key (so a
  * rebuild does not decode that content again); transient failures are not.
  */
@@ -68,12 +69,28 @@ export class VectorSource {
     if (cache.hasBottleneck(key)) return { vector: lazyVector(cache, key), cached: true };
     const failure = cache.getFailure(key);
     if (failure) return { error: failure };
+    const shared = await this.context.remote?.getVector(key);
+    if (shared) {
+      void cache.putBottleneck(key, shared);
+      return { vector: () => shared, cached: true };
+    }
+    const { queue, remote, config } = this.context;
+    if (queue && remote?.enabled) {
+      // Computed by a queue worker into the remote cache, then read back from there (and verified).
+      const job = await queue.compute({ key, path, sha256, augment, model: config.model, modelOptions: config.modelOptions, backend: config.backend, remoteCache: remote.url });
+      if ('error' in job) return { error: job.error };
+      const vector = await remote.getVector(key);
+      if (!vector) return { error: `a queue worker computed ${key}, but the remote cache does not give it back` };
+      void cache.putBottleneck(key, vector);
+      return { vector: () => vector, cached: false };
+    }
     const outcome = await this.scheduler.compute(path, sha256, augment);
     if ('error' in outcome) {
       if (!outcome.transient) void cache.putFailure(key, outcome.error);
       return { error: outcome.error, stopped: outcome.stopped };
     }
     void cache.putBottleneck(key, outcome.vector);
+    await this.context.remote?.putVector(key, outcome.vector);
     const vector = outcome.vector;
     return { vector: () => vector, cached: false };
   }

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
+import { quietSdkNodeWarning, withRemoteEnv } from './remote-env.js';
 
 export function buildCommand(yargs: Argv) {
   return yargs.command(
@@ -8,6 +9,7 @@ export function buildCommand(yargs: Argv) {
     (y) =>
       y
         .options(configFlagOptions())
+        .option('queue', { type: 'string', describe: 'redis://host:port: missing bottlenecks are computed by `retrain worker`s (needs --remote-cache)' })
         .option('json', { type: 'boolean', describe: 'Print the result as one JSON object (last line of stdout)' })
         .example('$0 build', 'build with ./retrain.config.ts')
         .example('$0 build --image_dir flower_photos --how_many_training_steps 500', 'original flag names work too'),
@@ -17,10 +19,11 @@ export function buildCommand(yargs: Argv) {
       const { build } = await import('../pipeline/build.js');
       const { createReporter } = await import('./build-reporter.js');
       const { onInterrupt } = await import('./interrupt.js');
+      quietSdkNodeWarning();
       const reporter = createReporter({ json: Boolean(argv.json) });
-      const { config } = await readConfig(argv, process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
+      const { config } = await readConfig(withRemoteEnv(argv), process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
       const controller = new AbortController();
-      const running = build(config, { onEvent: (event) => reporter.onEvent(event), signal: controller.signal });
+      const running = build(config, { onEvent: (event) => reporter.onEvent(event), signal: controller.signal, queue: argv.queue as string | undefined });
       onInterrupt(() => {
         controller.abort();
         return running.then(() => undefined, () => undefined);

@@ -100,6 +100,10 @@ export function createReporter({ json, stream = json ? process.stderr : process.
           `head ${result.trained ? 'trained' : 'up to date'}; model ${result.exported ? 'exported to' : 'up to date in'} ${result.outputDir} ` +
           `(${(result.durationMs / 1000).toFixed(2)} s)`,
       );
+      const remote = result.remote;
+      if (remote) {
+        line(`remote cache ${remote.url}: ${remote.hits} hits, ${remote.misses} misses, ${remote.uploads} uploads, ${remote.errors} errors` + (remote.damaged ? `, ${remote.damaged} damaged` : ''));
+      }
       if (json) process.stdout.write(JSON.stringify(result) + '\n');
     },
     error(message) {

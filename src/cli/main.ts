@@ -9,6 +9,7 @@ import { experimentCommand } from './experiment-command.js';
 import { modelsCommand } from './models-command.js';
 import { predictCommand } from './predict-command.js';
 import { watchCommand } from './watch-command.js';
+import { workerCommand } from './worker-command.js';
 
 /** The `retrain` command line. Errors end the process with one line on stderr and exit code 1. */
 export async function main(args: string[] = hideBin(process.argv)): Promise<void> {
@@ -33,7 +34,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .scriptName('retrain')
     .usage('$0 <command> [options]\n\nRetrain an image classifier for your own classes by transfer learning, as an incremental build.')
     .option('config', { type: 'string', describe: 'Config file [./retrain.config.ts]', global: true })
-    .demandCommand(1, 'Name a command: build, watch, predict, eval, experiment, cache or models')
+    .demandCommand(1, 'Name a command: build, watch, predict, eval, experiment, cache, models or worker')
     .recommendCommands()
     .strict()
     // Errors name flags as the user typed them (--how_many_training_steps or --steps).
@@ -53,7 +54,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       process.exit(2);
     }) as Argv;
   try {
-    await cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli))))))).parseAsync();
+    await workerCommand(cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli)))))))).parseAsync();
   } catch (error) {
     process.stderr.write(`error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
     if (process.env.RETRAIN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

@@ -42,6 +42,9 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'seed', field: ['seed'], type: 'number', describe: 'Random seed for initialisation and sampling [0]' },
   { name: 'workers', field: ['workers'], type: 'number', describe: 'Bottleneck worker threads [one per core]' },
   { name: 'backend', field: ['backend'], type: 'string', choices: ['auto', 'onnx', 'node', 'wasm', 'cpu'], describe: 'What computes bottlenecks: onnx (onnxruntime-node), or a TensorFlow.js backend [auto: onnx if it loads and the model converts, else tfjs-node if it loads, else wasm]' },
+  { name: 'remote-cache', field: ['remoteCache'], type: 'string', describe: 'Shared cache on an S3 API store, s3://bucket/prefix (also RETRAIN_REMOTE_CACHE; endpoint and keys from AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, …)' },
+  { name: 'remote-cache-read-only', field: ['remoteCacheReadOnly'], type: 'boolean', describe: 'Read the remote cache, never write to it [false]' },
+  { name: 'remote-cache-required', field: ['remoteCacheRequired'], type: 'boolean', describe: 'Fail when the remote cache cannot be used instead of building locally [false]' },
 ];
 
 /**

@@ -88,6 +88,16 @@ export interface RetrainConfig {
    */
   backend?: 'auto' | 'onnx' | 'node' | 'wasm' | 'cpu';
   /**
+   * A shared cache behind the local one, on an S3 API store: `s3://bucket/prefix`. Endpoint, region and
+   * credentials come from the AWS SDK's standard chain (AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, …).
+   * Also `--remote-cache` or RETRAIN_REMOTE_CACHE.
+   */
+  remoteCache?: string;
+  /** Read the remote cache, never write it (untrusted machines). Default false. */
+  remoteCacheReadOnly?: boolean;
+  /** Fail when the remote cache cannot be used, instead of building locally. Default false. */
+  remoteCacheRequired?: boolean;
+  /**
    * Named experiments for `retrain experiment`: each overrides parts of this config (model, training,
    * distortions, split, seed…). They share every cached bottleneck.
    */
@@ -100,7 +110,7 @@ export interface RetrainConfig {
 }
 
 /** What an experiment may change. */
-export type ExperimentOverrides = Omit<RetrainConfig, 'imageDir' | 'cacheDir' | 'outputDir' | 'experiments' | 'experimentGrid'>;
+export type ExperimentOverrides = Omit<RetrainConfig, 'imageDir' | 'cacheDir' | 'outputDir' | 'experiments' | 'experimentGrid' | 'remoteCache' | 'remoteCacheReadOnly' | 'remoteCacheRequired'>;
 
 export type ResizeMode = 'crop' | 'central-crop' | 'stretch';
 

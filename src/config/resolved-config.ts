@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Distortions } from '../augment/distortions.js';
 import { isModelPath } from '../model/model-reference.js';
+import type { RemoteCacheSettings } from '../store/remote-cache.js';
 import type { HeadOptions, ModelOptions, RetrainConfig } from './define-config.js';
 
 /** A config with every default filled in and every path absolute. */
@@ -32,6 +33,8 @@ export interface ResolvedConfig {
   workers: number;
   inferenceBatchSize: number;
   backend: 'auto' | 'onnx' | 'node' | 'wasm' | 'cpu';
+  /** The shared remote cache, when one is set. */
+  remote?: RemoteCacheSettings;
 }
 
 export const DEFAULT_MODEL = 'mobilenet_v2_035_224';
@@ -77,5 +80,8 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
     workers: config.workers ?? Math.max(1, os.availableParallelism()),
     inferenceBatchSize: config.inferenceBatchSize ?? 4,
     backend: config.backend ?? 'auto',
+    remote: config.remoteCache
+      ? { url: config.remoteCache, readOnly: config.remoteCacheReadOnly ?? false, required: config.remoteCacheRequired ?? false }
+      : undefined,
   };
 }

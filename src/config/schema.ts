@@ -78,10 +78,13 @@ const baseSchema = z
     workers: positiveInt.optional(),
     inferenceBatchSize: positiveInt.optional(),
     backend: z.enum(['auto', 'onnx', 'node', 'wasm', 'cpu']).optional(),
+    remoteCache: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket/prefix').optional(),
+    remoteCacheReadOnly: z.boolean().optional(),
+    remoteCacheRequired: z.boolean().optional(),
   })
   .strict();
 
-const experimentSchema = baseSchema.omit({ imageDir: true, cacheDir: true, outputDir: true });
+const experimentSchema = baseSchema.omit({ imageDir: true, cacheDir: true, outputDir: true, remoteCache: true, remoteCacheReadOnly: true, remoteCacheRequired: true });
 
 /** Runtime validation of a user config; errors name the offending field. */
 export const configSchema = baseSchema

@@ -1,5 +1,7 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import type { RetrainCache } from '../cache/retrain-cache.js';
+import type { RemoteCache } from '../store/remote-cache.js';
+import type { BottleneckQueue } from '../queue/bottleneck-queue.js';
 import type { BottleneckPool } from '../bottleneck/worker-pool.js';
 import type { BottleneckEngine } from '../model/engine.js';
 import type { FeatureExtractor } from '../model/feature-extractor.js';
@@ -15,6 +17,10 @@ export interface BuildContext {
   config: ResolvedConfig;
   configHash: string;
   cache: RetrainCache;
+  /** The shared remote cache behind `cache`, when one is configured. */
+  remote?: RemoteCache;
+  /** When set, missing bottlenecks are computed by queue workers into `remote` instead of locally. */
+  queue?: BottleneckQueue;
   model: ResolvedModel;
   identity: ModelIdentity;
   /** What computes bottlenecks (in the workers), and the TensorFlow.js backend of this thread (export, options trainer). */

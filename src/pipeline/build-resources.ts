@@ -1,5 +1,6 @@
 import { createBottleneckPool, type BottleneckPool } from '../bottleneck/worker-pool.js';
 import { RetrainCache } from '../cache/retrain-cache.js';
+import { RemoteCache, type RemoteCacheSettings } from '../store/remote-cache.js';
 import { choiceFor, initBackend, type BackendName } from '../model/backend.js';
 import type { BottleneckEngine } from '../model/engine.js';
 import type { FeatureExtractor } from '../model/feature-extractor.js';
@@ -15,10 +16,12 @@ export class BuildResources {
   private pool?: { key: string; pool: BottleneckPool };
   private extractor?: { key: string; extractor: Promise<FeatureExtractor> };
   readonly cache: RetrainCache;
+  readonly remote?: RemoteCache;
 
-  constructor(cacheDir: string) {
+  constructor(cacheDir: string, remote?: RemoteCacheSettings) {
     // A damaged cache file costs a recomputation, never the build: it is moved aside (the build warns).
     this.cache = RetrainCache.open(cacheDir, { ifDamaged: 'move-aside' });
+    if (remote) this.remote = new RemoteCache(remote);
   }
 
   bottleneckPool(model: ResolvedModel, identity: ModelIdentity, engine: BottleneckEngine, threads: number): BottleneckPool {
@@ -45,6 +48,8 @@ export class BuildResources {
 
   async close(): Promise<void> {
     await this.pool?.pool.close();
+    await this.remote?.flush();
+    this.remote?.close();
     await this.cache.flushed();
     await this.cache.close();
   }

@@ -1,3 +1,5 @@
+import type { RemoteCounts } from '../store/remote-cache.js';
+
 /** What `retrain build --json` prints as its last line. */
 export interface BuildResult {
   testAccuracy: number | null;
@@ -17,4 +19,6 @@ export interface BuildResult {
   backend: string;
   model: string;
   durationMs: number;
+  /** Requests to the remote cache in this build, when one is configured. */
+  remote?: RemoteCounts & { url: string };
 }

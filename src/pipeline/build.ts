@@ -25,6 +25,8 @@ import type { BuildEvent, EmitEvent } from './build-events.js';
 import type { BuildResult } from './build-result.js';
 import type { ImageWithVector } from './dataset.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
+import type { RemoteCounts } from '../store/remote-cache.js';
+import { BottleneckQueue } from '../queue/bottleneck-queue.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -35,6 +37,8 @@ export interface BuildOptions {
    * AbortError; work done so far stays in the cache and the previous export stays in place.
    */
   signal?: AbortSignal;
+  /** redis://…: missing bottlenecks go to workers (`retrain worker`) through BullMQ; needs a remote cache. */
+  queue?: string;
 }
 
 /**
@@ -55,7 +59,11 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
   };
   // Refused outputs end the build before anything is opened, computed or written.
   await checkBuildOutputs(config);
-  const resources = options.resources ?? new BuildResources(config.cacheDir);
+  const resources = options.resources ?? new BuildResources(config.cacheDir, config.remote);
+  const { remote } = resources;
+  const remoteBefore = remote?.snapshot();
+  if (remote) remote.warn = (message) => emit({ type: 'warning', message });
+  let queue: BottleneckQueue | undefined;
   const stopIfAborted = <T>(value: T): T => {
     options.signal?.throwIfAborted();
     return value;
@@ -75,10 +83,19 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       throw new ConfigError(`finalTensorName "${config.finalTensorName}" is already the name of a layer of the exported model; choose another`);
     }
     emit({ type: 'backend', backend: engine.name, tfBackend: engine.tfBackend, note: engine.note });
+    if (options.queue) {
+      if (!remote) throw new ConfigError(`--queue ${options.queue}: workers hand vectors back through the remote cache; set --remote-cache s3://bucket/prefix too`);
+      queue = await BottleneckQueue.connect(options.queue).catch((error: Error) => {
+        emit({ type: 'warning', message: `${error.message}; computing bottlenecks locally` });
+        return undefined;
+      });
+    }
     const context: BuildContext = {
       config,
       configHash: hashConfig(config),
       cache: resources.cache,
+      remote,
+      queue,
       model,
       identity,
       engine,
@@ -120,6 +137,9 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     if (damaged > 0) {
       emit({ type: 'warning', message: `${damaged} cache ${damaged === 1 ? 'entry was' : 'entries were'} damaged (checksum mismatch) and recomputed; "retrain cache verify" checks the rest` });
     }
+    // Uploads of computed vectors finish before the build reports (and before the process may exit).
+    await remote?.flush();
+    remote?.check();
     const { labels, images } = result.dataset;
     const count = (set: string) => images.filter((i) => i.set === set).length;
     const computed = new Set(images.filter((i) => !i.cached).map((i) => i.key)).size;
@@ -140,10 +160,13 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       backend: engine.name,
       model: model.source,
       durationMs: Math.round(performance.now() - started),
+      remote: remote && remoteBefore ? { url: remote.url, ...countsSince(remoteBefore, remote.snapshot()) } : undefined,
     };
   } catch (error) {
     throw asCacheDamage(error, resources.cache.file);
   } finally {
+    await queue?.close();
+    await remote?.flush();
     const closing = options.resources ? resources.cache.flushed() : resources.close();
     await closing.catch((error: unknown) => {
       throw asCacheDamage(error, resources.cache.file);
@@ -158,7 +181,19 @@ function asCacheDamage(error: unknown, file: string): unknown {
 }
 
 function hashConfig(config: ResolvedConfig): string {
-  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+  // Where vectors are shared from does not change the model.
+  const { remote: _remote, ...model } = config;
+  return createHash('sha256').update(JSON.stringify(model)).digest('hex').slice(0, 16);
+}
+
+function countsSince(before: RemoteCounts, now: RemoteCounts): RemoteCounts {
+  return {
+    hits: now.hits - before.hits,
+    misses: now.misses - before.misses,
+    uploads: now.uploads - before.uploads,
+    errors: now.errors - before.errors,
+    damaged: now.damaged - before.damaged,
+  };
 }
 
 /** Sorted by (label, content hash), each key built once. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 
-/** Repository root (tests run from dist/test/...). */
+/** Repository root (tests run from build/test/...). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The shared models and data sets: RETRAIN_SHARED, else ../shared beside the repository. */

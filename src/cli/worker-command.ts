@@ -1,0 +1,43 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { runBottleneckWorker } from '../queue/bottleneck-worker.js';
+import { onInterrupt } from './interrupt.js';
+import { quietSdkNodeWarning } from './remote-env.js';
+
+export function workerCommand(yargs: Argv) {
+  return yargs.command(
+    'worker',
+    'Compute bottlenecks for `retrain build --queue` on this machine: jobs from Redis (BullMQ), vectors to the remote cache',
+    (y) =>
+      y
+        .option('queue', { type: 'string', demandOption: true, describe: 'redis://host:port of the queue' })
+        .option('workers', { type: 'number', describe: 'Bottleneck worker threads [one per core]' })
+        .option('inference-batch-size', { type: 'number', default: 4, describe: 'Images per inference call' })
+        .option('cache-dir', { type: 'string', default: '.retrain-cache', describe: 'Local folder for models and converted graphs' })
+        .option('lock-ms', { type: 'number', default: 30_000, describe: 'A job whose worker stops answering is taken by another after about this long' })
+        .example('$0 worker --queue redis://10.0.0.5:6379', 'endpoint and keys of the remote cache from AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, …'),
+    async (argv) => {
+      quietSdkNodeWarning();
+      const controller = new AbortController();
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const running = runBottleneckWorker(
+        {
+          queue: argv.queue,
+          threads: argv.workers ?? Math.max(1, os.availableParallelism()),
+          inferenceBatchSize: argv['inference-batch-size'],
+          cacheDir: path.resolve(argv['cache-dir']),
+          lockMs: argv['lock-ms'],
+          log,
+        },
+        controller.signal,
+      );
+      onInterrupt(() => {
+        controller.abort();
+        return running.then(() => undefined, () => undefined);
+      });
+      const done = await running;
+      log(`worker stopped: ${done.computed} computed, ${done.present} already in the remote cache`);
+    },
+  );
+}

@@ -1,0 +1,276 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Limiter } from './limiter.js';
+import { parseRemoteUrl, type RemoteLocation } from './remote-url.js';
+import { decodeObject, encodeObject, objectName } from './vector-object.js';
+
+/** What the config says about the remote cache. */
+export interface RemoteCacheSettings {
+  /** `s3://bucket/prefix` */
+  url: string;
+  /** Read, never write (pull requests, laptops: machines that must not be able to poison the cache). */
+  readOnly: boolean;
+  /** Fail the build when the remote cannot be used, instead of switching it off and building locally. */
+  required: boolean;
+}
+
+export interface RemoteCacheTuning {
+  /** Deadline of one request (with its retry), ms. A hung server costs at most this per request in flight. */
+  timeoutMs: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Failed requests after which the remote is switched off for the rest of the run. */
+  maxFailures: number;
+  /** Uploads waiting or in flight before `put` makes its caller wait. */
+  maxQueue: number;
+}
+
+export const DEFAULT_TUNING: RemoteCacheTuning = { timeoutMs: 3000, concurrency: 16, maxFailures: 3, maxQueue: 256 };
+
+/** Remote requests of one run (or since `snapshot`). `damaged`: objects that failed verification (counted as misses too). */
+export interface RemoteCounts {
+  hits: number;
+  misses: number;
+  uploads: number;
+  errors: number;
+  damaged: number;
+}
+
+/**
+ * A content-addressed cache on an S3 API object store, behind the local LMDB. Endpoint, region and
+ * credentials come from the AWS SDK's standard chain (AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, profiles…).
+ *
+ * Values are self-verifying (key + payload digest, checked on read: a mismatch is a miss and one warning)
+ * and written once: the first writer wins, by a conditional PUT (`If-None-Match: *`) where the store supports
+ * it and a HEAD check where it answers 501. A damaged object is the one thing overwritten.
+ *
+ * Requests have a deadline; after a few failures the remote is switched off for the rest of the run with one
+ * warning, so a down, hung or refusing store costs seconds and the build finishes locally — unless the
+ * remote is `required`, when every later call fails with that reason.
+ */
+export class RemoteCache {
+  readonly counts: RemoteCounts = { hits: 0, misses: 0, uploads: 0, errors: 0, damaged: 0 };
+  /** Where warnings go (the current build's event sink). */
+  warn: (message: string) => void = () => {};
+  readonly url: string;
+  private readonly location: RemoteLocation;
+  private readonly client: S3Client;
+  private readonly limiter: Limiter;
+  private readonly uploads = new Set<Promise<void>>();
+  private readonly damagedKeys = new Set<string>();
+  private failures = 0;
+  private off?: Error;
+  private conditionalPut?: boolean;
+
+  constructor(
+    readonly settings: RemoteCacheSettings,
+    private readonly tuning: RemoteCacheTuning = DEFAULT_TUNING,
+  ) {
+    this.url = settings.url;
+    this.location = parseRemoteUrl(settings.url, 'remoteCache');
+    this.limiter = new Limiter(tuning.concurrency);
+    const requestTimeout = Math.max(500, Math.floor(tuning.timeoutMs / 2));
+    this.client = new S3Client({
+      // Path-style requests work on every S3 API store (Swift, MinIO, Ceph) and on AWS.
+      forcePathStyle: true,
+      maxAttempts: 2,
+      // Integrity is our own digest (and Content-MD5 on upload); not every store knows the newer checksums.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: { connectionTimeout: Math.min(1000, requestTimeout), requestTimeout, throwOnRequestTimeout: true },
+      region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    });
+  }
+
+  /** False once switched off for this run. */
+  get enabled(): boolean {
+    return this.off === undefined;
+  }
+
+  snapshot(): RemoteCounts {
+    return { ...this.counts };
+  }
+
+  /** The vector stored under `key`, or undefined (absent, damaged, or the remote is off). */
+  async getVector(key: string): Promise<Float32Array | undefined> {
+    const bytes = await this.get('bottlenecks', key);
+    if (!bytes) return undefined;
+    if (bytes.byteLength % 4 !== 0) return this.damaged(key, `${bytes.byteLength} bytes is not whole float32 values`);
+    const floats = new Float32Array(bytes.byteLength / 4);
+    new Uint8Array(floats.buffer).set(bytes);
+    return floats;
+  }
+
+  /**
+   * Queues the upload of a computed vector and returns once it is queued (at once, unless `maxQueue` uploads
+   * are pending: then the caller waits, which bounds memory). `flush` waits for the uploads.
+   */
+  async putVector(key: string, vector: Float32Array): Promise<void> {
+    if (this.settings.readOnly || !this.enabled) return;
+    while (this.uploads.size >= this.tuning.maxQueue) await Promise.race(this.uploads);
+    const body = encodeObject(key, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+    const upload: Promise<void> = this.upload('bottlenecks', key, body).then(() => undefined).finally(() => this.uploads.delete(upload));
+    this.uploads.add(upload);
+  }
+
+  /** Uploads a vector now: true once it is in the store (written, or there already), false when it could not be. */
+  async storeVector(key: string, vector: Float32Array): Promise<boolean> {
+    if (this.settings.readOnly) return false;
+    return this.upload('bottlenecks', key, encodeObject(key, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength)));
+  }
+
+  /** Resolves when every queued upload has finished (or failed, counted). */
+  async flush(): Promise<void> {
+    while (this.uploads.size > 0) await Promise.allSettled([...this.uploads]);
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  private async get(table: string, key: string): Promise<Uint8Array | undefined> {
+    this.failIfRequiredAndOff();
+    const Key = objectName(this.location.prefix, table, key);
+    const result = await this.call(async (abortSignal) => {
+      try {
+        const response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key }), { abortSignal });
+        return await response.Body!.transformToByteArray();
+      } catch (error) {
+        if (status(error) === 404) return undefined;
+        throw error;
+      }
+    });
+    if (result === FAILED) return undefined;
+    if (result === undefined) {
+      this.counts.misses++;
+      return undefined;
+    }
+    const decoded = decodeObject(key, result);
+    if ('problem' in decoded) return this.damaged(key, decoded.problem);
+    this.counts.hits++;
+    return decoded.payload;
+  }
+
+  private damaged(key: string, problem: string): undefined {
+    this.counts.misses++;
+    this.counts.damaged++;
+    this.damagedKeys.add(key);
+    this.warn(`remote cache ${this.url}: the object of ${key} is damaged (${problem}); computing it again and replacing it`);
+    return undefined;
+  }
+
+  private async upload(table: string, key: string, body: Buffer): Promise<boolean> {
+    const Key = objectName(this.location.prefix, table, key);
+    const put = (ifNoneMatch: boolean) =>
+      this.call((abortSignal) =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.location.bucket,
+            Key,
+            Body: body,
+            ContentMD5: createHash('md5').update(body).digest('base64'),
+            ContentType: 'application/octet-stream',
+            IfNoneMatch: ifNoneMatch ? '*' : undefined,
+          }),
+          { abortSignal },
+        ).then(
+          () => 'written' as const,
+          (error) => {
+            const code = status(error);
+            if (ifNoneMatch && (code === 412 || code === 409)) return 'exists' as const;
+            if (ifNoneMatch && code === 501) return 'unsupported' as const;
+            throw error;
+          },
+        ),
+      );
+    const overwrite = this.damagedKeys.has(key);
+    if (!overwrite && this.conditionalPut !== false) {
+      const outcome = await put(true);
+      if (outcome === FAILED) return false;
+      if (outcome === 'exists') return true;
+      if (outcome === 'written') {
+        this.conditionalPut = true;
+        this.counts.uploads++;
+        return true;
+      }
+      this.conditionalPut = false; // 501: this store has no conditional PUT; HEAD first from now on
+    }
+    if (!overwrite) {
+      const exists = await this.call((abortSignal) =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key }), { abortSignal }).then(
+          () => true,
+          (error) => {
+            if (status(error) === 404) return false;
+            throw error;
+          },
+        ),
+      );
+      if (exists !== false) return exists === true;
+    }
+    if ((await put(false)) !== 'written') return false;
+    this.counts.uploads++;
+    this.damagedKeys.delete(key);
+    return true;
+  }
+
+  /**
+   * One request under the concurrency limit and the deadline. A failure is counted; the `maxFailures`-th
+   * switches the remote off with one warning (or, when required, makes later calls fail).
+   */
+  private async call<T>(send: (signal: AbortSignal) => Promise<T>): Promise<T | typeof FAILED> {
+    return this.limiter.run(async () => {
+      if (this.off) return FAILED;
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(new Error(`no answer within ${this.tuning.timeoutMs} ms`));
+        }, this.tuning.timeoutMs);
+      });
+      try {
+        const result = await Promise.race([send(controller.signal), deadline]);
+        this.failures = 0;
+        return result;
+      } catch (error) {
+        this.failed(error as Error);
+        return FAILED;
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+
+  private failed(error: Error): void {
+    this.counts.errors++;
+    this.failures++;
+    if (this.off || this.failures < this.tuning.maxFailures) return;
+    const reason = describe(error);
+    this.off = new Error(`remote cache ${this.url} cannot be used: ${reason}${this.settings.required ? ' (--remote-cache-required)' : ''}`);
+    if (!this.settings.required) this.warn(`remote cache ${this.url} switched off for this run after ${this.failures} failed requests (${reason}); building locally`);
+  }
+
+  private failIfRequiredAndOff(): void {
+    if (this.off && this.settings.required) throw this.off;
+  }
+
+  /** Throws when the remote is required and was switched off (call after a build's remote work). */
+  check(): void {
+    this.failIfRequiredAndOff();
+  }
+}
+
+const FAILED = Symbol('failed');
+
+function status(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/** One short phrase for a failed request: the HTTP status and code, or the network error. */
+function describe(error: Error): string {
+  const code = status(error);
+  const cause = (error as { code?: string }).code ?? (error as { errno?: string }).errno;
+  if (code) return `HTTP ${code} ${error.name}`;
+  const message = error.message?.split('\n')[0] || error.name;
+  return cause && !message.includes(String(cause)) ? `${cause}: ${message}` : message;
+}

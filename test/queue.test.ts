@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { freePorts } from '../bench/services.js';
+import { RetrainCache } from '../src/cache/retrain-cache.js';
+import type { RetrainConfig } from '../src/config/define-config.js';
+import { resolveConfig } from '../src/config/resolved-config.js';
+import type { BuildEvent } from '../src/pipeline/build-events.js';
+import { build } from '../src/pipeline/build.js';
+import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
+import { SERVICES_MISSING, useServices, type Services } from './helpers/services.js';
+
+const BIN = path.join(REPO_ROOT, 'bin/retrain.js');
+const PER_CLASS = 10;
+
+/** `retrain worker` processes on real Redis (BullMQ) and a real S3 API store, one of them SIGKILLed mid-run. */
+describe('bottleneck queue (real Redis + S3 API store)', { skip: (!HAS_SHARED && 'shared models/data sets not found') || SERVICES_MISSING }, () => {
+  let services: Services;
+  let images: string;
+  let work: string;
+  const workers: ChildProcess[] = [];
+  const saved = { ...process.env };
+
+  before(async () => {
+    services = (await useServices())!;
+    Object.assign(process.env, services.env);
+    images = await copySubset(PER_CLASS);
+    work = await tempDir('retrain-queue-');
+  });
+
+  after(async () => {
+    for (const worker of workers) {
+      if (worker.exitCode === null && worker.signalCode === null) {
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        worker.kill('SIGTERM');
+        await exited;
+      }
+    }
+    process.env = saved;
+    await services?.stop();
+  });
+
+  const config = (name: string, overrides: Partial<RetrainConfig> = {}) =>
+    resolveConfig({ imageDir: images, model: MODEL_DIR, train: { steps: 30 }, seed: 5, workers: 1, cacheDir: path.join(work, `${name}-cache`), outputDir: path.join(work, `${name}-out`), ...overrides }, work);
+
+  /** A `retrain worker` with one thread; resolves once it takes jobs. */
+  async function startWorker(name: string): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [BIN, 'worker', '--queue', services.redisUrl, '--workers', '1', '--cache-dir', path.join(work, `${name}-models`), '--lock-ms', '4000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    workers.push(child);
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('waiting for bottleneck jobs')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`worker ${name} exited (${code}): ${stderr}`)));
+    });
+    return child;
+  }
+
+  function vectors(cacheDir: string): Map<string, Float32Array> {
+    const cache = RetrainCache.open(cacheDir);
+    const all = new Map<string, Float32Array>();
+    for (const [key] of cache.entries('bottlenecks')) all.set(key, cache.getBottleneck(key)!);
+    void cache.close();
+    return all;
+  }
+
+  it('two workers, one SIGKILLed mid-run: every vector arrives, the same as a local build computes', async () => {
+    const local = await build(config('local'));
+    assert.equal(local.bottlenecksComputed, PER_CLASS * 2);
+
+    const [first] = await Promise.all([startWorker('a'), startWorker('b')]);
+    let killed = false;
+    const onEvent = (event: BuildEvent) => {
+      if (!killed && event.type === 'bottleneck-progress' && event.computed >= 2) {
+        killed = true;
+        first!.kill('SIGKILL');
+      }
+    };
+    const queued = await build(config('queued', { remoteCache: `s3://${services.bucket}/queue` }), { queue: services.redisUrl, onEvent });
+    assert.ok(killed, 'a worker was killed while jobs were running');
+    assert.equal(queued.bottlenecksComputed, PER_CLASS * 2);
+    assert.equal(queued.skipped.length, 0);
+    assert.equal(queued.remote?.uploads, 0, 'the workers uploaded, not the coordinator');
+
+    const expected = vectors(path.join(work, 'local-cache'));
+    const got = vectors(path.join(work, 'queued-cache'));
+    assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
+    let maxDiff = 0;
+    for (const [key, vector] of expected) {
+      const other = got.get(key)!;
+      assert.equal(other.length, vector.length);
+      for (let i = 0; i < vector.length; i++) maxDiff = Math.max(maxDiff, Math.abs(vector[i]! - other[i]!));
+    }
+    console.log(`largest difference between queue and local vectors: ${maxDiff}`);
+    assert.ok(maxDiff < 1e-4, `vectors differ by up to ${maxDiff}`);
+  });
+
+  it('Redis unreachable: one clear line, a local build', async () => {
+    const [port] = await freePorts(1);
+    const events: BuildEvent[] = [];
+    const result = await build(config('no-redis', { remoteCache: `s3://${services.bucket}/no-redis` }), { queue: `redis://127.0.0.1:${port}`, onEvent: (e) => events.push(e) });
+    const lines = events.flatMap((e) => (e.type === 'warning' && e.message.includes('queue') ? [e.message] : []));
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /^queue redis:\/\/127\.0\.0\.1:\d+: Redis unreachable within 3 s .*; computing bottlenecks locally$/);
+    assert.equal(result.bottlenecksComputed, PER_CLASS * 2);
+  });
+});

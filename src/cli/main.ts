@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { auditCommand } from './audit-command.js';
 import { buildCommand } from './build-command.js';
 import { cacheCommand } from './cache-command.js';
 import { evalCommand } from './eval-command.js';
@@ -29,7 +30,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .scriptName('retrain')
     .usage('$0 <command> [options]\n\nRetrain an image classifier for your own classes by transfer learning, as an incremental build.')
     .option('config', { type: 'string', describe: 'Config file [./retrain.config.ts]', global: true })
-    .demandCommand(1, 'Name a command: build, watch, predict, eval, experiment, cache or models')
+    .demandCommand(1, 'Name a command: build, watch, predict, eval, experiment, audit, cache or models')
     .strict()
     .help()
     .alias('h', 'help')
@@ -40,7 +41,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       process.exit(2);
     }) as Argv;
   try {
-    await cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli))))))).parseAsync();
+    await auditCommand(cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli)))))))).parseAsync();
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     if (process.env.RETRAIN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

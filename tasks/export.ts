@@ -2,6 +2,7 @@ import { mergeMap, type OperatorFunction } from 'rxjs';
 import { exportModel, writeLabelsFile } from '../src/export/export-model.js';
 import type { ExportManifest } from '../src/export/export-manifest.js';
 import { readManifest } from '../src/export/read-manifest.js';
+import { auditDataset } from '../src/audit/audit-dataset.js';
 import { reportFiles } from '../src/report/build-report-files.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import path from 'node:path';
@@ -39,6 +40,8 @@ export const exportTask = defineTask<Evaluated, Exported>({
           outputName: config.finalTensorName,
           test: images.filter((i) => i.set === 'testing').map((i) => `${i.label}\t${i.key}`).sort(),
           testBatchSize: config.train.testBatchSize,
+          // Only when on, so models exported before the option existed stay up to date.
+          ...(config.reportAudit ? { reportAudit: true } : {}),
         }),
       );
       if ((await readManifest(config.outputDir))?.buildFingerprint === buildFingerprint) {
@@ -82,6 +85,7 @@ export const exportTask = defineTask<Evaluated, Exported>({
         test: evaluated.test,
         validation: evaluated.validation,
         wallTime,
+        audit: config.reportAudit ? auditDataset(images, labels, config) : undefined,
         details: [
           ['model', context.model.source],
           ['images', `${trainingCount(images)} training, ${count(images, 'validation')} validation, ${count(images, 'testing')} testing`],

@@ -2,7 +2,8 @@ import type { ResolvedConfig } from '../config/resolved-config.js';
 import type { EmitEvent } from '../pipeline/build-events.js';
 import type { BuildResources } from '../pipeline/build-resources.js';
 import { splitDataset } from '../pipeline/split-dataset.js';
-import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditOptions, type AuditReport } from './audit.js';
+import type { AuditReport } from './audit.js';
+import { auditDataset } from './audit-dataset.js';
 
 /**
  * `retrain audit` on a config: the build's first stages give every image its cached (or newly computed)
@@ -11,17 +12,11 @@ import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditOptions, type AuditReport
  */
 export async function auditConfig(
   config: ResolvedConfig,
-  options: { onEvent?: EmitEvent; resources?: BuildResources; audit?: Partial<Omit<AuditOptions, 'train'>> } = {},
+  options: { onEvent?: EmitEvent; resources?: BuildResources } = {},
 ): Promise<AuditReport> {
   const dataset = await splitDataset(config, options);
-  const images = dataset.images.map((image) => ({ path: image.path, label: image.label, set: image.set, sha256: image.sha256, vector: image.vector() }));
-  const { steps, learningRate, batchSize, evalStepInterval, validationBatchSize } = config.train;
-  options.onEvent?.({ type: 'stage', stage: 'audit', status: 'start', detail: `${images.length} images` });
-  const report = auditImages(images, dataset.labels, {
-    ...DEFAULT_AUDIT_OPTIONS,
-    ...options.audit,
-    train: { steps, learningRate, batchSize, evalStepInterval, validationBatchSize, seed: config.seed },
-  });
+  options.onEvent?.({ type: 'stage', stage: 'audit', status: 'start', detail: `${dataset.images.length} images` });
+  const report = auditDataset(dataset.images, dataset.labels, config);
   options.onEvent?.({ type: 'stage', stage: 'audit', status: 'done' });
   return report;
 }

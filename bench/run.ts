@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
+import { measureAudit, renderAudit, type AuditBench } from './audit.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
 import { measurePureInference, type PureInference } from './pure-inference.js';
 import { measureScale, type ScaleRow } from './scale.js';
@@ -55,6 +56,7 @@ interface Report {
   peakRssMB: number;
   latency: WatchLatency;
   scale: ScaleRow[];
+  audit: AuditBench;
   sections: Section[];
 }
 
@@ -88,7 +90,8 @@ async function main() {
   }));
   const latency = await runSection('watch', sections, measureWatch);
   const scale = await runSection('scale', sections, () => measureScale(MODEL, [1_000, 10_000, 100_000], 100_000));
-  const report = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, sections });
+  const audit = await runSection('audit', sections, () => measureAudit(SHARED, ['mobilenet_v1_075_224', 'mobilenet_v2_035_224'], [500, 100_000]));
+  const report = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, audit, sections });
   await writeFileAtomic(path.join(REPO, 'BENCHMARKS.md'), report);
   process.stdout.write(report);
 }
@@ -209,7 +212,7 @@ function scaleTable(scale: ScaleRow[]): string {
   );
 }
 
-function render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, sections }: Report): string {
+function render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, audit, sections }: Report): string {
   const cpus = os.cpus();
   const totalSeconds = sections.reduce((sum, s) => sum + s.seconds, 0);
   return `# Benchmarks
@@ -269,7 +272,8 @@ Generated small JPEGs (distinct bytes) in 10 class folders, hashed but not infer
 per file in LMDB. The no-op rebuild is a whole \`build\` with every vector cached (stand-in vectors).
 
 ${scaleTable(scale)}
-`;
+
+${renderAudit(audit)}`;
 }
 
 main().catch((error: Error) => {

@@ -3,6 +3,8 @@ import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
 import { WatchSession } from '../watch/watch-session.js';
 import type { WatchEvent } from '../watch/watch-events.js';
+import { liveAudit } from '../watch-ui/live-audit.js';
+import { startUiServer } from '../watch-ui/ui-server.js';
 import { createReporter } from './build-reporter.js';
 import { onInterrupt } from './interrupt.js';
 
@@ -14,14 +16,22 @@ export function watchCommand(yargs: Argv) {
       y
         .options(configFlagOptions())
         .option('json', { type: 'boolean', describe: 'Print one JSON event per line (change, bottleneck-progress, trained, exported, build, error)' })
+        .option('ui', { type: 'boolean', describe: 'Serve a live curation page on 127.0.0.1 (its URL, with an access token, is printed)' })
+        .option('ui-port', { type: 'number', default: 0, describe: 'Port of the --ui page [a free one]' })
         .option('quiet-ms', { type: 'number', default: 300, describe: 'A burst of file events ends after this much quiet' })
         .example('$0 watch', 'watch the folders of ./retrain.config.ts'),
     async (argv) => {
       const json = Boolean(argv.json);
       const reporter = createReporter({ json: false, stream: json ? process.stderr : process.stdout });
       const onEvent = json ? (event: WatchEvent) => process.stdout.write(JSON.stringify(event) + '\n') : (event: WatchEvent) => describe(event, reporter);
-      const session = new WatchSession({ argv, cwd: process.cwd(), onEvent, quietMs: argv['quiet-ms'] });
-      const stopped = new Promise<void>((resolve) => onInterrupt(() => session.stop().then(resolve)));
+      let toUi: ((event: WatchEvent) => void) | undefined;
+      const session = new WatchSession({ argv, cwd: process.cwd(), onEvent: (event) => (onEvent(event), toUi?.(event)), quietMs: argv['quiet-ms'] });
+      const ui = argv.ui ? await startUiServer({ imageDirs: () => session.current.config?.imageDirs ?? [], port: Number(argv['ui-port']) || 0 }) : undefined;
+      if (ui) {
+        toUi = liveAudit(ui, () => session.current);
+        process.stderr.write(`curation page: ${ui.url}\n`);
+      }
+      const stopped = new Promise<void>((resolve) => onInterrupt(() => session.stop().then(() => ui?.close()).then(resolve)));
       await session.start();
       await stopped;
     },

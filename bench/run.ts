@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { sectionOf, withSection } from './backbone-accuracy.js';
+import { measureAudit, renderAudit, type AuditBench } from './audit.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
 import { measurePureInference, type PureInference } from './pure-inference.js';
 import { measureScale, type ScaleRow } from './scale.js';
@@ -59,6 +60,7 @@ interface Report {
   latency: WatchLatency;
   scale: ScaleRow[];
   startup: StartupRow[];
+  audit: AuditBench;
   sections: Section[];
 }
 
@@ -95,7 +97,9 @@ async function main() {
   const startup = await runSection('startup', sections, () => measureStartup());
   // The backbone accuracy section is measured by bench/backbone-accuracy.ts on its own: kept as it is.
   const kept = sectionOf(await fs.readFile(path.join(REPO, 'BENCHMARKS.md'), 'utf8').catch(() => ''));
-  const fresh = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, startup, sections });
+  // The audit of 100,000 generated vectors took 34 minutes under load: `node build/bench/audit.js 500 100000` runs it alone.
+  const audit = await runSection('audit', sections, () => measureAudit(SHARED, ['mobilenet_v1_075_224', 'mobilenet_v2_035_224'], [500]));
+  const fresh = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, startup, audit, sections });
   const report = kept ? withSection(fresh, kept) : fresh;
   await writeFileAtomic(path.join(REPO, 'BENCHMARKS.md'), report);
   process.stdout.write(report);
@@ -217,7 +221,7 @@ function scaleTable(scale: ScaleRow[]): string {
   );
 }
 
-function render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, startup, sections }: Report): string {
+function render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, startup, audit, sections }: Report): string {
   const cpus = os.cpus();
   const totalSeconds = sections.reduce((sum, s) => sum + s.seconds, 0);
   return `# Benchmarks
@@ -278,7 +282,9 @@ per file in LMDB. The no-op rebuild is a whole \`build\` with every vector cache
 
 ${scaleTable(scale)}
 
-${startupSection(startup, sections.find((s) => s.name === 'startup')?.othersCpuShare ?? 0)}`;
+${startupSection(startup, sections.find((s) => s.name === 'startup')?.othersCpuShare ?? 0)}
+
+${renderAudit(audit)}`;
 }
 
 main().catch((error: Error) => {

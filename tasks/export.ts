@@ -39,6 +39,8 @@ export const exportTask = defineTask<Evaluated, Exported>({
           outputName: config.finalTensorName,
           test: images.filter((i) => i.set === 'testing').map((i) => `${i.label}\t${i.key}`).sort(),
           testBatchSize: config.train.testBatchSize,
+          // Only when on, so models exported before the option existed stay up to date.
+          ...(config.reportAudit ? { reportAudit: true } : {}),
         }),
       );
       // TensorFlow.js and sharp (report images) only when exporting: an up-to-date build does not load them.
@@ -97,6 +99,7 @@ export const exportTask = defineTask<Evaluated, Exported>({
         test: evaluated.test,
         validation: evaluated.validation,
         wallTime,
+        audit: config.reportAudit ? (await import('../src/audit/audit-dataset.js')).auditDataset(images, labels, config) : undefined,
         details: [
           ['model', context.model.source],
           ['images', `${trainingCount(images)} training, ${count(images, 'validation')} validation, ${count(images, 'testing')} testing`],

@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TYPED_FLAGS, typedFlags } from '../config/typed-flags.js';
 import { printable } from '../util/printable.js';
+import { auditCommand } from './audit-command.js';
 import { buildCommand } from './build-command.js';
 import { cacheCommand } from './cache-command.js';
 import { evalCommand } from './eval-command.js';
@@ -34,7 +35,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .scriptName('retrain')
     .usage('$0 <command> [options]\n\nRetrain an image classifier for your own classes by transfer learning, as an incremental build.')
     .option('config', { type: 'string', describe: 'Config file [./retrain.config.ts]', global: true })
-    .demandCommand(1, 'Name a command: build, watch, predict, eval, experiment, cache, models or worker')
+    .demandCommand(1, 'Name a command: build, watch, predict, eval, experiment, audit, cache, models or worker')
     .recommendCommands()
     .strict()
     // Errors name flags as the user typed them (--how_many_training_steps or --steps).
@@ -54,7 +55,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       process.exit(2);
     }) as Argv;
   try {
-    await workerCommand(cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli)))))))).parseAsync();
+    await workerCommand(auditCommand(cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli))))))))).parseAsync();
   } catch (error) {
     process.stderr.write(`error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
     if (process.env.RETRAIN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

@@ -14,6 +14,8 @@ export function watchCommand(yargs: Argv) {
       y
         .options(configFlagOptions())
         .option('json', { type: 'boolean', describe: 'Print one JSON event per line (change, bottleneck-progress, trained, exported, build, error)' })
+        .option('ui', { type: 'boolean', describe: 'Serve a live curation page on 127.0.0.1 (its URL, with an access token, is printed)' })
+        .option('ui-port', { type: 'number', default: 0, describe: 'Port of the --ui page [a free one]' })
         .option('quiet-ms', { type: 'number', default: 300, describe: 'A burst of file events ends after this much quiet' })
         .check(numberAtLeast('quiet-ms', 0))
         .example('$0 watch', 'watch the folders of ./retrain.config.ts'),
@@ -21,11 +23,19 @@ export function watchCommand(yargs: Argv) {
       const { WatchSession } = await import('../watch/watch-session.js');
       const { createReporter } = await import('./build-reporter.js');
       const { onInterrupt } = await import('./interrupt.js');
+      const { liveAudit } = await import('../watch-ui/live-audit.js');
+      const { startUiServer } = await import('../watch-ui/ui-server.js');
       const json = Boolean(argv.json);
       const reporter = createReporter({ json: false, stream: json ? process.stderr : process.stdout });
       const onEvent = json ? (event: WatchEvent) => process.stdout.write(JSON.stringify(event) + '\n') : (event: WatchEvent) => describe(event, reporter);
-      const session = new WatchSession({ argv, cwd: process.cwd(), onEvent, quietMs: argv['quiet-ms'] });
-      const stopped = new Promise<void>((resolve) => onInterrupt(() => session.stop().then(resolve)));
+      let toUi: ((event: WatchEvent) => void) | undefined;
+      const session = new WatchSession({ argv, cwd: process.cwd(), onEvent: (event) => (onEvent(event), toUi?.(event)), quietMs: argv['quiet-ms'] });
+      const ui = argv.ui ? await startUiServer({ imageDirs: () => session.current.config?.imageDirs ?? [], port: Number(argv['ui-port']) || 0 }) : undefined;
+      if (ui) {
+        toUi = liveAudit(ui, () => session.current);
+        process.stderr.write(`curation page: ${ui.url}\n`);
+      }
+      const stopped = new Promise<void>((resolve) => onInterrupt(() => session.stop().then(() => ui?.close()).then(resolve)));
       await session.start();
       await stopped;
     },

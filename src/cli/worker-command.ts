@@ -1,8 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { runBottleneckWorker } from '../queue/bottleneck-worker.js';
-import { onInterrupt } from './interrupt.js';
 import { quietSdkNodeWarning } from './remote-env.js';
 
 export function workerCommand(yargs: Argv) {
@@ -18,6 +16,8 @@ export function workerCommand(yargs: Argv) {
         .option('lock-ms', { type: 'number', default: 30_000, describe: 'A job whose worker stops answering is taken by another after about this long' })
         .example('$0 worker --queue redis://10.0.0.5:6379', 'endpoint and keys of the remote cache from AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, …'),
     async (argv) => {
+      const { runBottleneckWorker } = await import('../queue/bottleneck-worker.js');
+      const { onInterrupt } = await import('./interrupt.js');
       quietSdkNodeWarning();
       const controller = new AbortController();
       const log = (line: string) => process.stderr.write(`${line}\n`);

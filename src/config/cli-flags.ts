@@ -28,6 +28,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'testing-percentage', original: 'testing_percentage', field: ['split', 'testingPercentage'], type: 'number', describe: 'Percent of images for the test set [10]' },
   { name: 'validation-percentage', original: 'validation_percentage', field: ['split', 'validationPercentage'], type: 'number', describe: 'Percent of images for the validation set [10]' },
   { name: 'print-misclassified', original: 'print_misclassified_test_images', field: ['printMisclassifiedTestImages'], type: 'boolean', describe: 'List misclassified test images [false]' },
+  { name: 'report-audit', field: ['reportAudit'], type: 'boolean', describe: 'Add the audit (retrain audit) to report.html [false]' },
   { name: 'cache-dir', original: 'bottleneck_dir', field: ['cacheDir'], type: 'string', isPath: true, describe: 'Cache folder (LMDB) [.retrain-cache]' },
   { name: 'output-dir', original: 'output_graph', field: ['outputDir'], type: 'string', isPath: true, describe: 'Folder for the exported model [retrain-output]' },
   { name: 'output-labels', original: 'output_labels', field: ['outputLabels'], type: 'string', isPath: true, describe: 'Also write the labels file here' },

@@ -74,6 +74,8 @@ export interface RetrainConfig {
   finalTensorName?: string;
   /** Print each misclassified test image with its predicted label. Default false. */
   printMisclassifiedTestImages?: boolean;
+  /** Add the audit (likely label errors, duplicates, outliers, confused classes) to report.html: 5 more head trainings per export. Default false. */
+  reportAudit?: boolean;
   /** Folder for TensorBoard summaries (original: summaries_dir). */
   summariesDir?: string;
   /** Bottleneck worker threads. Default: one per core. */

@@ -29,6 +29,7 @@ export interface ResolvedConfig {
   outputLabels?: string;
   finalTensorName: string;
   printMisclassifiedTestImages: boolean;
+  reportAudit: boolean;
   summariesDir?: string;
   workers: number;
   inferenceBatchSize: number;
@@ -76,6 +77,7 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
     outputLabels: config.outputLabels === undefined ? undefined : abs(config.outputLabels),
     finalTensorName: config.finalTensorName ?? 'final_result',
     printMisclassifiedTestImages: config.printMisclassifiedTestImages ?? false,
+    reportAudit: config.reportAudit ?? false,
     summariesDir: config.summariesDir === undefined ? undefined : abs(config.summariesDir),
     workers: config.workers ?? Math.max(1, os.availableParallelism()),
     inferenceBatchSize: config.inferenceBatchSize ?? 4,

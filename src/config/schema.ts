@@ -74,6 +74,7 @@ const baseSchema = z
     outputLabels: z.string().min(1).optional(),
     finalTensorName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier').optional(),
     printMisclassifiedTestImages: z.boolean().optional(),
+    reportAudit: z.boolean().optional(),
     summariesDir: z.string().min(1).optional(),
     workers: positiveInt.optional(),
     inferenceBatchSize: positiveInt.optional(),

@@ -2,6 +2,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Evaluation } from '../evaluate/evaluate-head.js';
 import type { HistogramSummary } from './histogram.js';
+import type { AuditReport } from '../audit/audit.js';
+import { auditPaths, auditSectionsHtml } from './audit-html.js';
 import { htmlReport } from './html-report.js';
 import { eventFile, eventFileName } from './tensorboard-events.js';
 import type { EvalPoint } from '../train/train-head.js';
@@ -14,6 +16,8 @@ export interface ReportFilesInput {
   validation: Evaluation;
   details: Array<[string, string]>;
   wallTime: number;
+  /** Adds the audit's sections, with thumbnails. */
+  audit?: AuditReport;
 }
 
 /**
@@ -31,6 +35,15 @@ export async function reportFiles(input: ReportFilesInput): Promise<Map<string, 
       thumbnail: await thumbnail(m.path),
     })),
   );
+  let auditHtml: string | undefined;
+  if (input.audit) {
+    const thumbnails = new Map<string, string>();
+    for (const file of auditPaths(input.audit)) {
+      const data = await thumbnail(file);
+      if (data) thumbnails.set(file, data);
+    }
+    auditHtml = auditSectionsHtml(input.audit, thumbnails);
+  }
   files.set(
     'report.html',
     htmlReport({
@@ -43,6 +56,7 @@ export async function reportFiles(input: ReportFilesInput): Promise<Map<string, 
       confusion: test.confusion,
       misclassified,
       details: input.details,
+      auditHtml,
     }),
   );
   const name = eventFileName(input.wallTime);
@@ -60,7 +74,7 @@ export async function reportFiles(input: ReportFilesInput): Promise<Map<string, 
 }
 
 /** A small JPEG of an image as a data URL, or undefined when it cannot be read. */
-async function thumbnail(file: string): Promise<string | undefined> {
+export async function thumbnail(file: string): Promise<string | undefined> {
   try {
     const jpeg = await sharp(file, { pages: 1, failOn: 'none' }).rotate().resize(160, 160, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer();
     return `data:image/jpeg;base64,${jpeg.toString('base64')}`;

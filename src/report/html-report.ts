@@ -13,6 +13,8 @@ export interface ReportInput {
   confusion: number[][];
   misclassified: Array<{ file: string; label: string; predicted: string; thumbnail?: string }>;
   details: Array<[string, string]>;
+  /** The audit's sections (src/report/audit-html.ts), when the build audits. */
+  auditHtml?: string;
 }
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -67,6 +69,7 @@ figure { margin: 0; width: 160px; } figure img { width: 160px; height: 160px; ob
 <h2>Test set: confusion matrix</h2>${confusion}
 <h2>Per class</h2>${perClass}
 <h2>Misclassified test images</h2>${misclassified}
+${input.auditHtml ?? ''}
 </body></html>
 `;
 }

@@ -40,6 +40,11 @@ export class WatchSession {
 
   constructor(private readonly options: WatchOptions) {}
 
+  /** The config builds use now and the cache and engines they share (for the audit of `--ui`). */
+  get current(): { config: ResolvedConfig; resources?: BuildResources } {
+    return { config: this.config, resources: this.resources };
+  }
+
   /** Reads the config, runs the first build and starts watching. */
   async start(): Promise<void> {
     const { config, file } = await readConfig(this.options.argv, this.options.cwd, (message) => this.emit({ type: 'warning', message }));

@@ -1,0 +1,87 @@
+/**
+ * Confident learning (Northcutt, Jiang & Chuang, "Confident Learning: Estimating Uncertainty in Dataset
+ * Labels", JAIR 2021), as cleanlab's `find_label_issues` does it with its default `prune_by_noise_rate`:
+ * 1. per-class threshold t_j = mean out-of-sample probability of class j over the images labelled j;
+ * 2. the confident joint C[given][true]: an image counts for the class it is most likely among those whose
+ *    probability reaches their threshold;
+ * 3. C calibrated to the given label counts, normalised to a joint Q; for every off-diagonal cell (i, j),
+ *    the round(n·Q[i][j]) images labelled i with the largest margin p_j − p_i are label issues;
+ * 4. an image the model predicts as its given label is never an issue.
+ * Pure: probabilities in, ranked issues out.
+ */
+
+export interface LabelIssue {
+  /** Index of the image in the input. */
+  index: number;
+  label: number;
+  /** The most likely other class. */
+  suggested: number;
+  /** 1 − out-of-sample probability of the given label (higher: more likely wrong). */
+  score: number;
+}
+
+export interface ConfidentJoint {
+  thresholds: Float64Array;
+  /** counts[given * numClasses + true] */
+  counts: Int32Array;
+}
+
+export function confidentJoint(probabilities: readonly ArrayLike<number>[], labels: readonly number[], numClasses: number): ConfidentJoint {
+  const sums = new Float64Array(numClasses);
+  const sizes = new Int32Array(numClasses);
+  probabilities.forEach((p, i) => {
+    sums[labels[i]!] += p[labels[i]!]!;
+    sizes[labels[i]!]++;
+  });
+  // A class with no images is never confidently anything.
+  const thresholds = sums.map((sum, j) => (sizes[j]! > 0 ? sum / sizes[j]! : Infinity));
+  const counts = new Int32Array(numClasses * numClasses);
+  probabilities.forEach((p, i) => {
+    let best = -1;
+    for (let j = 0; j < numClasses; j++) if (p[j]! >= thresholds[j]! - 1e-12 && (best < 0 || p[j]! > p[best]!)) best = j;
+    if (best >= 0) counts[labels[i]! * numClasses + best]++;
+  });
+  return { thresholds, counts };
+}
+
+/** Label issues ranked by score, highest first (ties by index). */
+export function findLabelIssues(probabilities: readonly ArrayLike<number>[], labels: readonly number[], numClasses: number): LabelIssue[] {
+  const n = probabilities.length;
+  if (n === 0) return [];
+  const { counts } = confidentJoint(probabilities, labels, numClasses);
+  const sizes = new Int32Array(numClasses);
+  for (const label of labels) sizes[label]++;
+  const byLabel: number[][] = Array.from({ length: numClasses }, () => []);
+  labels.forEach((label, i) => byLabel[label]!.push(i));
+
+  const flagged = new Set<number>();
+  for (let given = 0; given < numClasses; given++) {
+    let rowSum = 0;
+    for (let j = 0; j < numClasses; j++) rowSum += counts[given * numClasses + j]!;
+    if (rowSum === 0) continue;
+    for (let truth = 0; truth < numClasses; truth++) {
+      if (truth === given) continue;
+      // Calibrated joint: the row rescaled to the class's real size, over all n images.
+      const calibrated = (counts[given * numClasses + truth]! / rowSum) * sizes[given]!;
+      const remove = Math.round(calibrated);
+      if (remove === 0) continue;
+      const ranked = byLabel[given]!.map((i) => ({ i, margin: probabilities[i]![truth]! - probabilities[i]![given]! }));
+      ranked.sort((a, b) => b.margin - a.margin || a.i - b.i);
+      for (const { i } of ranked.slice(0, remove)) flagged.add(i);
+    }
+  }
+
+  const issues: LabelIssue[] = [];
+  for (const index of flagged) {
+    const p = probabilities[index]!;
+    const label = labels[index]!;
+    let suggested = -1;
+    for (let j = 0; j < numClasses; j++) if (j !== label && (suggested < 0 || p[j]! > p[suggested]!)) suggested = j;
+    let predicted = 0;
+    for (let j = 1; j < numClasses; j++) if (p[j]! > p[predicted]!) predicted = j;
+    if (predicted === label) continue;
+    issues.push({ index, label, suggested, score: 1 - p[label]! });
+  }
+  issues.sort((a, b) => b.score - a.score || a.index - b.index);
+  return issues;
+}

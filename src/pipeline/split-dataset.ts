@@ -1,0 +1,69 @@
+import { from, lastValueFrom, map, mergeMap, of, toArray } from 'rxjs';
+import { bottleneckTask } from '../../tasks/bottleneck.js';
+import { hashTask } from '../../tasks/hash.js';
+import { scanTask } from '../../tasks/scan.js';
+import { splitTask } from '../../tasks/split.js';
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import { selectEngine } from '../model/engine.js';
+import { resolveModel } from '../model/resolve-model.js';
+import type { BuildContext } from './build-context.js';
+import type { EmitEvent } from './build-events.js';
+import { BuildResources } from './build-resources.js';
+import type { Dataset } from './dataset.js';
+
+/**
+ * The first stages of a build, scan → hash → bottleneck → split, with the same tasks, cache and model as
+ * `build`: vectors come from the cache and only missing ones are computed. For tools that read the data set
+ * without training or exporting (`retrain audit`). Images are in the build's canonical order, their vectors
+ * already read.
+ */
+export async function splitDataset(config: ResolvedConfig, options: { onEvent?: EmitEvent; resources?: BuildResources } = {}): Promise<Dataset> {
+  const emit: EmitEvent = (event) => options.onEvent?.(event);
+  const resources = options.resources ?? new BuildResources(config.cacheDir);
+  try {
+    const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
+    const { engine, identity } = await selectEngine(config.backend, model, config.cacheDir);
+    emit({ type: 'backend', backend: engine.name, tfBackend: engine.tfBackend, note: engine.note });
+    const context: BuildContext = {
+      config,
+      configHash: '',
+      cache: resources.cache,
+      model,
+      identity,
+      engine,
+      emit,
+      pool: () => resources.bottleneckPool(model, identity, engine, config.workers),
+      extractor: () => resources.featureExtractor(model, identity, engine.tfBackend),
+    };
+    const dataset = await lastValueFrom(
+      of(undefined).pipe(
+        scanTask.operator(context),
+        mergeMap((scan) =>
+          from(scan.images).pipe(
+            hashTask.operator(context),
+            bottleneckTask.operator(context),
+            toArray(),
+            map((images) => {
+              const keyed = images.map((image) => ({ image, key: `${image.label}\0${image.sha256}\0${image.path}` }));
+              keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+              const sorted = keyed.map(({ image }) => image);
+              return { labels: scan.labels.filter((l) => sorted.some((i) => i.label === l)), images: sorted };
+            }),
+          ),
+        ),
+        splitTask.operator(context),
+      ),
+    );
+    // Read every vector now: the cache closes when this returns (unless the caller shares its resources).
+    return {
+      labels: dataset.labels,
+      images: dataset.images.map((image) => {
+        const vector = image.vector();
+        return { ...image, vector: () => vector };
+      }),
+    };
+  } finally {
+    if (options.resources) await resources.cache.flushed();
+    else await resources.close();
+  }
+}

@@ -1,0 +1,110 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { CurationError, locateImage, moveImage, trashImage } from './curation-actions.js';
+import { uiPage } from './ui-page.js';
+
+/** What the page shows; sent whole on every update (small: lists are capped by the page). */
+export interface UiState {
+  builds: Array<{ at: string; testAccuracy: number | null; validationAccuracy: number | null; images: number; classCounts: Record<string, number>; computed: number; durationMs: number }>;
+  classes: string[];
+  lastChange?: { added: string[]; changed: string[]; removed: string[] };
+  audit?: unknown;
+  auditing: boolean;
+  error?: string;
+}
+
+export interface UiServer {
+  url: string;
+  update(patch: Partial<UiState>): void;
+  state(): UiState;
+  close(): Promise<void>;
+}
+
+/**
+ * The live curation page of `retrain watch --ui`, on 127.0.0.1 only. Every request needs the random token
+ * (query `token` or header `x-retrain-token`); the page gets state by server-sent events; it may move an image
+ * to another class folder or move it to the trash beside the data, and only files inside `imageDirs`.
+ */
+export async function startUiServer(options: { imageDirs: () => readonly string[]; port?: number }): Promise<UiServer> {
+  const token = randomBytes(24).toString('hex');
+  let state: UiState = { builds: [], classes: [], auditing: false };
+  const clients = new Set<http.ServerResponse>();
+  const send = (response: http.ServerResponse) => response.write(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
+
+  const authorised = (request: http.IncomingMessage, url: URL) => {
+    const given = Buffer.from(String(request.headers['x-retrain-token'] ?? url.searchParams.get('token') ?? ''));
+    const wanted = Buffer.from(token);
+    return given.length === wanted.length && timingSafeEqual(given, wanted);
+  };
+  const reply = (response: http.ServerResponse, status: number, body: unknown) => {
+    response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    response.end(JSON.stringify(body));
+  };
+  const readJson = async (request: http.IncomingMessage): Promise<Record<string, unknown>> => {
+    let body = '';
+    for await (const chunk of request) {
+      body += chunk;
+      if (body.length > 65_536) throw new CurationError('request body too large', 400);
+    }
+    try {
+      const value = JSON.parse(body) as unknown;
+      if (value && typeof value === 'object') return value as Record<string, unknown>;
+    } catch {}
+    throw new CurationError('expected a JSON object', 400);
+  };
+
+  const server = http.createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    try {
+      if (!authorised(request, url)) return reply(response, 401, { error: 'missing or wrong token: use the URL retrain watch --ui printed' });
+      if (request.method === 'GET' && url.pathname === '/') {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'" });
+        return response.end(uiPage());
+      }
+      if (request.method === 'GET' && url.pathname === '/events') {
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        clients.add(response);
+        request.on('close', () => clients.delete(response));
+        return send(response);
+      }
+      if (request.method === 'GET' && url.pathname === '/thumbnail') {
+        const { real } = await locateImage(options.imageDirs(), url.searchParams.get('path') ?? '');
+        const jpeg = await sharp(real, { pages: 1, failOn: 'none' }).rotate().resize(160, 160, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer();
+        response.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'no-store' });
+        return response.end(jpeg);
+      }
+      if (request.method === 'POST' && url.pathname === '/move') {
+        const body = await readJson(request);
+        return reply(response, 200, { moved: await moveImage(options.imageDirs(), String(body.path ?? ''), body.label) });
+      }
+      if (request.method === 'POST' && url.pathname === '/remove') {
+        const body = await readJson(request);
+        return reply(response, 200, { trashed: await trashImage(options.imageDirs(), String(body.path ?? '')) });
+      }
+      return reply(response, 404, { error: `no ${request.method} ${url.pathname}` });
+    } catch (error) {
+      if (error instanceof CurationError) return reply(response, error.status, { error: error.message });
+      return reply(response, 500, { error: (error as Error).message.split('\n')[0] });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    update(patch) {
+      state = { ...state, ...patch };
+      for (const client of clients) send(client);
+    },
+    state: () => state,
+    async close() {
+      for (const client of clients) client.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/audit/audit.js';
+import { confidentJoint, findLabelIssues } from '../src/audit/confident-learning.js';
+import { confusedPairs } from '../src/audit/confused-pairs.js';
+import { stratifiedFolds } from '../src/audit/cross-validated-probabilities.js';
+import { nearestNeighbours } from '../src/audit/neighbours.js';
+import { Random } from '../src/train/random.js';
+
+const TRAIN = { steps: 300, learningRate: 0.05, batchSize: 50, evalStepInterval: 10, validationBatchSize: 100, seed: 0 };
+const CLASSES = ['a', 'b', 'c'];
+
+/** Three separated clusters of non-negative vectors (like ReLU bottlenecks), 40 images each. */
+function clusters(seed = 3, perClass = 40, dimensions = 24): AuditImage[] {
+  const random = new Random(seed);
+  const centres = CLASSES.map(() => Float32Array.from({ length: dimensions }, () => 3 * random.next()));
+  const images: AuditImage[] = [];
+  CLASSES.forEach((label, c) => {
+    for (let i = 0; i < perClass; i++) {
+      const vector = Float32Array.from(centres[c]!, (x) => Math.max(0, x + random.truncatedNormal(0.5)));
+      images.push({ path: `/data/${label}/${i}.jpg`, label, set: i % 5 === 0 ? 'testing' : 'training', sha256: `${label}${i}`, vector });
+    }
+  });
+  return images;
+}
+
+describe('audit (pure, on constructed vectors)', () => {
+  it('finds a planted mislabel and suggests its true class', () => {
+    const images = clusters();
+    const planted = images.findIndex((i) => i.path === '/data/a/7.jpg');
+    images[planted] = { ...images[planted]!, label: 'c', path: '/data/c/planted.jpg' };
+    const report = auditImages(images, CLASSES, { ...DEFAULT_AUDIT_OPTIONS, train: TRAIN });
+    const issue = report.labelIssues.find((i) => i.path === '/data/c/planted.jpg');
+    assert.ok(issue, `planted mislabel not found in ${JSON.stringify(report.labelIssues)}`);
+    assert.equal(issue.label, 'c');
+    assert.equal(issue.suggested, 'a');
+    assert.equal(report.labelIssues[0]!.path, '/data/c/planted.jpg', 'the planted mislabel ranks first');
+    assert.ok(report.labelIssues.length <= 3, `few false alarms on clean clusters: ${report.labelIssues.length}`);
+  });
+
+  it('flags a near-duplicate across classes, identical content across classes, and leakage across splits', () => {
+    const images = clusters();
+    const source = images[3]!; // a/3, training
+    const nudged = Float32Array.from(source.vector, (x, d) => x + (d === 0 ? 0.01 : 0));
+    images.push({ path: '/data/b/copy-of-a3.jpg', label: 'b', set: 'training', sha256: 'other-bytes', vector: nudged });
+    images.push({ path: '/data/c/same-bytes.jpg', label: 'c', set: 'training', sha256: images[10]!.sha256, vector: images[10]!.vector });
+    images.push({ path: '/data/a/leak.jpg', label: 'a', set: 'testing', sha256: 'leak', vector: Float32Array.from(images[21]!.vector) });
+    const report = auditImages(images, CLASSES, { ...DEFAULT_AUDIT_OPTIONS, train: TRAIN });
+    const near = report.duplicates.find((d) => d.paths.includes('/data/b/copy-of-a3.jpg'));
+    assert.ok(near, 'near-duplicate found');
+    assert.equal(near.kind, 'near');
+    assert.deepEqual(new Set(near.paths), new Set(['/data/a/3.jpg', '/data/b/copy-of-a3.jpg']));
+    assert.ok(near.crossClass);
+    const identical = report.duplicates.find((d) => d.kind === 'identical');
+    assert.deepEqual(identical?.paths, ['/data/a/10.jpg', '/data/c/same-bytes.jpg']);
+    assert.ok(identical?.crossClass);
+    const leak = report.duplicates.find((d) => d.paths.includes('/data/a/leak.jpg'));
+    assert.ok(leak?.crossSplit && !leak.crossClass, 'same-class copy in the test set is flagged as leakage');
+    // Ranked: contradictory labels before leakage.
+    const ranks = report.duplicates.map((d) => (d.crossClass ? 0 : d.crossSplit ? 1 : 2));
+    assert.deepEqual(ranks, [...ranks].sort());
+    // Independent images of one cluster are not near-duplicates of each other.
+    assert.equal(report.duplicates.length, 3, JSON.stringify(report.duplicates));
+  });
+
+  it('ranks an isolated image as the top outlier', () => {
+    const images = clusters();
+    images.push({ path: '/data/b/far.jpg', label: 'b', set: 'training', sha256: 'far', vector: Float32Array.from({ length: 24 }, (_, d) => (d % 2 ? 9 : 0)) });
+    const report = auditImages(images, CLASSES, { ...DEFAULT_AUDIT_OPTIONS, train: TRAIN });
+    assert.equal(report.outliers[0]?.path, '/data/b/far.jpg');
+  });
+
+  it('is deterministic', () => {
+    const a = auditImages(clusters(), CLASSES, { ...DEFAULT_AUDIT_OPTIONS, train: TRAIN });
+    const b = auditImages(clusters(), CLASSES, { ...DEFAULT_AUDIT_OPTIONS, train: TRAIN });
+    assert.deepEqual(a, b);
+  });
+});
+
+describe('confident learning', () => {
+  it('thresholds are the per-class mean self-confidence, and the joint counts confident off-diagonals', () => {
+    const probabilities = [
+      [0.9, 0.1],
+      [0.7, 0.3],
+      [0.2, 0.8],
+      [0.4, 0.6],
+      [0.85, 0.15], // labelled 1, confidently 0
+    ];
+    const labels = [0, 0, 1, 1, 1];
+    const { thresholds, counts } = confidentJoint(probabilities, labels, 2);
+    assert.ok(Math.abs(thresholds[0]! - 0.8) < 1e-12);
+    assert.ok(Math.abs(thresholds[1]! - (0.8 + 0.6 + 0.15) / 3) < 1e-12);
+    assert.deepEqual([...counts], [1, 0, 1, 2]);
+    const issues = findLabelIssues(probabilities, labels, 2);
+    assert.deepEqual(issues.map((i) => [i.index, i.suggested]), [[4, 0]]);
+    assert.ok(Math.abs(issues[0]!.score - 0.85) < 1e-12);
+  });
+
+  it('never flags an image predicted as its given label', () => {
+    const issues = findLabelIssues([[0.6, 0.4], [0.55, 0.45], [0.1, 0.9]], [0, 0, 1], 2);
+    assert.deepEqual(issues, []);
+  });
+});
+
+describe('helpers', () => {
+  it('stratified folds give every fold every class', () => {
+    const labels = Array.from({ length: 53 }, (_, i) => i % 3);
+    const folds = stratifiedFolds(labels, 3, 5, 0);
+    for (let f = 0; f < 5; f++) for (let c = 0; c < 3; c++) assert.ok(labels.some((l, i) => l === c && folds[i] === f));
+  });
+
+  it('nearest neighbours exclude the image itself and agree with a brute-force search', () => {
+    const random = new Random(1);
+    const n = 60;
+    const d = 8;
+    const matrix = Float32Array.from({ length: n * d }, () => random.next() - 0.5);
+    const { indices, similarities } = nearestNeighbours(matrix, d, 3);
+    const cos = (a: number, b: number) => {
+      let ab = 0, aa = 0, bb = 0;
+      for (let k = 0; k < d; k++) (ab += matrix[a * d + k]! * matrix[b * d + k]!), (aa += matrix[a * d + k]! ** 2), (bb += matrix[b * d + k]! ** 2);
+      return ab / Math.sqrt(aa * bb);
+    };
+    for (let i = 0; i < n; i++) {
+      const best = [...Array(n).keys()].filter((j) => j !== i).sort((a, b) => cos(i, b) - cos(i, a)).slice(0, 3);
+      assert.deepEqual([...indices.slice(i * 3, i * 3 + 3)], best);
+      assert.ok(Math.abs(similarities[i * 3]! - cos(i, best[0]!)) < 1e-4);
+    }
+  });
+
+  it('confused pairs count both directions over both classes', () => {
+    assert.deepEqual(confusedPairs([1, 0, 1, 2, 2], [0, 0, 1, 1, 2], 3), [
+      { classes: [1, 2], count: 1, rate: 1 / 3 },
+      { classes: [0, 1], count: 1, rate: 0.25 },
+    ]);
+  });
+});

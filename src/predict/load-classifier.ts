@@ -36,7 +36,14 @@ async function readExportManifest(dir: string): Promise<ExportManifest> {
   try {
     return JSON.parse(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as ExportManifest;
   } catch (error) {
-    throw new ExportedModelError(`${dir}: not a retrain model folder (${MANIFEST_FILE}: ${(error as Error).message})`);
+    // The same one-line answers as loading the TF.js model: no errno text, and what to do.
+    const remedy = 'build one with retrain build, or name a model folder with --model DIR';
+    const folder = await fs.stat(dir).then((s) => s.isDirectory(), () => undefined);
+    if (folder === undefined) throw new ExportedModelError(`${dir}: no such model folder; ${remedy}`);
+    if (!folder) throw new ExportedModelError(`${dir}: is a file, not a model folder; ${remedy}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ExportedModelError(`${dir}: not a retrain model folder (no ${MANIFEST_FILE}); ${remedy}`);
+    if (error instanceof SyntaxError) throw new ExportedModelError(`${path.join(dir, MANIFEST_FILE)}: damaged (not JSON); rebuild the model with retrain build`);
+    throw new ExportedModelError(`${dir}: not a retrain model folder (${MANIFEST_FILE}: ${(error as Error).message.split('\n')[0]})`);
   }
 }
 

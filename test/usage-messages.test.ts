@@ -49,3 +49,16 @@ describe('usage and model-folder messages are one plain line', () => {
     assert.doesNotMatch(stderr, /\\n|Invalid values/);
   });
 });
+
+// Before the fix `retrain build --steps` trained with the config's steps without a word, and `--image-dir`
+// with no value scanned the working folder.
+describe('a config flag given without a value', () => {
+  it('is refused, naming the flag as typed (exit 2)', async () => {
+    const dir = await tempDir();
+    for (const flag of ['--steps', '--how_many_training_steps', '--image-dir']) {
+      const { code, stderr } = await retrain(['build', flag], dir);
+      assert.equal(code, 2, flag);
+      assert.match(stderr, new RegExp(`^error: ${flag}: needs a value`, 'm'));
+    }
+  });
+});

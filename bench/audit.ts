@@ -151,7 +151,7 @@ export function renderAudit({ quality, scale }: AuditBench): string {
   const scaleRows = scale.map((s) => `| ${s.images.toLocaleString('en')} | ${s.dimensions} | ${s.classes} | ${f(s.seconds, 1)} | ${f(s.precision)} | ${f(s.recall)} |`);
   return `## Audit: planted label errors
 
-\`retrain audit\` (bench/audit.ts; alone: \`node dist/bench/audit.js\`) on a temp copy of flower_photos_mini in which
+\`retrain audit\` (bench/audit.ts; alone: \`node build/bench/audit.js\`) on a temp copy of flower_photos_mini in which
 10% of the photos (seeded, seed 1) were moved into another class folder, chosen at random. *Precision* and
 *recall* of the whole label-issue list against the moved files. *Warm*: the second \`auditConfig\` call, every
 vector cached: scan, hash (stat cache), LMDB reads, 5-fold cross-validation of the head (4000 steps each),
@@ -172,7 +172,7 @@ ${scaleRows.join('\n')}
 `;
 }
 
-/** `node dist/bench/audit.js [sizes…]`: this section alone, printed as Markdown. */
+/** `node build/bench/audit.js [sizes…]`: this section alone, printed as Markdown. */
 if (import.meta.url === `file://${process.argv[1]}`) {
   const shared = path.resolve(process.env.RETRAIN_SHARED ?? path.join(path.dirname(process.argv[1]!), '../../../shared'));
   const sizes = process.argv.slice(2).map(Number);

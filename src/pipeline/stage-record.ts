@@ -53,5 +53,9 @@ export async function writeStageRecord(
     if (stat) recorded[image.path] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256: image.sha256 };
   }
   const record: StageRecord = { format: 'retrain-stages@1', outputDir, stages: Object.fromEntries(stages), images: recorded, skipped: [...skipped] };
-  await writeFileAtomic(stageRecordFile(cacheDir, outputDir), JSON.stringify(record));
+  const file = stageRecordFile(cacheDir, outputDir);
+  const text = JSON.stringify(record);
+  // A no-op rebuild leaves the record as it is.
+  if ((await fs.readFile(file, 'utf8').catch(() => undefined)) === text) return;
+  await writeFileAtomic(file, text);
 }

@@ -50,6 +50,13 @@ describe('retrain status', () => {
       const stale = (s: Status) => Object.fromEntries(s.stages.filter((x) => !x.upToDate).map((x) => [x.stage, x.reasons]));
       await writeConfig(0.01);
 
+      const missing = await retrain(['status', '--config', config, '--image_dir', path.join(project, 'nope')], project).then(
+        () => assert.fail('status with a missing image folder must fail'),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^error: .*nope.*\n$/, 'one line naming the folder');
+
       const never = await status();
       assert.equal(never.upToDate, false);
       assert.ok(never.stages.at(-1)!.reasons.includes(`no model in ${path.join(project, 'out')}`), JSON.stringify(never));

@@ -5,7 +5,7 @@ import { readManifest } from '../export/read-manifest.js';
 import { sha256Hex } from '../hash/content-hash.js';
 import { scanImageDirs } from '../scan/scan-image-dirs.js';
 import { selectInputs } from './stage.js';
-import { readStageRecord, stageRecordFile, type StageRecord } from './stage-record.js';
+import { readStageRecord, type StageRecord } from './stage-record.js';
 import { STAGES } from './stages.js';
 
 export interface StageStatus {
@@ -27,15 +27,17 @@ export interface BuildStatus {
  * the files whose size or time changed; computes, trains and writes nothing.
  */
 export async function buildStatus(config: ResolvedConfig): Promise<BuildStatus> {
+  // Scanned first, so a missing or empty image folder is the same one-line error as for `retrain build`.
+  const scan = await scanImageDirs(config.imageDirs, { labels: config.labels });
   const record = await readStageRecord(config.cacheDir, config.outputDir);
   const manifest = await readManifest(config.outputDir).catch(() => undefined);
   if (!record) {
-    const why = `no record of a build into ${config.outputDir} (${stageRecordFile(config.cacheDir, config.outputDir)})`;
+    const why = `no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`;
     const stages = STAGES.map((stage) => ({ stage: stage.name, upToDate: false, reasons: [why] }));
     if (!manifest) stages.at(-1)!.reasons.push(`no model in ${config.outputDir}`);
     return { outputDir: config.outputDir, upToDate: false, stages };
   }
-  const images = await imageChanges(config, record);
+  const images = await imageChanges(scan.images, record);
   const stale = new Set<string>();
   const stages: StageStatus[] = [];
   for (const stage of STAGES) {
@@ -87,13 +89,12 @@ function plural(n: number, noun: string): string {
 }
 
 /** New, changed and removed images against the record; a file whose size and time match is not read. */
-async function imageChanges(config: ResolvedConfig, record: StageRecord): Promise<{ added: number; changed: number; removed: number }> {
-  const scan = await scanImageDirs(config.imageDirs, { labels: config.labels });
+async function imageChanges(scanned: ReadonlyArray<{ path: string }>, record: StageRecord): Promise<{ added: number; changed: number; removed: number }> {
   const skipped = new Set(record.skipped);
   let added = 0;
   let changed = 0;
   const seen = new Set<string>();
-  for (const image of scan.images) {
+  for (const image of scanned) {
     seen.add(image.path);
     const known = record.images[image.path];
     if (!known) {

@@ -5,13 +5,12 @@ import { readManifest } from '../src/export/read-manifest.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import path from 'node:path';
 import { sha256Hex } from '../src/hash/content-hash.js';
-import { defineTask } from '../src/pipeline/task.js';
+import { stageTask } from '../src/pipeline/stage.js';
+import { exportStage } from '../src/pipeline/stages.js';
+import { testSetKey } from '../src/pipeline/images-key.js';
 import type { Evaluated } from './evaluate.js';
 import { finiteOrNull } from '../src/util/finite-or-null.js';
 import { describeWriteError } from '../src/util/file-errors.js';
-
-/** Bumped whenever the exported files would change for the same inputs. */
-const EXPORT_VERSION = 3;
 
 export interface Exported extends Evaluated {
   outputDir: string;
@@ -23,39 +22,31 @@ export interface Exported extends Evaluated {
  * Writes backbone + head as one TF.js model with labels and manifest, atomically. Skipped when the output
  * folder already holds a model with the same build fingerprint.
  */
-export const exportTask = defineTask<Evaluated, Exported>({
-  name: 'export',
-  inputs: ['softmax head', 'model', 'labels', 'test metrics', 'config.finalTensorName', 'config.outputDir'],
-  outputs: ['outputDir/{model.json,weights.bin,model.onnx,labels.txt,manifest.json}', 'config.outputLabels'],
-  operator: (context): OperatorFunction<Evaluated, Exported> =>
+export const exportTask = stageTask(exportStage, (context): OperatorFunction<Evaluated, Exported> =>
     mergeMap(async (evaluated) => {
-      const { config } = context;
+      const { inputs } = context;
+      const { outputDir, outputLabels, summariesDir, finalTensorName } = inputs;
       const { labels, images } = evaluated.dataset;
-      const buildFingerprint = sha256Hex(
-        JSON.stringify({
-          version: EXPORT_VERSION,
-          head: evaluated.fingerprint,
-          model: context.identity,
-          outputName: config.finalTensorName,
-          test: images.filter((i) => i.set === 'testing').map((i) => `${i.label}\t${i.key}`).sort(),
-          testBatchSize: config.train.testBatchSize,
-          // Only when on, so models exported before the option existed stay up to date.
-          ...(config.reportAudit ? { reportAudit: true } : {}),
-        }),
-      );
+      const run = context.begin({
+        head: evaluated.fingerprint,
+        model: sha256Hex(JSON.stringify(context.identity)),
+        'test set': testSetKey(images),
+        evaluation: evaluated.evaluationKey,
+      });
+      const buildFingerprint = run.key;
       // TensorFlow.js and sharp (report images) only when exporting: an up-to-date build does not load them.
       const exporting = () => import('../src/export/export-model.js');
-      if ((await readManifest(config.outputDir))?.buildFingerprint === buildFingerprint) {
-        if (config.outputLabels) await (await exporting()).writeLabelsFile(config.outputLabels, labels);
-        context.emit({ type: 'stage', stage: 'export', status: 'up-to-date', detail: config.outputDir });
-        return { ...evaluated, outputDir: config.outputDir, exported: false };
+      if ((await readManifest(outputDir))?.buildFingerprint === buildFingerprint) {
+        if (outputLabels) await (await exporting()).writeLabelsFile(outputLabels, labels);
+        run.upToDate(outputDir);
+        return { ...evaluated, outputDir, exported: false };
       }
-      context.emit({ type: 'stage', stage: 'export', status: 'start', detail: config.outputDir });
+      run.start(outputDir);
       const { exportModel, writeLabelsFile } = await exporting();
       const { reportFiles } = await import('../src/report/build-report-files.js');
       const { onnxClassifier, onnxContract } = await import('../src/export/onnx-export.js');
       const extractor = context.model.format === 'tfjs' ? await context.extractor() : undefined;
-      const onnx = await onnxClassifier(context.model, context.identity, context.engine, evaluated.head, config.finalTensorName);
+      const onnx = await onnxClassifier(context.model, context.identity, context.engine, evaluated.head, finalTensorName);
       if ('reason' in onnx) context.emit({ type: 'warning', message: `no ONNX file in the export: ${onnx.reason}` });
       const trainingCounts = Object.fromEntries(
         labels.map((label) => [label, images.filter((i) => i.set === 'training' && i.label === label).length]),
@@ -78,9 +69,9 @@ export const exportTask = defineTask<Evaluated, Exported>({
           backboneRange: context.identity.range,
           ...(context.identity.mean ? { mean: context.identity.mean, std: context.identity.std } : {}),
         },
-        outputName: config.finalTensorName,
+        outputName: finalTensorName,
         ...(extractor ? { tfjs: { file: 'model.json' as const } } : {}),
-        ...('bytes' in onnx ? { onnx: onnxContract(context.identity, config.finalTensorName) } : {}),
+        ...('bytes' in onnx ? { onnx: onnxContract(context.identity, finalTensorName) } : {}),
         labels,
         metrics: {
           testAccuracy: finiteOrNull(evaluated.test.accuracy),
@@ -91,6 +82,13 @@ export const exportTask = defineTask<Evaluated, Exported>({
         configHash: context.configHash,
         createdAt: new Date().toISOString(),
       };
+      const trainSettings = {
+        steps: inputs['train.steps'],
+        learningRate: inputs['train.learningRate'],
+        batchSize: inputs['train.batchSize'],
+        evalStepInterval: inputs['train.evalStepInterval'],
+        validationBatchSize: inputs['train.validationBatchSize'],
+      };
       const wallTime = Date.now() / 1000;
       const files = await reportFiles({
         labels,
@@ -99,29 +97,29 @@ export const exportTask = defineTask<Evaluated, Exported>({
         test: evaluated.test,
         validation: evaluated.validation,
         wallTime,
-        audit: config.reportAudit ? (await import('../src/audit/audit-dataset.js')).auditDataset(images, labels, config) : undefined,
+        audit: inputs.reportAudit ? (await import('../src/audit/audit-dataset.js')).auditDataset(images, labels, { train: trainSettings, seed: inputs.seed }) : undefined,
         details: [
           ['model', context.model.source],
           ['images', `${trainingCount(images)} training, ${count(images, 'validation')} validation, ${count(images, 'testing')} testing`],
-          ['training', `${config.train.steps} steps, learning rate ${config.train.learningRate}, batch ${config.train.batchSize}, seed ${config.seed}`],
+          ['training', `${trainSettings.steps} steps, learning rate ${trainSettings.learningRate}, batch ${trainSettings.batchSize}, seed ${inputs.seed}`],
           ['created', new Date(wallTime * 1000).toISOString()],
         ],
       });
       if ('bytes' in onnx) files.set(ONNX_FILE, onnx.bytes);
-      await exportModel(extractor, evaluated.head, manifest, config.outputDir, files);
-      if (config.summariesDir) {
+      await exportModel(extractor, evaluated.head, manifest, outputDir, files);
+      if (summariesDir) {
         try {
-          for (const [name, content] of files) if (name.startsWith('logs')) await writeFileAtomic(path.join(config.summariesDir, path.relative('logs', name)), content);
+          for (const [name, content] of files) if (name.startsWith('logs')) await writeFileAtomic(path.join(summariesDir, path.relative('logs', name)), content);
         } catch (error) {
-          throw new Error(`cannot write TensorBoard summaries to ${config.summariesDir}: ${describeWriteError(error)}; the model is exported, choose a writable --summaries-dir`);
+          throw new Error(`cannot write TensorBoard summaries to ${summariesDir}: ${describeWriteError(error)}; the model is exported, choose a writable --summaries-dir`);
         }
       }
       // The extra labels file follows the model, never ahead of it.
-      if (config.outputLabels) await writeLabelsFile(config.outputLabels, labels);
-      context.emit({ type: 'stage', stage: 'export', status: 'done', detail: config.outputDir });
-      return { ...evaluated, outputDir: config.outputDir, exported: true };
+      if (outputLabels) await writeLabelsFile(outputLabels, labels);
+      run.done(outputDir);
+      return { ...evaluated, outputDir, exported: true };
     }),
-});
+);
 
 function count(images: ReadonlyArray<{ set: string }>, set: string): number {
   return images.filter((i) => i.set === set).length;

@@ -1,7 +1,9 @@
 import { map, type OperatorFunction } from '../src/util/rx.js';
 import type { Dataset, ImageWithVector } from '../src/pipeline/dataset.js';
-import { defineTask } from '../src/pipeline/task.js';
+import { stageTask } from '../src/pipeline/stage.js';
+import { splitStage } from '../src/pipeline/stages.js';
 import { assignSets } from '../src/split/assign-sets.js';
+import { imagesKey } from '../src/pipeline/images-key.js';
 
 export interface VectorisedImages {
   labels: string[];
@@ -9,20 +11,18 @@ export interface VectorisedImages {
 }
 
 /** Splits the usable images into training, validation and testing with the original's stable hash rule. */
-export const splitTask = defineTask<VectorisedImages, Dataset>({
-  name: 'split',
-  inputs: ['image names relative to their class folder', 'content hashes', 'config.split'],
-  outputs: ['set of every image'],
-  operator: (context): OperatorFunction<VectorisedImages, Dataset> =>
-    map(({ labels, images }) => {
-      const { validationPercentage, testingPercentage } = context.config.split;
-      const { assignments, notes } = assignSets(images, validationPercentage, testingPercentage);
-      for (const message of notes) context.emit({ type: 'warning', message });
-      const count = (set: string) => assignments.filter((a) => a.set === set).length;
-      context.emit({
-        type: 'info',
-        message: `split: ${count('training')} training, ${count('validation')} validation, ${count('testing')} testing`,
-      });
-      return { labels, images: assignments };
-    }),
-});
+export const splitTask = stageTask(splitStage, (context): OperatorFunction<VectorisedImages, Dataset> =>
+  map(({ labels, images }) => {
+    const run = context.begin({ images: imagesKey(images) });
+    run.start();
+    const { assignments, notes } = assignSets(images, context.inputs['split.validationPercentage'], context.inputs['split.testingPercentage']);
+    for (const message of notes) context.emit({ type: 'warning', message });
+    const count = (set: string) => assignments.filter((a) => a.set === set).length;
+    context.emit({
+      type: 'info',
+      message: `split: ${count('training')} training, ${count('validation')} validation, ${count('testing')} testing`,
+    });
+    run.done();
+    return { labels, images: assignments };
+  }),
+);

@@ -5,12 +5,12 @@ import { readManifest } from '../src/export/read-manifest.js';
 import { sha256Hex } from '../src/hash/content-hash.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
 import type { Dataset } from '../src/pipeline/dataset.js';
-import { defineTask } from '../src/pipeline/task.js';
+import { stageTask } from '../src/pipeline/stage.js';
+import { trainStage } from '../src/pipeline/stages.js';
 import type { SoftmaxHead } from '../src/train/softmax-head.js';
 import { choiceFor, initBackend } from '../src/model/backend.js';
-import { needsOptionsTrainer } from '../src/train/needs-options-trainer.js';
 import { trainHead, type EvalPoint, type LabelledVectors, type TrainParams, type TrainResult } from '../src/train/train-head.js';
-import { trainingFingerprint } from '../src/train/training-fingerprint.js';
+import { trainingDataKey } from '../src/train/training-fingerprint.js';
 
 export interface Trained {
   dataset: Dataset;
@@ -29,39 +29,37 @@ export interface Trained {
  * Trains the softmax head on the training vectors, validating as it goes. Skipped, like an up-to-date make
  * target, when a head with the same training fingerprint is cached.
  */
-export const trainTask = defineTask<Dataset, Trained>({
-  name: 'train',
-  inputs: ['training + validation vectors and labels', 'config.train', 'config.seed'],
-  outputs: ['softmax head', 'cache.heads'],
-  operator: (context): OperatorFunction<Dataset, Trained> =>
+export const trainTask = stageTask(trainStage, (context): OperatorFunction<Dataset, Trained> =>
     mergeMap(async (dataset) => {
-      const { train: t, seed } = context.config;
+      const { inputs } = context;
       const params: TrainParams = {
-        steps: t.steps,
-        learningRate: t.learningRate,
-        batchSize: t.batchSize,
-        evalStepInterval: t.evalStepInterval,
-        validationBatchSize: t.validationBatchSize,
-        seed,
+        steps: inputs['train.steps'],
+        learningRate: inputs['train.learningRate'],
+        batchSize: inputs['train.batchSize'],
+        evalStepInterval: inputs['train.evalStepInterval'],
+        validationBatchSize: inputs['train.validationBatchSize'],
+        seed: inputs.seed,
       };
       // What the head is trained from. A cold head is cached under it; a warm-started head also depends on
       // the head it started from, so it is cached under both, and the export remembers the first.
-      const options = context.config.head;
-      const withOptions = needsOptionsTrainer(options);
-      const trainingKey = trainingFingerprint(dataset.labels, dataset.images, { ...params, ...(withOptions ? { head: options } : {}) });
-      if (t.warmStart && withOptions) context.emit({ type: 'warning', message: 'train.warmStart is not used with head options; training from scratch' });
-      const warm = t.warmStart && !withOptions ? await previousHead(context, dataset.labels) : undefined;
+      const options = inputs.head;
+      const withOptions = options !== undefined;
+      const run = context.begin({ 'training data': trainingDataKey(dataset.labels, dataset.images) });
+      const trainingKey = run.key;
+      const warmStart = inputs['train.warmStart'];
+      if (warmStart && withOptions) context.emit({ type: 'warning', message: 'train.warmStart is not used with head options; training from scratch' });
+      const warm = warmStart && !withOptions ? await previousHead(context, inputs.outputDir, dataset.labels) : undefined;
       if (warm?.trainingFingerprint === trainingKey) {
-        context.emit({ type: 'stage', stage: 'train', status: 'up-to-date', detail: 'same data and settings as the exported head' });
+        run.upToDate('same data and settings as the exported head');
         return { dataset, ...warm.stored, fingerprint: warm.fingerprint, trainingFingerprint: trainingKey, trained: false };
       }
       const fingerprint = warm ? sha256Hex(`${trainingKey}|warm:${warm.fingerprint}`) : trainingKey;
       const stored = context.cache.getHead(fingerprint);
       if (stored) {
-        context.emit({ type: 'stage', stage: 'train', status: 'up-to-date', detail: 'same data and settings, head taken from the cache' });
+        run.upToDate('same data and settings, head taken from the cache');
         return { dataset, ...fromStored(stored), fingerprint, trainingFingerprint: trainingKey, trained: false };
       }
-      context.emit({ type: 'stage', stage: 'train', status: 'start', detail: `${params.steps} steps`, total: params.steps });
+      run.start(`${params.steps} steps`, params.steps);
       // A training image counts with its distorted variants (when distortions are on).
       const classIndex = new Map(dataset.labels.map((label, i) => [label, i]));
       const subset = (set: string): LabelledVectors => {
@@ -90,14 +88,14 @@ export const trainTask = defineTask<Dataset, Trained>({
       }
       const { head, log, histograms } = trained;
       void context.cache.putHead(fingerprint, { ...head, log, histograms });
-      context.emit({ type: 'stage', stage: 'train', status: 'done' });
+      run.done();
       return { dataset, head, log, histograms, fingerprint, trainingFingerprint: trainingKey, trained: true };
     }),
-});
+);
 
 /** The exported model's head, when it was made for the same classes and model (for a warm start). */
-async function previousHead(context: BuildContext, labels: string[]) {
-  const manifest = await readManifest(context.config.outputDir);
+async function previousHead(context: Pick<BuildContext, 'identity' | 'cache'>, outputDir: string, labels: string[]) {
+  const manifest = await readManifest(outputDir);
   if (!manifest?.headFingerprint || manifest.model.fingerprint !== context.identity.fingerprint) return undefined;
   if (JSON.stringify(manifest.labels) !== JSON.stringify(labels)) return undefined;
   const stored = context.cache.getHead(manifest.headFingerprint);

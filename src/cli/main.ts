@@ -4,6 +4,7 @@ import { TYPED_FLAGS, typedFlags } from '../config/typed-flags.js';
 import { printable } from '../util/printable.js';
 import { auditCommand } from './audit-command.js';
 import { buildCommand } from './build-command.js';
+import { statusCommand } from './status-command.js';
 import { cacheCommand } from './cache-command.js';
 import { evalCommand } from './eval-command.js';
 import { experimentCommand } from './experiment-command.js';
@@ -35,7 +36,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .scriptName('retrain')
     .usage('$0 <command> [options]\n\nRetrain an image classifier for your own classes by transfer learning, as an incremental build.')
     .option('config', { type: 'string', describe: 'Config file [./retrain.config.ts]', global: true })
-    .demandCommand(1, 'Name a command: build, watch, predict, eval, experiment, audit, cache, models or worker')
+    .demandCommand(1, 'Name a command: build, status, watch, predict, eval, experiment, audit, cache, models or worker')
     .recommendCommands()
     .strict()
     // Errors name flags as the user typed them (--how_many_training_steps or --steps).
@@ -56,7 +57,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       process.exit(2);
     }) as Argv;
   try {
-    await workerCommand(auditCommand(cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(buildCommand(cli))))))))).parseAsync();
+    await workerCommand(auditCommand(cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(statusCommand(buildCommand(cli)))))))))).parseAsync();
   } catch (error) {
     process.stderr.write(`error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
     if (process.env.RETRAIN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

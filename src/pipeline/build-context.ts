@@ -8,6 +8,7 @@ import type { FeatureExtractor } from '../model/feature-extractor.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
 import type { EmitEvent } from './build-events.js';
+import type { StageRunRecord } from './stage.js';
 
 /**
  * The edges a build's tasks may touch: config, cache, event sink and the (lazily started) engines.
@@ -28,6 +29,8 @@ export interface BuildContext {
   emit: EmitEvent;
   /** Set when the build should stop at its next stage boundary. */
   signal?: AbortSignal;
+  /** Filled by the declared stages as they run: each one's key and the inputs that made it. */
+  stageRuns?: Map<string, StageRunRecord>;
   /** The bottleneck worker pool, started on first use. */
   pool(): BottleneckPool;
   /** The feature extractor in this thread (for export), loaded on first use. */

@@ -27,6 +27,10 @@ import type { ImageWithVector } from './dataset.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
 import type { RemoteCounts } from '../store/remote-cache.js';
 import { BottleneckQueue } from '../queue/bottleneck-queue.js';
+import { imagesKey } from './images-key.js';
+import { selectInputs, stageKey } from './stage.js';
+import { writeStageRecord } from './stage-record.js';
+import { bottleneckStage } from './stages.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -101,6 +105,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       engine,
       emit,
       signal: options.signal,
+      stageRuns: new Map(),
       pool: () => resources.bottleneckPool(model, identity, engine, config.workers),
       extractor: () => resources.featureExtractor(model, identity, engine.tfBackend),
     };
@@ -132,6 +137,16 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
         map(stopIfAborted),
         exportTask.operator(context),
       ),
+    );
+    // The bottleneck stage is not a declared task yet: its record is made here from its declaration.
+    const vectorStage = selectInputs(bottleneckStage, config);
+    context.stageRuns!.set(bottleneckStage.name, {
+      key: stageKey(bottleneckStage, vectorStage.keyed, { images: imagesKey(result.dataset.images) }),
+      config: { ...vectorStage.keyed },
+      upstream: { images: imagesKey(result.dataset.images) },
+    });
+    await writeStageRecord(config.cacheDir, config.outputDir, context.stageRuns!, result.dataset.images, skipped.map((s) => s.file)).catch((error: Error) =>
+      emit({ type: 'warning', message: `cannot record the stages' inputs for \`retrain status\`: ${error.message}` }),
     );
     const damaged = resources.cache.takeDamaged();
     if (damaged > 0) {

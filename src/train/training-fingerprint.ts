@@ -1,18 +1,17 @@
 import { sha256Hex } from '../hash/content-hash.js';
-import type { TrainParams } from './train-head.js';
 
 /**
- * Identity of a training run: which vectors with which labels in which set, the hyper-parameters and the seed.
- * The same fingerprint always trains the same head, so a trained head is cached under it.
+ * Identity of the data a head is trained on: which vectors with which labels in which set (testing images
+ * do not train it). The train stage's key is made of it and the declared training settings
+ * (src/pipeline/stages.ts), so one key always trains the same head.
  */
-export function trainingFingerprint(
+export function trainingDataKey(
   labels: readonly string[],
   examples: ReadonlyArray<{ key: string; label: string; set: string; variants?: ReadonlyArray<{ key: string }> }>,
-  params: TrainParams & { head?: unknown },
 ): string {
   const lines = examples
     .filter((e) => e.set !== 'testing')
     .map((e) => [e.set, e.label, e.key, ...(e.variants ?? []).map((v) => v.key)].join('\t'))
     .sort();
-  return sha256Hex(JSON.stringify({ version: 2, labels, params, examples: lines }));
+  return sha256Hex(JSON.stringify({ version: 2, labels, examples: lines }));
 }

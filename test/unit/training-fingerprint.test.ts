@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { trainingFingerprint } from '../../src/train/training-fingerprint.js';
+import { selectInputs, stageKey } from '../../src/pipeline/stage.js';
+import { trainStage } from '../../src/pipeline/stages.js';
+import { trainingDataKey } from '../../src/train/training-fingerprint.js';
+import type { ResolvedConfig } from '../../src/config/resolved-config.js';
+
+type Params = { steps: number; learningRate: number; batchSize: number; evalStepInterval: number; validationBatchSize: number; seed: number; head?: object };
+
+/** The train stage's key as the runner makes it: declared config values + the training data's key. */
+function trainingFingerprint(labels: string[], examples: Parameters<typeof trainingDataKey>[1], params: Params): string {
+  const { seed, head, ...train } = params;
+  const config = { seed, head: head ?? {}, train: { ...train, testBatchSize: 0, warmStart: false } } as unknown as ResolvedConfig;
+  return stageKey(trainStage, selectInputs(trainStage, config).keyed, { 'training data': trainingDataKey(labels, examples) });
+}
 
 const params = { steps: 100, learningRate: 0.01, batchSize: 10, evalStepInterval: 10, validationBatchSize: 100, seed: 0 };
 const examples = [

@@ -1,0 +1,112 @@
+import { statSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import { readManifest } from '../export/read-manifest.js';
+import { sha256Hex } from '../hash/content-hash.js';
+import { scanImageDirs } from '../scan/scan-image-dirs.js';
+import { selectInputs } from './stage.js';
+import { readStageRecord, type StageRecord } from './stage-record.js';
+import { STAGES } from './stages.js';
+
+export interface StageStatus {
+  stage: string;
+  upToDate: boolean;
+  /** Why it is stale, one short phrase each ("train.learningRate 0.01 → 0.1", "3 new images"). */
+  reasons: string[];
+}
+
+export interface BuildStatus {
+  outputDir: string;
+  upToDate: boolean;
+  stages: StageStatus[];
+}
+
+/**
+ * Which stages a build with this config would run, and why: the declared inputs of every stage compared
+ * with those of the last completed build into the same output folder. Scans the image folders and hashes
+ * the files whose size or time changed; computes, trains and writes nothing.
+ */
+export async function buildStatus(config: ResolvedConfig): Promise<BuildStatus> {
+  // Scanned first, so a missing or empty image folder is the same one-line error as for `retrain build`.
+  const scan = await scanImageDirs(config.imageDirs, { labels: config.labels });
+  const record = await readStageRecord(config.cacheDir, config.outputDir);
+  const manifest = await readManifest(config.outputDir).catch(() => undefined);
+  if (!record) {
+    const why = `no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`;
+    const stages = STAGES.map((stage) => ({ stage: stage.name, upToDate: false, reasons: [why] }));
+    if (!manifest) stages.at(-1)!.reasons.push(`no model in ${config.outputDir}`);
+    return { outputDir: config.outputDir, upToDate: false, stages };
+  }
+  const images = await imageChanges(scan.images, record);
+  const stale = new Set<string>();
+  const stages: StageStatus[] = [];
+  for (const stage of STAGES) {
+    const reasons = configChanges(selectInputs(stage, config).keyed, record.stages[stage.name]?.config);
+    if (!record.stages[stage.name]) reasons.push('not run by the last build');
+    switch (stage.name) {
+      case 'bottleneck':
+        if (images.added) reasons.push(plural(images.added, 'new image'));
+        if (images.changed) reasons.push(plural(images.changed, 'changed image'));
+        break;
+      case 'split':
+        if (stale.has('bottleneck')) reasons.push('bottleneck is stale');
+        else if (images.removed) reasons.push(plural(images.removed, 'removed image'));
+        break;
+      case 'train':
+      case 'evaluate':
+        for (const upstream of ['split', 'train']) if (stale.has(upstream)) reasons.push(`${upstream} is stale`);
+        break;
+      case 'export':
+        if (!manifest) reasons.push(`no model in ${config.outputDir}`);
+        else if (manifest.buildFingerprint !== record.stages.export?.key) reasons.push(`the model in ${config.outputDir} is not the one the last build exported`);
+        if (stale.has('evaluate')) reasons.push('evaluate is stale');
+        break;
+    }
+    if (reasons.length) stale.add(stage.name);
+    stages.push({ stage: stage.name, upToDate: reasons.length === 0, reasons });
+  }
+  return { outputDir: config.outputDir, upToDate: stale.size === 0, stages };
+}
+
+/** "train.learningRate 0.01 → 0.1" for each declared value that differs from the recorded one. */
+function configChanges(now: Readonly<Record<string, unknown>>, before: Record<string, unknown> | undefined): string[] {
+  if (!before) return [];
+  const changes: string[] = [];
+  for (const name of new Set([...Object.keys(now), ...Object.keys(before)])) {
+    const [a, b] = [show(before[name]), show(now[name])];
+    if (a !== b) changes.push(`${name} ${a} → ${b}`);
+  }
+  return changes;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'unset';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** New, changed and removed images against the record; a file whose size and time match is not read. */
+async function imageChanges(scanned: ReadonlyArray<{ path: string }>, record: StageRecord): Promise<{ added: number; changed: number; removed: number }> {
+  const skipped = new Set(record.skipped);
+  let added = 0;
+  let changed = 0;
+  const seen = new Set<string>();
+  for (const image of scanned) {
+    seen.add(image.path);
+    const known = record.images[image.path];
+    if (!known) {
+      if (!skipped.has(image.path)) added++;
+      continue;
+    }
+    const stat = statSync(image.path, { throwIfNoEntry: false });
+    if (!stat) continue;
+    if (stat.size === known.size && stat.mtimeMs === known.mtimeMs) continue;
+    const sha256 = await fs.readFile(image.path).then(sha256Hex, () => undefined);
+    if (sha256 !== known.sha256) changed++;
+  }
+  const removed = Object.keys(record.images).filter((file) => !seen.has(file)).length;
+  return { added, changed, removed };
+}

@@ -1,0 +1,113 @@
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import { sha256Hex } from '../hash/content-hash.js';
+import type { BuildContext } from './build-context.js';
+import type { OperatorFunction } from '../util/rx.js';
+import type { Task } from './task.js';
+
+/** Picks one value out of the resolved config. Named by the config path it reads ("train.learningRate"). */
+export type Selector = (config: ResolvedConfig) => unknown;
+export type Selectors = Record<string, Selector>;
+export type Selected<S extends Selectors> = { readonly [K in keyof S]: ReturnType<S[K]> };
+
+/**
+ * A stage declared like a build rule. Its key is made from exactly what it declares: name, version, the
+ * `config` selectors' values and the content keys of its `upstream` artifacts. `uses` are config values it
+ * reads that do not change what it produces (where it writes, whether it starts from the exported head):
+ * declared, so the stage can read them, but not part of the key.
+ */
+export interface StageDeclaration<K extends Selectors = Selectors, U extends Selectors = Selectors> {
+  name: string;
+  /** Bumped whenever the stage would produce something else from the same inputs. */
+  version: number;
+  config: K;
+  uses: U;
+  upstream: readonly string[];
+  outputs: readonly string[];
+}
+
+export function defineStage<K extends Selectors, U extends Selectors>(stage: StageDeclaration<K, U>): StageDeclaration<K, U> {
+  return stage;
+}
+
+/** The declared config values of a stage, frozen: the only config a stage's code gets. */
+export function selectInputs<K extends Selectors, U extends Selectors>(stage: StageDeclaration<K, U>, config: ResolvedConfig) {
+  const pick = <S extends Selectors>(selectors: S) =>
+    deepFreeze(Object.fromEntries(Object.entries(selectors).map(([name, select]) => [name, structuredClone(select(config))]))) as Selected<S>;
+  return { keyed: pick(stage.config), uses: pick(stage.uses) };
+}
+
+/** The stage's content key: a hash of its name, version, keyed config values and upstream keys. */
+export function stageKey(stage: StageDeclaration, keyed: Readonly<Record<string, unknown>>, upstream: Readonly<Record<string, string>>): string {
+  const declared = [...stage.upstream].sort().join(',');
+  const given = Object.keys(upstream).sort().join(',');
+  if (declared !== given) throw new Error(`stage ${stage.name}: upstream keys [${given}] are not the declared [${declared}]`);
+  const config = Object.fromEntries(Object.keys(stage.config).sort().map((name) => [name, keyed[name]]));
+  const sortedUpstream = Object.fromEntries(Object.keys(upstream).sort().map((name) => [name, upstream[name]]));
+  return sha256Hex(JSON.stringify({ stage: stage.name, version: stage.version, config, upstream: sortedUpstream }));
+}
+
+/** What one run of a stage recorded: its key and the inputs that made it (for `retrain status`). */
+export interface StageRunRecord {
+  key: string;
+  config: Record<string, unknown>;
+  upstream: Record<string, string>;
+}
+
+/** What a stage's code gets instead of the build context: no config beyond its declared inputs. */
+export type StageContext<K extends Selectors, U extends Selectors> = Omit<BuildContext, 'config'> & {
+  inputs: Selected<K> & Selected<U>;
+  /** Computes the key from the upstream keys and returns the uniform event emitters for this run. */
+  begin(upstream: Record<string, string>): StageRun;
+};
+
+export interface StageRun {
+  key: string;
+  upToDate(reason: string): void;
+  start(detail?: string, total?: number): void;
+  done(detail?: string): void;
+}
+
+/**
+ * The one runner of declared stages: gives the stage only its declared config, computes its key from its
+ * declaration, records the inputs of the run and emits the stage events in one shape for every stage.
+ */
+export function stageTask<In, Out, K extends Selectors, U extends Selectors>(
+  stage: StageDeclaration<K, U>,
+  operator: (context: StageContext<K, U>) => OperatorFunction<In, Out>,
+): Task<In, Out> {
+  return {
+    name: stage.name,
+    inputs: [...Object.keys(stage.config), ...Object.keys(stage.uses), ...stage.upstream],
+    outputs: stage.outputs,
+    operator: (context) => {
+      const { config, ...rest } = context;
+      const { keyed, uses } = selectInputs(stage, config);
+      const emit = context.emit;
+      const stageContext: StageContext<K, U> = {
+        ...rest,
+        inputs: Object.freeze({ ...keyed, ...uses }) as Selected<K> & Selected<U>,
+        begin(upstream) {
+          const key = stageKey(stage, keyed, upstream);
+          context.stageRuns?.set(stage.name, { key, config: { ...keyed }, upstream: { ...upstream } });
+          const event = (status: 'start' | 'done' | 'up-to-date', detail?: string, total?: number) =>
+            emit({ type: 'stage', stage: stage.name, status, ...(detail !== undefined ? { detail } : {}), ...(total !== undefined ? { total } : {}) });
+          return {
+            key,
+            upToDate: (reason) => event('up-to-date', reason),
+            start: (detail, total) => event('start', detail, total),
+            done: (detail) => event('done', detail),
+          };
+        },
+      };
+      return operator(stageContext);
+    },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

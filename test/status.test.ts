@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import { copySubset, HAS_SHARED, HYMENOPTERA, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
+
+const run = promisify(execFile);
+const BIN = path.join(REPO_ROOT, 'bin/retrain.js');
+
+function retrain(args: string[], cwd: string) {
+  return run(process.execPath, [BIN, ...args], { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CI: '1' } });
+}
+
+interface Status {
+  outputDir: string;
+  upToDate: boolean;
+  stages: { stage: string; upToDate: boolean; reasons: string[] }[];
+}
+
+/** Every file under a folder with its bytes, to show a command wrote nothing. */
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    files.set(path.relative(dir, file), (await fs.readFile(file)).toString('base64'));
+  }
+  return files;
+}
+
+describe('retrain status', () => {
+  it(
+    'names the changed setting and the new image, says up to date when nothing changed, and writes nothing',
+    { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' },
+    async () => {
+      const project = await tempDir();
+      const images = await copySubset(8, 'train', path.join(project, 'photos'));
+      // A file the build skips is not a new image to status.
+      await fs.writeFile(path.join(images, 'bees', 'notes.jpg'), 'not an image');
+      const config = path.join(project, 'retrain.config.ts');
+      const writeConfig = (learningRate: number) =>
+        fs.writeFile(
+          config,
+          `export default { imageDir: 'photos', model: ${JSON.stringify(MODEL_DIR)}, train: { steps: 20, learningRate: ${learningRate} }, ` +
+            `workers: 1, outputDir: 'out', cacheDir: 'cache' };\n`,
+        );
+      const status = async (): Promise<Status> => JSON.parse((await retrain(['status', '--json', '--config', config], project)).stdout) as Status;
+      const stale = (s: Status) => Object.fromEntries(s.stages.filter((x) => !x.upToDate).map((x) => [x.stage, x.reasons]));
+      await writeConfig(0.01);
+
+      const missing = await retrain(['status', '--config', config, '--image_dir', path.join(project, 'nope')], project).then(
+        () => assert.fail('status with a missing image folder must fail'),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^error: .*nope.*\n$/, 'one line naming the folder');
+
+      const never = await status();
+      assert.equal(never.upToDate, false);
+      assert.ok(never.stages.at(-1)!.reasons.includes(`no model in ${path.join(project, 'out')}`), JSON.stringify(never));
+      await assert.rejects(fs.stat(path.join(project, 'out')), 'status made no output folder');
+
+      await retrain(['build', '--config', config], project);
+      const built = await status();
+      assert.deepEqual(stale(built), {});
+      assert.equal(built.upToDate, true);
+      const text = (await retrain(['status', '--config', config], project)).stdout;
+      assert.match(text, /^bottleneck: up to date\n/);
+      assert.match(text, /export: up to date\n/);
+
+      const cacheBefore = await snapshot(path.join(project, 'cache'));
+      const outBefore = await snapshot(path.join(project, 'out'));
+
+      await writeConfig(0.1);
+      const changedRate = await status();
+      assert.deepEqual(Object.keys(stale(changedRate)), ['train', 'evaluate', 'export']);
+      assert.deepEqual(stale(changedRate).train, ['train.learningRate 0.01 → 0.1']);
+      assert.match((await retrain(['status', '--config', config], project)).stdout, /^train: stale: train\.learningRate 0\.01 → 0\.1$/m);
+      await writeConfig(0.01);
+
+      const extra = (await fs.readdir(path.join(HYMENOPTERA, 'val', 'ants'))).sort()[0]!;
+      await fs.copyFile(path.join(HYMENOPTERA, 'val', 'ants', extra), path.join(images, 'ants', extra));
+      const added = await status();
+      assert.deepEqual(stale(added).bottleneck, ['1 new image']);
+      assert.deepEqual(Object.keys(stale(added)), ['bottleneck', 'split', 'train', 'evaluate', 'export']);
+
+      assert.deepEqual(await snapshot(path.join(project, 'cache')), cacheBefore, 'status wrote nothing in the cache');
+      assert.deepEqual(await snapshot(path.join(project, 'out')), outBefore, 'status wrote nothing in the output folder');
+
+      // The next build records the new image: up to date again.
+      await retrain(['build', '--config', config], project);
+      assert.deepEqual(stale(await status()), {});
+    },
+  );
+});

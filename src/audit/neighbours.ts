@@ -18,7 +18,7 @@ export const EXACT_SEARCH_LIMIT = 2_000;
 /**
  * k nearest neighbours of every row of `matrix` (n × dimensions, row-major) among the other rows, by cosine.
  * usearch does both searches in native SIMD code: exact (brute force) for small sets, an HNSW graph for large
- * ones (100,000 vectors of 1,280 floats in seconds instead of the ~10¹³ multiply-adds of an exact search).
+ * ones (100,000 vectors of 1,280 floats in minutes instead of the ~10¹³ multiply-adds of an exact search).
  */
 export function nearestNeighbours(matrix: Float32Array, dimensions: number, k: number, threads = 0): Neighbours {
   const n = matrix.length / dimensions;

@@ -154,7 +154,7 @@ export function renderAudit({ quality, scale }: AuditBench): string {
 \`retrain audit\` (bench/audit.ts; alone: \`node build/bench/audit.js\`) on a temp copy of flower_photos_mini in which
 10% of the photos (seeded, seed 1) were moved into another class folder, chosen at random. *Precision* and
 *recall* of the whole label-issue list against the moved files. *Warm*: the second \`auditConfig\` call, every
-vector cached: scan, hash (stat cache), LMDB reads, 5-fold cross-validation of the head (4000 steps each),
+vector cached: scan, hash (stat cache), LMDB reads, 5-fold cross-validation of the head (4000 steps each, batches of 50),
 nearest neighbours, confident learning. Targets: precision ≥ 0.8 at recall ≥ 0.8, warm audit of 500 images < 5 s.
 
 | model | images | flipped | flagged | found | precision | recall | out-of-sample accuracy (noisy labels) | warm audit (s) |
@@ -164,7 +164,7 @@ ${rows.join('\n')}
 Flipped files (${quality[0]?.model ?? ''}): ${quality[0]?.flippedFiles.join(', ') ?? ''}.
 
 The in-memory audit alone on generated vectors (10 Gaussian clusters of non-negative vectors, 2% of labels
-flipped; neighbours by usearch's HNSW above 20,000 vectors, exact below):
+flipped; neighbours by usearch's HNSW (half precision) above 2,000 vectors, exact below):
 
 | images | dimensions | classes | audit (s) | precision | recall |
 |---|---|---|---|---|---|

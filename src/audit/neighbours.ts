@@ -9,13 +9,16 @@ export interface Neighbours {
   similarities: Float32Array;
 }
 
-/** Above this many vectors the search is approximate (HNSW); below it exact. */
-export const EXACT_SEARCH_LIMIT = 20_000;
+/**
+ * Above this many vectors the search is approximate (HNSW); below it exact. Exact costs n² × dimensions:
+ * 10,000 vectors of 1,280 floats took 72 s on the shared 2-core machine, so the exact search stops at 2,000.
+ */
+export const EXACT_SEARCH_LIMIT = 2_000;
 
 /**
  * k nearest neighbours of every row of `matrix` (n × dimensions, row-major) among the other rows, by cosine.
  * usearch does both searches in native SIMD code: exact (brute force) for small sets, an HNSW graph for large
- * ones (100,000 vectors of 1,280 floats in seconds instead of the ~10¹³ multiply-adds of an exact search).
+ * ones (100,000 vectors of 1,280 floats in minutes instead of the ~10¹³ multiply-adds of an exact search).
  */
 export function nearestNeighbours(matrix: Float32Array, dimensions: number, k: number, threads = 0): Neighbours {
   const n = matrix.length / dimensions;
@@ -31,7 +34,10 @@ export function nearestNeighbours(matrix: Float32Array, dimensions: number, k: n
     const result = usearch.exactSearch(matrix, matrix, dimensions, asked, usearch.MetricKind.Cos, threads) as InstanceType<typeof usearch.BatchMatches>;
     ({ keys, distances, counts } = result);
   } else {
-    const index = new usearch.Index({ dimensions, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F32, connectivity: 16, expansion_add: 128, expansion_search: 64, multi: false });
+    // Half-precision copies and a narrower insertion search: on 10,000 generated vectors of 1,280 floats the
+    // index was built and searched in 16.5 s instead of 50 s (F32, expansion_add 128); cosines keep ~3 digits,
+    // far finer than the near-duplicate threshold.
+    const index = new usearch.Index({ dimensions, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F16, connectivity: 16, expansion_add: 64, expansion_search: 64, multi: false });
     index.add(BigUint64Array.from({ length: n }, (_, i) => BigInt(i)), matrix, threads);
     const result = index.search(matrix, asked, threads) as InstanceType<typeof usearch.BatchMatches>;
     ({ keys, distances, counts } = result);

@@ -69,6 +69,8 @@ export class RetrainCache {
   private tables: Record<CacheTable, Database<Buffer, string>>;
   private readonly damaged = new Set<string>();
   private writeError?: Error;
+  /** Device and inode of the data file as opened (see changedOnDisk). */
+  private opened?: { dev: number; ino: number };
 
   private constructor(dir: string, options: OpenCacheOptions) {
     this.dir = dir;
@@ -103,6 +105,29 @@ export class RetrainCache {
       this.root = open({ path: this.file, maxDbs: 12, compression: false });
       this.tables = this.openTables();
     }
+    this.noteOpened();
+  }
+
+  /** The data file's identity once this environment is open. */
+  private noteOpened(): void {
+    const stat = statSync(this.file, { throwIfNoEntry: false });
+    this.opened = stat ? { dev: stat.dev, ino: stat.ino } : undefined;
+  }
+
+  /**
+   * Why this open environment must not be used any more, or undefined when its file is as it was: the data
+   * file was deleted, replaced by another file, or truncated or scrambled under the mapping (LMDB would
+   * then touch pages past the end of the file: SIGBUS). Plain reads only; `retrain watch` asks between builds.
+   */
+  changedOnDisk(): string | undefined {
+    if (!this.opened) return undefined;
+    const stat = statSync(this.file, { throwIfNoEntry: false });
+    if (!stat) return 'it was deleted';
+    if (stat.dev !== this.opened.dev || stat.ino !== this.opened.ino) return 'it was replaced by another file';
+    const state = checkCacheFile(this.file);
+    if (state.state === 'empty') return 'it was truncated to 0 bytes';
+    if (state.state === 'damaged') return `it is damaged now: ${state.reason}`;
+    return undefined;
   }
 
   private openTables(): Record<CacheTable, Database<Buffer, string>> {

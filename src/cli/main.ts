@@ -51,6 +51,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       if (error instanceof Error && error.name !== 'YError') throw error;
       // recommendCommands' message alone ("Did you mean build?") does not say what was wrong.
       if (/^Did you mean/.test(message)) message = `unknown command "${printable(args[0] ?? '')}": ${message.replace(/^D/, 'd')}`;
+      message = plainUsageMessage(message, args);
       process.stderr.write(`error: ${printable(message)}\nRun "retrain --help" for usage.\n`);
       process.exit(2);
     }) as Argv;
@@ -62,4 +63,25 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     // A bad flag value is a usage error, as yargs' own (exit 2); anything else exit 1.
     process.exitCode = (error as { usage?: boolean }).usage === true ? 2 : 1;
   }
+}
+
+/**
+ * yargs' own wording made one line a user can act on: its choices error spans lines ("Invalid values:\n
+ * Argument: format, Given: …") and its positional count speaks of "non-option arguments".
+ */
+export function plainUsageMessage(message: string, args: readonly string[]): string {
+  if (/^Invalid values:/.test(message)) {
+    const parts = [...message.matchAll(/Argument: ([^,]+), Given: (.*?), Choices: (.*)$/gm)].map(([, name, given, choices]) => {
+      const values = choices!.split(/,\s*/).map((c) => c.replace(/^"|"$/g, '')).join(', ');
+      return `--${name} ${given!.replace(/^"|"$/g, '')}: must be one of ${values}`;
+    });
+    if (parts.length > 0) return parts.join('; ');
+  }
+  const missing = /^Not enough non-option arguments: got 0, need at least (\d+)/.exec(message);
+  if (missing) {
+    const command = args.find((arg) => !arg.startsWith('-')) ?? '';
+    const what: Record<string, string> = { predict: 'name at least one image file', cache: 'name a cache command: stats, verify or gc' };
+    return `${command || 'this command'}: ${what[command] ?? 'an argument is missing (see --help)'}`;
+  }
+  return message;
 }

@@ -3,6 +3,7 @@ import type { Options } from 'yargs';
 import { isModelPath } from '../model/model-reference.js';
 import type { RetrainConfig } from './define-config.js';
 import { TYPED_FLAGS } from './typed-flags.js';
+import { ConfigError } from './schema.js';
 
 /** A command-line flag that overrides one config field; `original` is retrain.py's name for it. */
 interface ConfigFlag {
@@ -67,6 +68,21 @@ export function configFlagOptions(only?: readonly string[]): Record<string, Opti
  */
 export function configFromFlags(argv: Record<string, unknown>, cwd: string, warn: (message: string) => void): Partial<RetrainConfig> {
   const config: Record<string, unknown> = {};
+  // `--steps` or `--image-dir` with no value: yargs drops the number (the config's value was used without a
+  // word) and makes the path '' (the working folder). Refuse, naming the flag as typed.
+  const typed = (argv as Record<symbol, unknown>)[TYPED_FLAGS] as Map<string, string | undefined> | undefined;
+  for (const flag of CONFIG_FLAGS) {
+    if (flag.type === 'boolean') continue;
+    for (const spelling of [flag.name, flag.original]) {
+      if (spelling === undefined || !typed?.has(spelling)) continue;
+      const raw = typed.get(spelling);
+      if (raw === undefined || raw === '') {
+        const error = new ConfigError(`--${spelling}: needs a value (${flag.describe.replace(/ \[.*\]$/, '')})`);
+        error.usage = true;
+        throw error;
+      }
+    }
+  }
   for (const flag of CONFIG_FLAGS) {
     let value = argv[flag.name];
     if (value === undefined) continue;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,10 @@ export function findConfigFile(named: string | undefined, cwd: string): string |
   if (named) {
     const file = path.resolve(cwd, named);
     if (!existsSync(file)) throw new ConfigError(`${file}: config file not found`);
+    if (statSync(file).isDirectory()) {
+      const inside = CONFIG_FILE_NAMES.map((name) => path.join(file, name)).find((f) => statSync(f, { throwIfNoEntry: false })?.isFile());
+      throw new ConfigError(`${file}: is a folder, not a config file; ${inside ? `did you mean --config ${inside}?` : 'name a config file (retrain.config.ts)'}`);
+    }
     return file;
   }
   return CONFIG_FILE_NAMES.map((name) => path.join(cwd, name)).find((file) => existsSync(file));

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * How a class folder's name becomes its label:
  * - `unicode` (default): the original's rule for every script. The name is NFC-normalised and lower-cased;
@@ -49,10 +51,13 @@ export function groupFoldersByLabel(folders: ClassFolder[], style: LabelStyle = 
       continue;
     }
     const group = byLabel.get(label) ?? [];
-    const clash = group.find((other) => other.name.normalize('NFC') !== folder.name.normalize('NFC'));
+    // Two folders in one parent are two classes even when their names are equal once NFC-normalised
+    // (`été` typed NFC and NFD): merging them would silently mix two classes under one label.
+    const clash = group.find((other) => other.name.normalize('NFC') !== folder.name.normalize('NFC') || path.dirname(other.dir) === path.dirname(folder.dir));
     if (clash) {
+      const forms = clash.name !== folder.name && clash.name.normalize('NFC') === folder.name.normalize('NFC') ? ' (the same name in two Unicode normalisations, NFC and NFD)' : '';
       throw new LabelCollisionError(
-        `class folders "${clash.dir}" and "${folder.dir}" both map to the label "${label}"; rename one of them`,
+        `class folders "${clash.dir}" and "${folder.dir}"${forms} both map to the label "${label}"; rename one of them`,
       );
     }
     group.push(folder);

@@ -59,7 +59,7 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
     try {
       entries = await fs.readdir(root, { withFileTypes: true });
     } catch (error) {
-      throw new ScanError(`${root}: cannot read image folder (${code(error)})`);
+      throw new ScanError(rootReadError(root, error));
     }
     rootReal.set(root, await fs.realpath(root));
     const loose: string[] = [];
@@ -133,6 +133,23 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
     );
   }
   return { labels, images, warnings, skipped };
+}
+
+/** Why an image root cannot be listed, in one line that says what to do (not an errno alone). */
+function rootReadError(root: string, error: unknown): string {
+  switch (code(error)) {
+    case 'ENOENT':
+      return `${root}: cannot read image folder: it does not exist; check --image-dir (imageDir)`;
+    case 'ENOTDIR':
+      return `${root}: cannot read image folder: it is a file, not a folder; point --image-dir (imageDir) at a folder with one sub-folder of images per class`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${root}: cannot read image folder: permission denied; make it readable or choose another folder`;
+    case 'ELOOP':
+      return `${root}: cannot read image folder: a symbolic link loop; point --image-dir (imageDir) at the real folder`;
+    default:
+      return `${root}: cannot read image folder (${code(error)})`;
+  }
 }
 
 function code(error: unknown): string {

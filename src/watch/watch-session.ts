@@ -162,6 +162,15 @@ export class WatchSession {
     let finish!: () => void;
     this.running = { controller, done: new Promise((resolve) => (finish = resolve)) };
     try {
+      // The cache file changed under the open environment (truncated, deleted, replaced, scrambled):
+      // using the old mapping would crash (SIGBUS) or write to a file no one sees. Open the cache afresh;
+      // a damaged file is then moved aside as at any start (the build says so).
+      const changed = this.resources?.cache.changedOnDisk();
+      if (changed && this.resources) {
+        this.emit({ type: 'warning', message: `the cache file ${this.resources.cache.file} changed while watching (${changed}); opening it again` });
+        await this.resources.close().catch(() => undefined);
+        this.resources = new BuildResources(this.config.cacheDir);
+      }
       const result = await build(this.config, {
         resources: this.resources,
         signal: controller.signal,

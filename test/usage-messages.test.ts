@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import { plainUsageMessage } from '../src/cli/main.js';
+import { REPO_ROOT, tempDir } from './helpers/shared.js';
+
+const run = promisify(execFile);
+
+async function retrain(args: string[], cwd: string): Promise<{ code: number; stderr: string }> {
+  try {
+    await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), ...args], { cwd });
+    return { code: 0, stderr: '' };
+  } catch (error) {
+    const e = error as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr };
+  }
+}
+
+// Before the fix: `--format xyz` printed `Invalid values:\n  Argument: format, Given: "xyz", Choices: …` (an
+// escaped newline), `predict` with no image `Not enough non-option arguments: got 0, need at least 1`, and
+// `predict --model missing x.jpg` `not a retrain model folder (manifest.json: ENOENT: no such file …)`.
+describe('usage and model-folder messages are one plain line', () => {
+  it('a value not among the choices names the flag, the value and the choices', () => {
+    const message = plainUsageMessage('Invalid values:\n  Argument: format, Given: "xyz", Choices: "tfjs", "onnx"', ['predict', '--format', 'xyz']);
+    assert.equal(message, '--format xyz: must be one of tfjs, onnx');
+  });
+
+  it('predict with no image says to name one', () => {
+    assert.equal(plainUsageMessage('Not enough non-option arguments: got 0, need at least 1', ['predict']), 'predict: name at least one image file');
+  });
+
+  it('predict with a missing model folder: no errno text, says what to do', async () => {
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, 'x.jpg'), 'x');
+    const { code, stderr } = await retrain(['predict', '--model', 'missing', 'x.jpg'], dir);
+    assert.equal(code, 1);
+    assert.doesNotMatch(stderr, /ENOENT/);
+    assert.match(stderr, /no such model folder; build one with retrain build/);
+    assert.equal(stderr.trim().split('\n').length, 1);
+  });
+
+  it('--backend xyz on the command line: one line, exit 2', async () => {
+    const { code, stderr } = await retrain(['build', '--backend', 'xyz'], await tempDir());
+    assert.equal(code, 2);
+    assert.match(stderr, /^error: --backend xyz: must be one of auto, onnx, node, wasm, cpu$/m);
+    assert.doesNotMatch(stderr, /\\n|Invalid values/);
+  });
+});
+
+// Before the fix `retrain build --steps` trained with the config's steps without a word, and `--image-dir`
+// with no value scanned the working folder.
+describe('a config flag given without a value', () => {
+  it('is refused, naming the flag as typed (exit 2)', async () => {
+    const dir = await tempDir();
+    for (const flag of ['--steps', '--how_many_training_steps', '--image-dir']) {
+      const { code, stderr } = await retrain(['build', flag], dir);
+      assert.equal(code, 2, flag);
+      assert.match(stderr, new RegExp(`^error: ${flag}: needs a value`, 'm'));
+    }
+  });
+});

@@ -66,6 +66,14 @@ describe('retrain command line', () => {
     }
   });
 
+  it('refuses a yes/no flag given a value other than true or false, naming the flag (was: read as false)', async () => {
+    for (const word of ['--flip-left-right=maybe', '--flip_left_right=yes', '--json=1']) {
+      const error = await refused(['build', word, '--image-dir', 'nowhere']);
+      assert.equal(error.code, 2, word);
+      assert.equal(error.stderr.split('\n')[0], `error: ${word}: must be true or false (or give ${word.split('=')[0]} / --no-${word.slice(2).split('=')[0]})`);
+    }
+  });
+
   it('no arguments print the help (exit 0); a misspelt command gets a suggestion; models --json', async () => {
     const { stdout } = await retrain([]);
     assert.match(stdout, /retrain build/);

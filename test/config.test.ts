@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import yargs from 'yargs';
 import { configFlagOptions } from '../src/config/cli-flags.js';
 import { readConfig } from '../src/config/read-config.js';
+import { validateConfig } from '../src/config/schema.js';
 import { TYPED_FLAGS, typedFlags } from '../src/config/typed-flags.js';
 import { REPO_ROOT, tempDir } from './helpers/shared.js';
 
@@ -106,5 +107,17 @@ describe('config', () => {
 
   it('says what is missing when there is nothing to train on', async () => {
     await assert.rejects(readConfig({}, await tempDir()), /no retrain\.config\.ts here and no --image_dir/);
+  });
+
+  it('an experiment name outside the rule gets the rule, not "Invalid key in record"', () => {
+    for (const name of ['x/y', 'a b']) {
+      assert.throws(
+        () => validateConfig({ imageDir: 'images', experiments: { [name]: { train: { steps: 5 } } } }, 'retrain.config.ts'),
+        (error: Error) => {
+          assert.equal(error.message, `retrain.config.ts: invalid config: experiments.${name}: invalid name ${JSON.stringify(name)}: experiment names: letters, digits and . = , + - _`);
+          return true;
+        },
+      );
+    }
   });
 });

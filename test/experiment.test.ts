@@ -26,6 +26,23 @@ describe('experiments', () => {
     assert.throws(() => selectExperiments(all, ['nope']), /unknown experiment nope; the config has: quick, /);
   });
 
+  it('an experiment folder holding user files is refused naming the experiment, not --output-dir', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, async () => {
+    const dir = await tempDir('retrain-experiment-guard-');
+    await copySubset(2, 'train', path.join(dir, 'images'));
+    const config = { imageDir: 'images', model: MODEL_DIR, train: { steps: 5 }, cacheDir: 'cache', outputDir: 'expout', experiments: { a: { train: { steps: 6 } } } };
+    await fs.writeFile(path.join(dir, 'retrain.config.ts'), `export default ${JSON.stringify(config)};\n`);
+    await fs.mkdir(path.join(dir, 'expout-experiments', 'a'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'expout-experiments', 'a', 'notes.txt'), 'mine');
+    const outcome = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'experiment'], { cwd: dir }).then(
+      () => assert.fail('should be refused'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(outcome.code, 1);
+    assert.equal(outcome.stderr.trim().split('\n').length, 1, outcome.stderr);
+    assert.match(outcome.stderr, /^error: folder of experiment "a" .*expout-experiments\/a holds files retrain did not write \("notes\.txt"\)/);
+    assert.equal(await fs.readFile(path.join(dir, 'expout-experiments', 'a', 'notes.txt'), 'utf8'), 'mine');
+  });
+
   it('a grid of 4 on real photos computes each bottleneck and variant once, then nothing', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, async () => {
     const dir = await tempDir('retrain-experiment-');
     await copySubset(8, 'train', path.join(dir, 'images'));

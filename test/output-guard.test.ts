@@ -129,7 +129,7 @@ describe('outputs: retrain never deletes or overwrites what it did not write', (
     const before2 = await snapshot(root);
     assertRefused(await retrain(['experiment'], root), /^error: experiments table .*experiments.md exists and is not a file retrain wrote there/);
     await fs.rm(path.join(root, 'model-experiments', 'experiments.md'));
-    assertRefused(await retrain(['experiment'], root), /^error: output folder \(--output-dir\) .*short holds files retrain did not write \("keep.txt"\)/);
+    assertRefused(await retrain(['experiment'], root), /^error: folder of experiment "short" .*short holds files retrain did not write \("keep.txt"\)/);
     delete before2[path.join('model-experiments', 'experiments.md')];
     assert.deepEqual(await snapshot(root), before2);
   });
@@ -199,6 +199,16 @@ describe('outputs: retrain never deletes or overwrites what it did not write', (
     const third = await retrain(['build', ...flags, '--steps', '40'], work);
     assertRefused(third, /output folder \(--output-dir\) .*model holds a retrain model and also files retrain did not write \("my-notes.txt"\)/);
     assert.equal(await fs.readFile(path.join(output, 'my-notes.txt'), 'utf8'), 'keep me');
+
+    // ...nor one put under logs/, where the export writes only logs/{train,validation}/events.out.tfevents.*.
+    await fs.rm(path.join(output, 'my-notes.txt'));
+    await fs.writeFile(path.join(output, 'logs', 'notes.txt'), 'keep me');
+    await fs.mkdir(path.join(output, 'logs', 'train', 'mine'));
+    await fs.writeFile(path.join(output, 'logs', 'train', 'mine', 'k'), 'keep me too');
+    const fourth = await retrain(['build', ...flags, '--steps', '40'], work);
+    assertRefused(fourth, /output folder \(--output-dir\) .*model holds a retrain model and also files retrain did not write \("logs\/notes\.txt", "logs\/train\/mine"\)/);
+    assert.equal(await fs.readFile(path.join(output, 'logs', 'notes.txt'), 'utf8'), 'keep me');
+    assert.equal(await fs.readFile(path.join(output, 'logs', 'train', 'mine', 'k'), 'utf8'), 'keep me too');
 
     // A HEIC photo is one line naming the file and why it cannot be read, not libvips' "bad seek to N".
     const heic = path.join(REPO_ROOT, 'test/fixtures/hevc-64x48.heic');

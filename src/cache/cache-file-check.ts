@@ -8,9 +8,11 @@
  * page header (pgno u64, txnid u64, pad u16, flags u16, lower/upper u16) followed by MDB_meta (magic u32,
  * version u32, address u64, mapsize u64, two 48-byte MDB_db records — the first one's md_pad is the page
  * size — then last_pg u64 and txnid u64). Every page up to last_pg is in the file, so the file must be at
- * least (last_pg + 1) pages long.
+ * least (last_pg + 1) pages long. Then every page the current meta page reaches is checked
+ * (cache-page-walk.ts): damage inside B-tree pages sends LMDB through wild pointers too.
  */
 import fs from 'node:fs';
+import { walkPages } from './cache-page-walk.js';
 
 const PAGE_HEADER = 24;
 const P_META = 0x08;
@@ -34,10 +36,11 @@ interface Meta {
   pageSize: number;
   lastPage: bigint;
   roots: bigint[];
+  txnid: bigint;
 }
 
 /** Whether `file` is absent, empty, a sound LMDB file as far as its meta pages tell, or damaged (and why). */
-export function checkCacheFile(file: string): CacheFileState {
+export function checkCacheFile(file: string, { thorough = false }: { thorough?: boolean } = {}): CacheFileState {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -76,6 +79,10 @@ export function checkCacheFile(file: string): CacheFileState {
       }
       if (meta.lastPage > lastPage) lastPage = meta.lastPage;
     }
+    // LMDB reads the trees of the meta page with the newer transaction: walk them page by page.
+    const current = meta1.txnid > meta0.txnid ? meta1 : meta0;
+    const problem = walkPages(fd, pageSize, Number(current.lastPage), current.roots, thorough);
+    if (problem) return { state: 'damaged', reason: problem };
     return { state: 'ok', pageSize, lastPage: Number(lastPage) };
   } finally {
     fs.closeSync(fd);
@@ -98,5 +105,6 @@ function parseMeta(bytes: Buffer, page: number): Meta | string {
   const roots = [bytes.readBigUInt64LE(dbs + 40), bytes.readBigUInt64LE(dbs + DB_RECORD + 40)];
   const lastPage = bytes.readBigUInt64LE(dbs + 2 * DB_RECORD);
   if (lastPage < 1n) return `meta page ${page} gives an impossible last page (${lastPage})`;
-  return { pageSize, lastPage, roots };
+  const txnid = bytes.readBigUInt64LE(dbs + 2 * DB_RECORD + 8);
+  return { pageSize, lastPage, roots, txnid };
 }

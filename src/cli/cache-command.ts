@@ -32,7 +32,7 @@ export function cacheCommand(yargs: Argv) {
       const config = argv.action === 'gc' ? (await readConfig(argv, process.cwd())).config : undefined;
       const cacheDir = config?.cacheDir ?? (await readCacheDir(argv, process.cwd()));
       // Reading never creates a cache: a mistyped folder is an error, not a new empty cache.
-      let cache = RetrainCache.open(cacheDir, { mustExist: true, ifDamaged: argv.action === 'verify' && argv.repair ? 'move-aside' : 'refuse' });
+      let cache = RetrainCache.open(cacheDir, { mustExist: true, ifDamaged: argv.action === 'verify' && argv.repair ? 'move-aside' : 'refuse', thorough: argv.action === 'verify' });
       let movedAside: MovedAside | undefined = cache.takeMovedAside();
       let open = true;
       // Damage LMDB finds only while reading (pages that point nowhere): the same one line, and --repair moves

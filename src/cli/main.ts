@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TYPED_FLAGS, typedFlags } from '../config/typed-flags.js';
+import { booleanValues } from './option-checks.js';
 import { printable } from '../util/printable.js';
 import { auditCommand } from './audit-command.js';
 import { buildCommand } from './build-command.js';
@@ -43,6 +44,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .middleware((argv) => {
       (argv as Record<symbol, unknown>)[TYPED_FLAGS] = typedFlags(args);
     }, true)
+    .check(booleanValues(args), true)
     .help()
     .alias('h', 'help')
     // yargs renders a command's help on every run, in case it is shown; wrapping the text is most of that

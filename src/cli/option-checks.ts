@@ -13,3 +13,21 @@ export function numberAtLeast(name: string, min: number, { integer = true } = {}
     return `--${name} ${typed ?? String(value)}: must be ${integer ? 'a whole number' : 'a number'}, at least ${min}`;
   };
 }
+
+/**
+ * A yargs `.check()` that refuses `--flag=value` for a yes/no flag when the value is not true or false:
+ * yargs reads `--flip-left-right=maybe` as false without a word. A string or number flag keeps its value
+ * as given, so only a flag that came out `false` from such a value is refused.
+ */
+export function booleanValues(words: readonly string[]) {
+  return (argv: Record<string | symbol, unknown>): true | string => {
+    for (const word of words) {
+      if (word === '--') break;
+      const match = /^--([^=]+)=(.*)$/s.exec(word);
+      if (!match) continue;
+      const [, name, value] = match as unknown as [string, string, string];
+      if (argv[name] === false && !/^(true|false)$/i.test(value)) return `--${name}=${value}: must be true or false (or give --${name} / --no-${name})`;
+    }
+    return true;
+  };
+}

@@ -72,6 +72,9 @@ function plainMessage(issue: z.core.$ZodIssue, input: unknown, field: string): s
         return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)} (got ${show(input)})`;
       }
       return `must have at most ${String(issue.maximum)} items`;
+    case 'invalid_key':
+      // A record key the schema refuses (an experiment named `x/y`): its own rule, not zod's "Invalid key in record".
+      return `invalid name ${show(issue.path.at(-1))}: ${issue.issues.map((inner) => inner.message).join('; ')}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => String(v)).join(', ')} (got ${show(input)})`;
     default:

@@ -62,6 +62,8 @@ export async function checkExperimentOutputs(raw: RetrainConfig, baseDir: string
     if (!name || name === '.' || name === '..' || name.includes('/') || name.includes(path.sep) || name.startsWith('experiments.')) {
       throw new OutputRefusedError(`experiment name "${name}" cannot be a folder name in ${folder}; rename the experiment`);
     }
+    // Named as the experiment: the user never typed this folder as --output-dir.
+    await checkModelFolder(config.outputDir, `folder of experiment "${name}"`, guarded);
     await checkBuildOutputs(config);
   }
   if (exportBest) await checkModelFolder(base.outputDir, 'output folder (--output-dir, for --export-best)', guarded);

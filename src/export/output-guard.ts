@@ -52,7 +52,7 @@ export async function checkReplaceable(dir: string, what: string): Promise<void>
     if (manifest?.format !== 'retrain-model@1') {
       throw refuse(what, dir, `holds files retrain did not write (${sample(entries)}) and retrain replaces this folder whole: choose a new or empty folder`);
     }
-    const foreign = entries.filter((name) => !EXPORT_ENTRIES.has(name));
+    const foreign = [...entries.filter((name) => !EXPORT_ENTRIES.has(name)), ...(entries.includes('logs') ? await foreignLogs(dir) : [])];
     if (foreign.length > 0) {
       throw refuse(what, dir, `holds a retrain model and also files retrain did not write (${sample(foreign)}), which replacing the model would delete: move them out or choose another folder`);
     }
@@ -108,6 +108,32 @@ export async function checkPlacement(target: string, what: string, { imageDirs, 
 export async function exportedManifest(dir: string): Promise<Partial<ExportManifest> | undefined> {
   const manifest = await readJson<Partial<ExportManifest>>(path.join(dir, MANIFEST_FILE));
   return manifest?.format === 'retrain-model@1' ? manifest : undefined;
+}
+
+/** The export's TensorBoard event files: logs/train and logs/validation, each `events.out.tfevents.<time>.retrain`. */
+const LOG_RUNS: ReadonlySet<string> = new Set(['train', 'validation']);
+const EVENT_FILE = /^events\.out\.tfevents\.\d+\.retrain$/;
+
+/** What under `dir`/logs the export did not write (paths relative to `dir`): replacing the model would delete them. */
+async function foreignLogs(dir: string): Promise<string[]> {
+  const logs = path.join(dir, 'logs');
+  const stat = await fs.lstat(logs);
+  if (!stat.isDirectory()) return ['logs'];
+  const foreign: string[] = [];
+  for (const run of (await fs.readdir(logs)).sort()) {
+    if (OS_LITTER.has(run)) continue;
+    const runStat = await fs.lstat(path.join(logs, run));
+    if (!LOG_RUNS.has(run) || !runStat.isDirectory()) {
+      foreign.push(`logs/${run}`);
+      continue;
+    }
+    for (const name of (await fs.readdir(path.join(logs, run))).sort()) {
+      if (OS_LITTER.has(name)) continue;
+      const file = await fs.lstat(path.join(logs, run, name));
+      if (!EVENT_FILE.test(name) || !file.isFile()) foreign.push(`logs/${run}/${name}`);
+    }
+  }
+  return foreign;
 }
 
 function refuse(what: string, target: string, reason: string): OutputRefusedError {

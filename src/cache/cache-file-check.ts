@@ -12,18 +12,15 @@
  * (cache-page-walk.ts): damage inside B-tree pages sends LMDB through wild pointers too.
  */
 import fs from 'node:fs';
-import { walkPages } from './cache-page-walk.js';
+import { DB_RECORD, P_INVALID, PAGE_HEADER, walkPages } from './cache-page-walk.js';
 
-const PAGE_HEADER = 24;
 const P_META = 0x08;
 const MDB_MAGIC = 0xbeefc0de;
 const MDB_DATA_VERSION = 2;
 const MIN_PAGE = 512;
 const MAX_PAGE = 0x10000;
-const DB_RECORD = 48;
 /** Bytes of a meta page that are read: header + MDB_meta up to and including mm_txnid. */
 const META_BYTES = PAGE_HEADER + 24 + 2 * DB_RECORD + 16;
-const P_INVALID = 0xffffffffffffffffn;
 
 export type CacheFileState =
   | { state: 'absent' }

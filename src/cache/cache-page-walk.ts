@@ -14,7 +14,8 @@
  */
 import fs from 'node:fs';
 
-const HEADER = 24;
+/** LMDB's page header (pgno, txnid, pad, flags, lower/upper): the same on every page, meta pages too. */
+export const PAGE_HEADER = 24;
 const NODE = 8;
 const P_BRANCH = 0x01;
 const P_LEAF = 0x02;
@@ -23,8 +24,10 @@ const P_LEAF2 = 0x20;
 const F_BIGDATA = 0x01;
 const F_SUBDATA = 0x02;
 const F_DUPDATA = 0x04;
-const DB_RECORD = 48;
-const P_INVALID = 0xffffffffffffffffn;
+/** An MDB_db record (a database's root and counts). */
+export const DB_RECORD = 48;
+/** LMDB's 'no page' (an empty database's root). */
+export const P_INVALID = 0xffffffffffffffffn;
 /** LMDB's cursor stack depth (CURSOR_STACK): no sound tree is deeper. */
 const MAX_DEPTH = 32;
 
@@ -35,7 +38,7 @@ const MAX_DEPTH = 32;
  * lie inside the file, which is always checked).
  */
 export function walkPages(fd: number, pageSize: number, lastPage: number, roots: bigint[], readOverflowHeaders: boolean): string | undefined {
-  const header = Buffer.alloc(HEADER);
+  const header = Buffer.alloc(PAGE_HEADER);
   const seen = new Set<number>();
 
   const pageNumber = (value: bigint, what: string): number | string => {
@@ -44,10 +47,10 @@ export function walkPages(fd: number, pageSize: number, lastPage: number, roots:
   };
 
   const overflow = (pgno: number, size: number): string | undefined => {
-    const needed = Math.floor((HEADER - 1 + size) / pageSize) + 1;
+    const needed = Math.floor((PAGE_HEADER - 1 + size) / pageSize) + 1;
     if (pgno + needed - 1 > lastPage) return `a value of ${size} bytes on overflow page ${pgno} runs past the file's last page ${lastPage}`;
     if (!readOverflowHeaders) return undefined;
-    if (fs.readSync(fd, header, 0, HEADER, pgno * pageSize) !== HEADER) return `overflow page ${pgno} cannot be read`;
+    if (fs.readSync(fd, header, 0, PAGE_HEADER, pgno * pageSize) !== PAGE_HEADER) return `overflow page ${pgno} cannot be read`;
     if (header.readBigUInt64LE(0) !== BigInt(pgno)) return `overflow page ${pgno} says it is page ${header.readBigUInt64LE(0)}`;
     if (!(header.readUInt16LE(18) & P_OVERFLOW)) return `page ${pgno} should be an overflow page`;
     const pages = header.readUInt32LE(20);
@@ -68,16 +71,16 @@ export function walkPages(fd: number, pageSize: number, lastPage: number, roots:
     if (branch === leaf || flags & (P_OVERFLOW | 0x08)) return `page ${pgno} has impossible flags 0x${flags.toString(16)}`;
     const lower = page.readUInt16LE(20);
     const upper = page.readUInt16LE(22);
-    if (lower % 2 !== 0 || lower > upper || HEADER + upper > pageSize) return `page ${pgno} has impossible bounds (lower ${lower}, upper ${upper})`;
+    if (lower % 2 !== 0 || lower > upper || PAGE_HEADER + upper > pageSize) return `page ${pgno} has impossible bounds (lower ${lower}, upper ${upper})`;
     const keys = lower >> 1;
     if (keys === 0 && branch) return `branch page ${pgno} has no entries`;
     if (flags & P_LEAF2) {
       const keySize = page.readUInt16LE(16);
-      return keySize === 0 || HEADER + keys * keySize > pageSize ? `page ${pgno} has impossible fixed-size keys` : undefined;
+      return keySize === 0 || PAGE_HEADER + keys * keySize > pageSize ? `page ${pgno} has impossible fixed-size keys` : undefined;
     }
     for (let i = 0; i < keys; i++) {
-      const ptr = page.readUInt16LE(HEADER + 2 * i);
-      const at = HEADER + ptr;
+      const ptr = page.readUInt16LE(PAGE_HEADER + 2 * i);
+      const at = PAGE_HEADER + ptr;
       if (ptr < upper || at + NODE > pageSize) return `page ${pgno} has a node offset (${ptr}) outside its node area`;
       const lo = page.readUInt16LE(at);
       const hi = page.readUInt16LE(at + 2);
@@ -112,7 +115,7 @@ export function walkPages(fd: number, pageSize: number, lastPage: number, roots:
         if (typeof target === 'string') return target;
         const problem = walk(target, depth + 1);
         if (problem) return problem;
-      } else if (nodeFlags & F_DUPDATA && size < HEADER) {
+      } else if (nodeFlags & F_DUPDATA && size < PAGE_HEADER) {
         return `page ${pgno} has a duplicate sub-page of ${size} bytes`;
       }
     }

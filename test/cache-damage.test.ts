@@ -122,9 +122,11 @@ describe('a damaged, foreign or missing cache file: one line, never a crash', { 
         // The page at 8192 may be a free page LMDB never reads: then the file is sound for both.
         const verify = await retrain(dir, 'cache', 'verify');
         assert.equal(verify.signal, null, `verify: killed by ${verify.signal}`);
-        if (verify.code === 0) {
+        // Or it is a leaf whose damage stays inside values: the checksums find that (verify lists the entries),
+        // and the file itself is sound to LMDB. Either way nothing may crash.
+        if (verify.code === 0 || !/the cache file .+ is damaged/.test(verify.stderr)) {
           const build = await retrain(dir, 'build', '--json');
-          assert.equal(build.signal, null, `build on a file verify calls sound: killed by ${build.signal}`);
+          assert.equal(build.signal, null, `build on a file LMDB can read: killed by ${build.signal}`);
           continue;
         }
       }

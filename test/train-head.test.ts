@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DirectEngine, GramEngine, type LogitEngine } from '../src/train/logit-engines.js';
+import { DirectLogits, GramLogits, type LogitTracker } from '../src/train/logit-engines.js';
 import { Random } from '../src/train/random.js';
 import { accuracyOf, trainHead, type LabelledVectors } from '../src/train/train-head.js';
 
@@ -47,9 +47,9 @@ describe('softmax head training', () => {
     const validation = clusters(9, 48, 3, 8);
     const random = new Random(1);
     const initial = Float32Array.from({ length: 48 * 3 }, () => random.truncatedNormal(0.01));
-    const engines: LogitEngine[] = [
-      new DirectEngine(initial, 3, train.vectors, validation.vectors),
-      new GramEngine(initial, 3, train.vectors, validation.vectors),
+    const engines: LogitTracker[] = [
+      new DirectLogits(initial, 3, train.vectors, validation.vectors),
+      new GramLogits(initial, 3, train.vectors, validation.vectors),
     ];
     for (let step = 0; step < 20; step++) {
       const coefficients = new Map([[random.int(40), Float64Array.from([random.next(), -random.next(), 0.1])], [random.int(40), Float64Array.from([0.2, 0, -0.2])]]);

@@ -1,18 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { Distortions } from '../config/distortion-settings.js';
 import { Random } from '../train/random.js';
 
-/** The original's distortion flags (percentages), plus how many cached variants each training image gets. */
-export interface Distortions {
-  flipLeftRight: boolean;
-  /** Percent of extra margin cropped around the image (original: random_crop). */
-  randomCrop: number;
-  /** Percent range of random scaling (original: random_scale). */
-  randomScale: number;
-  /** Percent range of random brightness change (original: random_brightness). */
-  randomBrightness: number;
-  /** Distorted variants per training image, each computed once and cached. */
-  variants: number;
-}
+export type { Distortions };
 
 /** One concrete distortion of one image: what the worker applies after decoding. */
 export interface AugmentSpec {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { Distortions } from '../augment/distortions.js';
+import type { Distortions } from './distortion-settings.js';
 import { isModelPath } from '../model/model-reference.js';
 import type { RemoteCacheSettings } from '../store/remote-cache.js';
 import type { HeadOptions, ModelOptions, RetrainConfig } from './define-config.js';

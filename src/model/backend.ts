@@ -10,6 +10,9 @@ export type BackendChoice = 'auto' | 'onnx' | TfBackendChoice;
 export type TfBackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
+/** What computes bottlenecks (the feature engine): onnxruntime on a converted graph, or a TensorFlow.js backend. */
+export type EngineName = 'onnxruntime' | BackendName;
+
 export class BackendError extends Error {
   override name = 'BackendError';
 }

@@ -2,13 +2,12 @@ import { storedGraph } from '../onnx/graph-store.js';
 import { checkGraph } from '../onnx/onnx-extractor.js';
 import { prepareOnnxModel } from '../onnx/onnx-source.js';
 import { loadOnnxRuntime, requireOnnxRuntime, type OnnxRuntime } from '../onnx/onnx-runtime.js';
-import { detectBackend, type BackendChoice, type BackendName, type TfBackendChoice } from './backend.js';
+import { detectBackend, type BackendChoice, type BackendName, type EngineName, type TfBackendChoice } from './backend.js';
 import { identifyModel, type ModelIdentity } from './model-identity.js';
 import { readModelFiles } from './read-model-files.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
 
-/** What computes bottlenecks: onnxruntime on a converted graph, or a TensorFlow.js backend. */
-export type EngineName = 'onnxruntime' | BackendName;
+export type { EngineName };
 
 export interface BottleneckEngine {
   name: EngineName;

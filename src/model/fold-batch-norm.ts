@@ -7,15 +7,12 @@
  */
 
 import type * as tf from '@tensorflow/tfjs-core';
-import { toNamedWeights } from './named-weights.js';
+import { toNamedWeights, type NamedWeight } from './named-weights.js';
+
+export type { NamedWeight };
 
 /** Version of the folding below; part of every fingerprint of vectors computed from folded weights. */
 export const BN_FOLD_VERSION = 'bn-folded-v2';
-
-export interface NamedWeight {
-  shape: number[];
-  data: Float32Array;
-}
 
 interface KerasLayer {
   class_name: string;

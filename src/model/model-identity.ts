@@ -1,30 +1,15 @@
 import { createRequire } from 'node:module';
 import { PREPROCESS_VERSION } from '../bottleneck/decode-image.js';
-import type { ResizeMode } from '../config/define-config.js';
 import { sha256Hex } from '../hash/content-hash.js';
 import { CONVERSION_VERSION } from '../onnx/convert-model.js';
 import { onnxRuntimeVersion } from '../onnx/onnx-runtime.js';
-import type { EngineName } from './engine.js';
+import type { EngineName } from './backend.js';
 import { BN_FOLD_VERSION } from './fold-batch-norm.js';
 import { readModelFiles, type ModelFiles } from './read-model-files.js';
+import type { ModelIdentity } from './model-identity-type.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
 
-/**
- * What a model contributes to a bottleneck's cache key, worked out from its files alone (no TensorFlow):
- * the fingerprint of weights + feature layer + pooling, and the preprocessing (size, value range, recipe).
- */
-export interface ModelIdentity {
-  fingerprint: string;
-  inputSize: [number, number];
-  range: [number, number];
-  /** ONNX models normalised torchvision-style instead of by `range`: (x / 255 − mean) / std per channel. */
-  mean?: [number, number, number];
-  std?: [number, number, number];
-  resize: ResizeMode;
-  preprocessId: string;
-  /** Names of the model's layers, or an ONNX graph's tensors (to check names against before any work). */
-  layerNames: string[];
-}
+export type { ModelIdentity };
 
 /**
  * The TensorFlow.js version, read from its package.json: the same string as `tf.version_core`, without

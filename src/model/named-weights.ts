@@ -1,5 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { NamedWeight } from './fold-batch-norm.js';
+
+/** One weight tensor's values by name, as the layers model's files hold them. */
+export interface NamedWeight {
+  shape: number[];
+  data: Float32Array;
+}
 
 /** Splits TF.js weight data into named float32 arrays; undefined when any weight is not plain float32. */
 export function toNamedWeights(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer): Map<string, NamedWeight> | undefined {

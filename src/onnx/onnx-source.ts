@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PREPROCESS_VERSION } from '../bottleneck/decode-image.js';
 import { sha256Hex } from '../hash/content-hash.js';
-import type { ModelIdentity } from '../model/model-identity.js';
+import type { ModelIdentity } from '../model/model-identity-type.js';
 import { ModelError, type ResolvedModel } from '../model/resolve-model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { featureGraph, type FeatureCut } from './cut-graph.js';

@@ -8,7 +8,7 @@ import type { FeatureExtractor } from '../model/feature-extractor.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
 import type { EmitEvent } from './build-events.js';
-import type { StageRunRecord } from './stage.js';
+import type { StageRunRecord } from './stage-run-record.js';
 
 /**
  * The edges a build's tasks may touch: config, cache, event sink and the (lazily started) engines.

@@ -1,5 +1,5 @@
 import type { ImageFile } from '../scan/scan-image-dirs.js';
-import type { DataSet } from '../split/original-split.js';
+import type { SplitName } from '../split/original-split.js';
 
 /** An image whose content hash is known. */
 export interface HashedImage extends ImageFile {
@@ -21,7 +21,7 @@ export interface ImageWithVector extends HashedImage {
 }
 
 export interface SplitImage extends ImageWithVector {
-  set: DataSet;
+  set: SplitName;
   /** Distorted variants' vectors and keys (training images, when distortions are on). */
   variants?: Array<{ key: string; vector: VectorRef }>;
 }

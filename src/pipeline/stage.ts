@@ -47,11 +47,7 @@ export function stageKey(stage: StageDeclaration, keyed: Readonly<Record<string,
 }
 
 /** What one run of a stage recorded: its key and the inputs that made it (for `retrain status`). */
-export interface StageRunRecord {
-  key: string;
-  config: Record<string, unknown>;
-  upstream: Record<string, string>;
-}
+export type { StageRunRecord } from './stage-run-record.js';
 
 /** What a stage's code gets instead of the build context: no config beyond its declared inputs. */
 export type StageContext<K extends Selectors, U extends Selectors> = Omit<BuildContext, 'config'> & {

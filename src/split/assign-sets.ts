@@ -1,5 +1,5 @@
 import { listSome, plural } from '../util/list-some.js';
-import { bucketPercent, setForPercent, splitKey, type DataSet } from './original-split.js';
+import { bucketPercent, setForPercent, splitKey, type SplitName } from './original-split.js';
 
 export interface SplitInput {
   path: string;
@@ -10,7 +10,7 @@ export interface SplitInput {
 }
 
 export interface SplitResult<T extends SplitInput> {
-  assignments: Array<T & { set: DataSet }>;
+  assignments: Array<T & { set: SplitName }>;
   notes: string[];
 }
 
@@ -34,7 +34,7 @@ export function assignSets<T extends SplitInput>(
 ): SplitResult<T> {
   const notes: string[] = [];
   const groups = groupByContent(images);
-  const setOf = new Map<ContentGroup<T>, DataSet>();
+  const setOf = new Map<ContentGroup<T>, SplitName>();
   const inSeveralClasses: ContentGroup<T>[] = [];
   for (const group of groups) {
     setOf.set(group, setForPercent(group.percent, validationPercentage, testingPercentage));
@@ -99,11 +99,11 @@ export function assignSets<T extends SplitInput>(
 interface Moved {
   label: string;
   name: string;
-  from: DataSet;
+  from: SplitName;
 }
 
 /** One line for all the classes that needed an image moved into `set`. */
-function describeMoves(moves: readonly Moved[], set: DataSet, at: string): string[] {
+function describeMoves(moves: readonly Moved[], set: SplitName, at: string): string[] {
   if (moves.length === 0) return [];
   if (moves.length === 1) {
     const [{ label, name, from }] = moves as [Moved];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-export type DataSet = 'training' | 'validation' | 'testing';
+export type SplitName = 'training' | 'validation' | 'testing';
 
 /** retrain.py's MAX_NUM_IMAGES_PER_CLASS = 2^27 - 1. */
 const MAX = (1n << 27n) - 1n;
@@ -26,7 +26,7 @@ export function bucketPercent(key: string): number {
   return Number(bucket) * (100 / Number(MAX));
 }
 
-export function setForPercent(p: number, validationPercentage: number, testingPercentage: number): DataSet {
+export function setForPercent(p: number, validationPercentage: number, testingPercentage: number): SplitName {
   if (p < validationPercentage) return 'validation';
   if (p < validationPercentage + testingPercentage) return 'testing';
   return 'training';

@@ -2,11 +2,11 @@
  * Two exact ways to keep the logits W·x of a softmax head current while plain SGD updates W.
  * SGD's update is a sum of outer products of training vectors, W ← W − Σₙ aₙ xₙᵀ, so every logit can also
  * be updated through dot products between training vectors (a Gram matrix) without touching W at all:
- * much cheaper when there are fewer training vectors than about twice their length. `chooseEngine`
+ * much cheaper when there are fewer training vectors than about twice their length. `chooseLogitTracker`
  * picks by counting multiply-adds. Both give the same head up to float rounding.
  */
 
-export interface LogitEngine {
+export interface LogitTracker {
   /** Current W·x (no bias) of training example `n`. */
   trainLogits(n: number): Float64Array;
   /** Current W·x (no bias) of validation example `v`. */
@@ -18,7 +18,7 @@ export interface LogitEngine {
 }
 
 /** Keeps W itself and computes logits on demand: cost grows with the batch size × vector length. */
-export class DirectEngine implements LogitEngine {
+export class DirectLogits implements LogitTracker {
   private readonly w: Float64Array;
   private readonly out: Float64Array;
 
@@ -70,7 +70,7 @@ export class DirectEngine implements LogitEngine {
 }
 
 /** Keeps every logit and updates them through the Gram matrix of the training vectors. */
-export class GramEngine implements LogitEngine {
+export class GramLogits implements LogitTracker {
   private readonly n: number;
   private readonly gram: Float64Array; // n × n: xₘ·xₙ
   private readonly crossGram: Float64Array; // validation × n: x_v·xₙ
@@ -157,23 +157,23 @@ export class GramEngine implements LogitEngine {
   }
 }
 
-/** The engine with fewer multiply-adds for this training run. */
-export function chooseEngine(
+/** The tracker with fewer multiply-adds for this training run. */
+export function chooseLogitTracker(
   initial: Float32Array,
   numClasses: number,
   train: readonly Float32Array[],
   validation: readonly Float32Array[],
   steps: number,
   batchSize: number,
-): LogitEngine {
+): LogitTracker {
   const n = train.length;
   const d = train[0]!.length;
   const distinctPerBatch = Math.min(batchSize, n);
   const gramCost = (n * n * d) / 2 + validation.length * n * d + steps * distinctPerBatch * n * numClasses;
   const directCost = steps * 2 * batchSize * d * numClasses;
   return gramCost < directCost
-    ? new GramEngine(initial, numClasses, train, validation)
-    : new DirectEngine(initial, numClasses, train, validation);
+    ? new GramLogits(initial, numClasses, train, validation)
+    : new DirectLogits(initial, numClasses, train, validation);
 }
 
 function dotProduct(a: Float32Array, b: Float32Array): number {

@@ -30,7 +30,7 @@ export function watchCommand(yargs: Argv) {
       const onEvent = json ? (event: WatchEvent) => process.stdout.write(JSON.stringify(event) + '\n') : (event: WatchEvent) => describe(event, reporter);
       let toUi: ((event: WatchEvent) => void) | undefined;
       const session = new WatchSession({ argv, cwd: process.cwd(), onEvent: (event) => (onEvent(event), toUi?.(event)), quietMs: argv['quiet-ms'] });
-      const ui = argv.ui ? await startUiServer({ imageDirs: () => session.current.config?.imageDirs ?? [], port: Number(argv['ui-port']) || 0 }) : undefined;
+      const ui = argv.ui ? await startUiServer({ scope: () => ({ imageDirs: session.current.config?.imageDirs ?? [], labels: session.current.config?.labels }), port: Number(argv['ui-port']) || 0 }) : undefined;
       if (ui) {
         toUi = liveAudit(ui, () => session.current);
         process.stderr.write(`curation page: ${ui.url}\n`);

@@ -153,6 +153,10 @@ describe('curation actions of the --ui page', () => {
     await fs.writeFile(path.join(images, 'a', 'sub', 'z.jpg'), 'z');
     const nested = { imageDirs: [path.join(images, 'a'), images] };
     assert.equal(await moveImage(nested, path.join(images, 'a', 'sub', 'z.jpg'), 'b'), path.join(images, 'b', 'z.jpg'));
+    // Its trash is beside the outer root, not a new class folder inside it.
+    await fs.writeFile(path.join(images, 'a', 'sub', 'w.jpg'), 'w');
+    assert.equal(await trashImage(nested, path.join(images, 'a', 'sub', 'w.jpg')), path.join(root, 'images.retrain-trash', 'a', 'sub', 'w.jpg'));
+    assert.deepEqual((await fs.readdir(images)).sort(), ['Sun_Flowers', 'a', 'b']);
     await fs.rm(root, { recursive: true });
   });
 

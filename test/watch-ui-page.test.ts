@@ -31,6 +31,9 @@ describe('the --ui page on a large data set, and what a user can do wrong', () =
     const images = await copySubset(3, 'train', path.join(work, 'images'));
     await fs.rename(path.join(images, 'bees'), path.join(images, 'Abeilles_été'));
     const ants = (await fs.readdir(path.join(images, 'ants'))).sort().map((name) => path.join(images, 'ants', name));
+    // A file name with HTML, quotes, # and % in it (all allowed on disk): shown as text, its thumbnail found.
+    const weird = path.join(images, 'ants', '<img src=x onerror="window.pwned=1"> #50%.jpg');
+    await fs.copyFile(ants[0]!, weird);
     const ui = await startUiServer({ scope: () => ({ imageDirs: [images] }) });
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
@@ -39,7 +42,7 @@ describe('the --ui page on a large data set, and what a user can do wrong', () =
       const n = 100_000;
       const fake = (i: number) => path.join(images, 'ants', `generated-${i}.jpg`);
       const audit: AuditReport = {
-        labelIssues: Array.from({ length: n }, (_, i) => ({ path: ants[i] ?? fake(i), label: 'ants', suggested: 'abeilles été', score: 1 - i / n })),
+        labelIssues: Array.from({ length: n }, (_, i) => ({ path: i === 3 ? weird : (ants[i] ?? fake(i)), label: 'ants', suggested: 'abeilles été', score: 1 - i / n })),
         duplicates: Array.from({ length: n / 2 }, (_, i) => ({ paths: [fake(2 * i), fake(2 * i + 1)], kind: 'near' as const, labels: ['ants', 'ants'], splits: ['training', 'testing'], similarity: 0.99, crossClass: false, crossSplit: true })),
         outliers: Array.from({ length: n }, (_, i) => ({ path: fake(i), label: 'ants', score: 2 })),
         confusedPairs: [{ classes: ['abeilles été', 'ants'], count: 7, rate: 0.1 }],
@@ -96,6 +99,15 @@ describe('the --ui page on a large data set, and what a user can do wrong', () =
       assert.equal(await page.locator('tr.build').count(), 2);
       assert.notEqual(await page.locator('#test-line').getAttribute('points'), '');
 
+      const shownWeird = await page.evaluate(() => {
+        const figure = document.querySelectorAll('#label-issues figure')[3]!;
+        return { text: figure.querySelector('small')!.textContent, width: (figure.querySelector('img') as HTMLImageElement).naturalWidth, pwned: 'pwned' in window };
+      });
+      assert.deepEqual(shownWeird, { text: weird, width: shownWeird.width, pwned: false });
+      await page.waitForFunction(() => (document.querySelectorAll('#label-issues figure img')[3] as HTMLImageElement).naturalWidth === 160);
+      await page.locator('#label-issues figure').nth(3).locator('button.remove').click();
+      await page.waitForFunction(() => document.getElementById('message')!.textContent!.startsWith('moved to the trash: '));
+      assert.ok(existsSync(path.join(work, 'images.retrain-trash', 'ants', path.basename(weird))) && !existsSync(weird));
       // A file deleted before the user clicks: the page says so.
       await fs.rm(ants[1]!);
       await page.locator(`#label-issues figure[data-path="${ants[1]}"] button.move`).click();

@@ -89,6 +89,10 @@ describe('curation actions of the --ui page', () => {
     assert.equal(await read(path.join(root, 'secret.jpg')), 'outside');
     assert.equal(await read(path.join(root, 'elsewhere', 'e.jpg')), 'elsewhere');
     assert.ok(existsSync(path.join(images, 'a', 'notes.txt')) && existsSync(path.join(images, 'loose.jpg')));
+    // A file where the class folder would be made: a 409 naming it, nothing moved.
+    await fs.writeFile(path.join(images, 'd'), 'a file named like a class');
+    await assert.rejects(moveImage(scope, path.join(images, 'a', 'x.jpg'), 'd'), refused(409, /images\/d: cannot make the class folder: a file is in the way; rename it/));
+    assert.ok(existsSync(path.join(images, 'a', 'x.jpg')));
     await fs.rm(root, { recursive: true });
   });
 

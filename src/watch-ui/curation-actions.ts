@@ -99,9 +99,12 @@ async function classFolderFor(scope: CurationScope, root: string, label: string)
   const roots = [root, ...(await realRoots(scope.imageDirs)).filter((r) => r !== root)];
   for (const dir of roots) {
     const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    const names = entries.filter((e) => !isHiddenName(e.name) && (e.isDirectory() || e.isSymbolicLink())).map((e) => e.name).sort();
-    const match = names.find((name) => labelFromFolderName(name, style) === wanted);
-    if (match) return match;
+    const names = entries
+      .filter((e) => !isHiddenName(e.name) && (e.isDirectory() || e.isSymbolicLink()))
+      .map((e) => e.name)
+      .sort();
+    const isFolder = (name: string) => fs.stat(path.join(dir, name)).then((stats) => stats.isDirectory(), () => false);
+    for (const name of names) if (labelFromFolderName(name, style) === wanted && (await isFolder(name))) return name;
   }
   return label;
 }
@@ -126,7 +129,7 @@ export function moveImage(scope: CurationScope, file: string, label: unknown): P
     const folder = await classFolderFor(scope, image.root, target);
     if (folder === image.classFolder && image.inner === '') throw new CurationError(`${file}: already in class "${target}"`, 409);
     const destination = path.join(image.root, folder);
-    await fs.mkdir(destination, { recursive: true });
+    await makeFolder(destination, 'the class folder');
     // A class folder that is a link out of the image folders is read by the scan, but not written by the page.
     if (!isInside(await fs.realpath(destination), image.root)) {
       throw new CurationError(`${destination}: the class folder links out of the image folders; move the file by hand`, 403);
@@ -151,19 +154,24 @@ export function trashImage(scope: CurationScope, file: string): Promise<string> 
     const image = await locateImage(scope, file);
     const trashRoot = path.join(path.dirname(image.root), `${path.basename(image.root)}.retrain-trash`);
     const trash = path.join(trashRoot, image.classFolder, image.inner);
-    try {
-      await fs.mkdir(trash, { recursive: true });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST' || code === 'ENOTDIR') throw new CurationError(`${trash}: cannot make the trash folder: a file is in the way; rename it`, 409);
-      throw error;
-    }
+    await makeFolder(trash, 'the trash folder');
     const { name, ext } = path.parse(image.entry);
     for (let n = 0; ; n++) {
       const to = path.join(trash, n === 0 ? `${name}${ext}` : `${name}.${n}${ext}`);
       if (await renameNoClobber(image, to, file)) return to;
     }
   });
+}
+
+/** mkdir -p, or a 409 naming the file in the way. */
+async function makeFolder(folder: string, what: string): Promise<void> {
+  try {
+    await fs.mkdir(folder, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new CurationError(`${folder}: cannot make ${what}: a file is in the way; rename it`, 409);
+    throw error;
+  }
 }
 
 async function sameContent(a: string, b: string): Promise<boolean> {

@@ -47,6 +47,10 @@ describe('build (real model, real photos)', { skip: !HAS_SHARED && 'shared model
     assert.match(reasons['truncated.jpg']!, /truncated or corrupt/);
     assert.ok(result.trained && result.exported);
     assert.ok(result.testCount > 0 && result.testAccuracy !== null);
+    // The test set's confusion matrix, rows = true class: it adds up to the test images, its diagonal to the accuracy.
+    assert.equal(result.confusion.length, 2);
+    assert.equal(result.confusion.flat().reduce((a, b) => a + b, 0), result.testCount);
+    assert.equal((result.confusion[0]![0]! + result.confusion[1]![1]!) / result.testCount, result.testAccuracy);
   });
 
   it('a rebuild of unchanged input does nothing (no decode, no inference, no training, no export)', async () => {

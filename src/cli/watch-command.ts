@@ -18,6 +18,8 @@ export function watchCommand(yargs: Argv) {
         .option('ui-port', { type: 'number', default: 0, describe: 'Port of the --ui page [a free one]' })
         .option('quiet-ms', { type: 'number', default: 300, describe: 'A burst of file events ends after this much quiet' })
         .check(numberAtLeast('quiet-ms', 0))
+        .check(numberAtLeast('ui-port', 0))
+        .check((argv) => Number(argv['ui-port']) <= 65535 || `--ui-port ${String(argv['ui-port'])}: must be a port number, 0 to 65535 (0: a free one)`)
         .example('$0 watch', 'watch the folders of ./retrain.config.ts'),
     async (argv) => {
       const { WatchSession } = await import('../watch/watch-session.js');
@@ -30,7 +32,12 @@ export function watchCommand(yargs: Argv) {
       const onEvent = json ? (event: WatchEvent) => process.stdout.write(JSON.stringify(event) + '\n') : (event: WatchEvent) => describe(event, reporter);
       let toUi: ((event: WatchEvent) => void) | undefined;
       const session = new WatchSession({ argv, cwd: process.cwd(), onEvent: (event) => (onEvent(event), toUi?.(event)), quietMs: argv['quiet-ms'] });
-      const ui = argv.ui ? await startUiServer({ imageDirs: () => session.current.config?.imageDirs ?? [], port: Number(argv['ui-port']) || 0 }) : undefined;
+      const port = Number(argv['ui-port']) || 0;
+      const ui = argv.ui
+        ? await startUiServer({ scope: () => ({ imageDirs: session.current.config?.imageDirs ?? [], labels: session.current.config?.labels }), port }).catch((error: NodeJS.ErrnoException) => {
+            throw error.code === 'EADDRINUSE' ? new Error(`--ui-port ${port}: 127.0.0.1:${port} is in use by another program; choose another port, or leave --ui-port out for a free one`) : error;
+          })
+        : undefined;
       if (ui) {
         toUi = liveAudit(ui, () => session.current);
         process.stderr.write(`curation page: ${ui.url}\n`);

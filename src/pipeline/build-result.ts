@@ -13,6 +13,8 @@ export interface BuildResult {
   bottlenecksCached: number;
   skipped: Array<{ file: string; reason: string }>;
   misclassified: Array<{ file: string; label: string; predicted: string }>;
+  /** The test set's confusion matrix, confusion[true][predicted], rows and columns in `classes` order. */
+  confusion: number[][];
   trained: boolean;
   exported: boolean;
   outputDir: string;

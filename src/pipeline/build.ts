@@ -169,6 +169,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       bottlenecksCached: images.length - images.filter((i) => !i.cached).length,
       skipped,
       misclassified: result.test.misclassified.map((m) => ({ file: m.path, label: labels[m.label]!, predicted: labels[m.predicted]! })),
+      confusion: result.test.confusion,
       trained: result.trained,
       exported: result.exported,
       outputDir: result.outputDir,

@@ -2,18 +2,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
-import { CurationError, locateImage, moveImage, trashImage } from './curation-actions.js';
+import { CurationError, locateImage, moveImage, trashImage, type CurationScope } from './curation-actions.js';
+import { AUDIT_LISTS, pageView, slice, type AuditList, type UiState } from './page-state.js';
 import { uiPage } from './ui-page.js';
-
-/** What the page shows; sent whole on every update (small: lists are capped by the page). */
-export interface UiState {
-  builds: Array<{ at: string; testAccuracy: number | null; validationAccuracy: number | null; images: number; classCounts: Record<string, number>; computed: number; durationMs: number }>;
-  classes: string[];
-  lastChange?: { added: string[]; changed: string[]; removed: string[] };
-  audit?: unknown;
-  auditing: boolean;
-  error?: string;
-}
 
 export interface UiServer {
   url: string;
@@ -27,11 +18,11 @@ export interface UiServer {
  * (query `token` or header `x-retrain-token`); the page gets state by server-sent events; it may move an image
  * to another class folder or move it to the trash beside the data, and only files inside `imageDirs`.
  */
-export async function startUiServer(options: { imageDirs: () => readonly string[]; port?: number }): Promise<UiServer> {
+export async function startUiServer(options: { scope: () => CurationScope; port?: number }): Promise<UiServer> {
   const token = randomBytes(24).toString('hex');
   let state: UiState = { builds: [], classes: [], auditing: false };
   const clients = new Set<http.ServerResponse>();
-  const send = (response: http.ServerResponse) => response.write(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
+  const send = (response: http.ServerResponse) => response.write(`event: state\ndata: ${JSON.stringify(pageView(state))}\n\n`);
 
   const authorised = (request: http.IncomingMessage, url: URL) => {
     const given = Buffer.from(String(request.headers['x-retrain-token'] ?? url.searchParams.get('token') ?? ''));
@@ -70,18 +61,27 @@ export async function startUiServer(options: { imageDirs: () => readonly string[
         return send(response);
       }
       if (request.method === 'GET' && url.pathname === '/thumbnail') {
-        const { real } = await locateImage(options.imageDirs(), url.searchParams.get('path') ?? '');
+        const { real } = await locateImage(options.scope(), url.searchParams.get('path') ?? '');
         const jpeg = await sharp(real, { pages: 1, failOn: 'none' }).rotate().resize(160, 160, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer();
         response.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'no-store' });
         return response.end(jpeg);
       }
+      if (request.method === 'GET' && url.pathname === '/list') {
+        // The rest of an audit list, a page at a time (the state holds only its first items).
+        const list = url.searchParams.get('name') as AuditList;
+        if (!AUDIT_LISTS.includes(list)) return reply(response, 400, { error: `name: expected one of ${AUDIT_LISTS.join(', ')}` });
+        if (!state.audit) return reply(response, 404, { error: 'no audit yet' });
+        const offset = Math.max(0, Math.floor(Number(url.searchParams.get('offset')) || 0));
+        const limit = Math.min(100, Math.max(1, Math.floor(Number(url.searchParams.get('limit')) || 40)));
+        return reply(response, 200, slice(state.audit, list, offset, limit));
+      }
       if (request.method === 'POST' && url.pathname === '/move') {
         const body = await readJson(request);
-        return reply(response, 200, { moved: await moveImage(options.imageDirs(), String(body.path ?? ''), body.label) });
+        return reply(response, 200, { moved: await moveImage(options.scope(), String(body.path ?? ''), body.label) });
       }
       if (request.method === 'POST' && url.pathname === '/remove') {
         const body = await readJson(request);
-        return reply(response, 200, { trashed: await trashImage(options.imageDirs(), String(body.path ?? '')) });
+        return reply(response, 200, { trashed: await trashImage(options.scope(), String(body.path ?? '')) });
       }
       return reply(response, 404, { error: `no ${request.method} ${url.pathname}` });
     } catch (error) {

@@ -61,6 +61,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     if (event.type === 'skipped') skipped.push({ file: event.file, reason: event.reason });
     options.onEvent?.(event);
   };
+  if (config.shard) throw new ConfigError(`shard ${config.shard.index}/${config.shard.count}: only \`retrain build\` computes a shard (it stops before training)`);
   // Refused outputs end the build before anything is opened, computed or written.
   await checkBuildOutputs(config);
   const resources = options.resources ?? new BuildResources(config.cacheDir, config.remote);
@@ -197,7 +198,7 @@ function asCacheDamage(error: unknown, file: string): unknown {
 
 function hashConfig(config: ResolvedConfig): string {
   // Where vectors are shared from does not change the model.
-  const { remote: _remote, ...model } = config;
+  const { remote: _remote, shard: _shard, ...model } = config;
   return createHash('sha256').update(JSON.stringify(model)).digest('hex').slice(0, 16);
 }
 
@@ -208,6 +209,7 @@ function countsSince(before: RemoteCounts, now: RemoteCounts): RemoteCounts {
     uploads: now.uploads - before.uploads,
     errors: now.errors - before.errors,
     damaged: now.damaged - before.damaged,
+    heads: { hits: now.heads.hits - before.heads.hits, misses: now.heads.misses - before.heads.misses, uploads: now.heads.uploads - before.heads.uploads },
   };
 }
 

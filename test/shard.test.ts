@@ -127,6 +127,7 @@ describe('--shard and shared heads (real S3 API store)', { skip: (!HAS_SHARED &&
     assert.equal(other.bottlenecksComputed, 0);
     assert.equal(other.trained, false, 'the head came from the remote cache');
     assert.equal(other.remote?.heads.hits, 1);
+    assert.equal(other.remote?.graphs.hits, 1, 'the converted ONNX graph came from the remote, not converted here');
     assert.ok(events.some((e) => e.type === 'stage' && e.stage === 'train' && e.status === 'up-to-date' && /remote cache/.test(e.detail ?? '')));
     assert.deepEqual(await weights('other'), await weights('local'));
     assert.equal(other.testAccuracy, (await build(config('local', { remoteCache: undefined }))).testAccuracy);

@@ -10,6 +10,7 @@ import { preservingTfState } from '../model/backend.js';
 import { selectEngine } from '../model/engine.js';
 import { resolveModel } from '../model/resolve-model.js';
 import { assignSets } from '../split/assign-sets.js';
+import { graphShare } from '../store/graph-share.js';
 import { inShard, shardName, type Shard } from '../store/shard.js';
 import type { BuildContext } from './build-context.js';
 import type { BuildEvent, EmitEvent } from './build-events.js';
@@ -76,7 +77,7 @@ async function runShard(config: ResolvedConfig, options: ShardOptions): Promise<
   remote.warn = (message) => emit({ type: 'warning', message });
   try {
     const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
-    const { engine, identity } = await selectEngine(config.backend, model, config.cacheDir);
+    const { engine, identity } = await selectEngine(config.backend, model, config.cacheDir, graphShare(remote));
     emit({ type: 'backend', backend: engine.name, tfBackend: engine.tfBackend, note: engine.note });
     const context: BuildContext = {
       config,

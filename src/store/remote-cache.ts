@@ -38,6 +38,8 @@ export interface RemoteCounts {
   damaged: number;
   /** Trained heads. */
   heads: ObjectCounts;
+  /** Converted ONNX graphs. */
+  graphs: ObjectCounts;
 }
 
 export interface ObjectCounts {
@@ -46,8 +48,8 @@ export interface ObjectCounts {
   uploads: number;
 }
 
-/** What the remote cache holds besides vectors: trained heads (by training fingerprint). */
-export type BlobTable = 'heads';
+/** What the remote cache holds besides vectors: trained heads (by training fingerprint), converted ONNX graphs (by model content + conversion). */
+export type BlobTable = 'heads' | 'graphs';
 
 type Table = 'bottlenecks' | BlobTable;
 
@@ -64,7 +66,7 @@ type Table = 'bottlenecks' | BlobTable;
  * remote is `required`, when every later call fails with that reason.
  */
 export class RemoteCache {
-  readonly counts: RemoteCounts = { hits: 0, misses: 0, uploads: 0, errors: 0, damaged: 0, heads: { hits: 0, misses: 0, uploads: 0 } };
+  readonly counts: RemoteCounts = { hits: 0, misses: 0, uploads: 0, errors: 0, damaged: 0, heads: { hits: 0, misses: 0, uploads: 0 }, graphs: { hits: 0, misses: 0, uploads: 0 } };
   /** Where warnings go (the current build's event sink). */
   warn: (message: string) => void = () => {};
   readonly url: string;
@@ -103,7 +105,7 @@ export class RemoteCache {
   }
 
   snapshot(): RemoteCounts {
-    return { ...this.counts, heads: { ...this.counts.heads } };
+    return { ...this.counts, heads: { ...this.counts.heads }, graphs: { ...this.counts.graphs } };
   }
 
   /** The vector stored under `key`, or undefined (absent, damaged, or the remote is off). */
@@ -124,7 +126,7 @@ export class RemoteCache {
     await this.queueUpload('bottlenecks', key, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
   }
 
-  /** Another kind of value (a trained head), verified like a vector; undefined when absent, damaged or off. */
+  /** Another kind of value (a trained head, a converted graph), verified like a vector; undefined when absent, damaged or off. */
   getBlob(table: BlobTable, key: string): Promise<Uint8Array | undefined> {
     return this.get(table, key);
   }

@@ -12,6 +12,7 @@ import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { sectionOf, withSection } from './backbone-accuracy.js';
 import { measureAudit, renderAudit, type AuditBench } from './audit.js';
+import { measureRemote, renderRemote, type RemoteOutcome } from './remote.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
 import { measurePureInference, type PureInference } from './pure-inference.js';
 import { measureScale, type ScaleRow } from './scale.js';
@@ -61,6 +62,7 @@ interface Report {
   scale: ScaleRow[];
   startup: StartupRow[];
   audit: AuditBench;
+  remote: RemoteOutcome;
   sections: Section[];
 }
 
@@ -99,7 +101,9 @@ async function main() {
   const kept = sectionOf(await fs.readFile(path.join(REPO, 'BENCHMARKS.md'), 'utf8').catch(() => ''));
   // The audit of 100,000 generated vectors took 34 minutes under load: `node build/bench/audit.js 500 100000` runs it alone.
   const audit = await runSection('audit', sections, () => measureAudit(SHARED, ['mobilenet_v1_075_224', 'mobilenet_v2_035_224'], [500]));
-  const fresh = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, startup, audit, sections });
+  // Starts Redis and Swift itself; where they are not installed the section says so and the bench goes on.
+  const remote = await runSection('remote', sections, () => measureRemote());
+  const fresh = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, startup, audit, remote, sections });
   const report = kept ? withSection(fresh, kept) : fresh;
   await writeFileAtomic(path.join(REPO, 'BENCHMARKS.md'), report);
   process.stdout.write(report);
@@ -221,7 +225,7 @@ function scaleTable(scale: ScaleRow[]): string {
   );
 }
 
-function render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, startup, audit, sections }: Report): string {
+function render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, startup, audit, remote, sections }: Report): string {
   const cpus = os.cpus();
   const totalSeconds = sections.reduce((sum, s) => sum + s.seconds, 0);
   return `# Benchmarks
@@ -283,6 +287,8 @@ per file in LMDB. The no-op rebuild is a whole \`build\` with every vector cache
 ${scaleTable(scale)}
 
 ${startupSection(startup, sections.find((s) => s.name === 'startup')?.othersCpuShare ?? 0)}
+
+${renderRemote(remote)}
 
 ${renderAudit(audit)}`;
 }

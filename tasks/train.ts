@@ -1,5 +1,5 @@
 import { mergeMap, type OperatorFunction } from '../src/util/rx.js';
-import type { StoredHead } from '../src/cache/retrain-cache.js';
+import { decodeHead, encodeHead, type StoredHead } from '../src/cache/retrain-cache.js';
 import type { HistogramSummary } from '../src/report/histogram.js';
 import { readManifest } from '../src/export/read-manifest.js';
 import { sha256Hex } from '../src/hash/content-hash.js';
@@ -59,6 +59,12 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
         run.upToDate('same data and settings, head taken from the cache');
         return { dataset, ...fromStored(stored), fingerprint, trainingFingerprint: trainingKey, trained: false };
       }
+      const shared = await sharedHead(context, fingerprint);
+      if (shared) {
+        void context.cache.putHead(fingerprint, shared);
+        run.upToDate('same data and settings, head taken from the remote cache');
+        return { dataset, ...fromStored(shared), fingerprint, trainingFingerprint: trainingKey, trained: false };
+      }
       run.start(`${params.steps} steps`, params.steps);
       // A training image counts with its distorted variants (when distortions are on).
       const classIndex = new Map(dataset.labels.map((label, i) => [label, i]));
@@ -87,7 +93,9 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
         trained = trainHead(subset('training'), subset('validation'), dataset.labels.length, params, onEval, warm?.stored.head);
       }
       const { head, log, histograms } = trained;
-      void context.cache.putHead(fingerprint, { ...head, log, histograms });
+      const toStore: StoredHead = { ...head, log, histograms };
+      void context.cache.putHead(fingerprint, toStore);
+      await context.remote?.putBlob('heads', fingerprint, encodeHead(toStore));
       run.done();
       return { dataset, head, log, histograms, fingerprint, trainingFingerprint: trainingKey, trained: true };
     }),
@@ -101,6 +109,18 @@ async function previousHead(context: Pick<BuildContext, 'identity' | 'cache'>, o
   const stored = context.cache.getHead(manifest.headFingerprint);
   if (!stored) return undefined;
   return { stored: fromStored(stored), fingerprint: manifest.headFingerprint, trainingFingerprint: manifest.trainingFingerprint };
+}
+
+/**
+ * A head another machine trained on the same data and settings, from the remote cache: verified there
+ * (key and digest), and decoded and size-checked here; anything else is a miss and the head is trained.
+ */
+async function sharedHead(context: Pick<BuildContext, 'remote' | 'emit'>, fingerprint: string): Promise<StoredHead | undefined> {
+  const bytes = await context.remote?.getBlob('heads', fingerprint);
+  if (!bytes) return undefined;
+  const head = decodeHead(bytes);
+  if (!head) context.emit({ type: 'warning', message: `remote cache ${context.remote!.url}: the head ${fingerprint} does not decode; training it here` });
+  return head;
 }
 
 function fromStored(stored: StoredHead): { head: SoftmaxHead; log: EvalPoint[]; histograms: HistogramSummary[] } {

@@ -61,13 +61,15 @@ describe('remote cache (real S3 API store)', { skip: (!HAS_SHARED && 'shared mod
   it('a second cache folder on the same remote computes nothing and trains a bit-identical head', async () => {
     const first = await build(config('a'));
     assert.equal(first.bottlenecksComputed, IMAGES);
-    assert.deepEqual(first.remote, { url: `s3://${services.bucket}/shared`, hits: 0, misses: IMAGES, uploads: IMAGES, errors: 0, damaged: 0 });
+    assert.deepEqual(first.remote, { url: `s3://${services.bucket}/shared`, hits: 0, misses: IMAGES, uploads: IMAGES, errors: 0, damaged: 0, heads: { hits: 0, misses: 1, uploads: 1 }, graphs: { hits: 0, misses: 1, uploads: 1 } });
 
     const second = await build(config('b'));
     assert.equal(second.bottlenecksComputed, 0, 'every vector comes from the remote');
     assert.equal(second.remote?.hits, IMAGES);
     assert.equal(second.remote?.uploads, 0);
-    assert.ok(second.trained);
+    assert.equal(second.trained, false, 'the head came from the remote too');
+    assert.equal(second.remote?.heads.hits, 1);
+    assert.equal(second.remote?.graphs.hits, 1, 'the converted ONNX graph came from the remote');
     assert.deepEqual(await fs.readFile(path.join(work, 'b-out/weights.bin')), await fs.readFile(path.join(work, 'a-out/weights.bin')));
 
     // The remote hits were stored locally: a rebuild of b asks the remote nothing.

@@ -192,11 +192,7 @@ export class RetrainCache {
   }
 
   putHead(key: string, head: StoredHead): Promise<boolean> {
-    // v8's serializer keeps Float32Arrays bit for bit, and NaN/Infinity in the training log.
-    // Owned copies: the serializer writes a view's whole underlying buffer.
-    const own = (floats: Float32Array) => floats.slice();
-    const hidden = head.hidden && { units: head.hidden.units, weights: own(head.hidden.weights), biases: own(head.hidden.biases) };
-    return this.put('heads', key, v8.serialize({ ...head, weights: own(head.weights), biases: own(head.biases), hidden }));
+    return this.put('heads', key, encodeHead(head));
   }
 
   /** Every entry of a table as [key, stored bytes], for maintenance (stats, verify, gc). */
@@ -324,8 +320,17 @@ function decodeFileRecord(payload: Uint8Array): FileRecord | undefined {
   return { size: bytes.readDoubleLE(0), mtimeMs: bytes.readDoubleLE(8), ino: bytes.readDoubleLE(16), sha256: bytes.toString('hex', 24, 56) };
 }
 
+/** A head as stored (here, and in the remote cache). */
+export function encodeHead(head: StoredHead): Buffer {
+  // v8's serializer keeps Float32Arrays bit for bit, and NaN/Infinity in the training log.
+  // Owned copies: the serializer writes a view's whole underlying buffer.
+  const own = (floats: Float32Array) => floats.slice();
+  const hidden = head.hidden && { units: head.hidden.units, weights: own(head.hidden.weights), biases: own(head.hidden.biases) };
+  return v8.serialize({ ...head, weights: own(head.weights), biases: own(head.biases), hidden });
+}
+
 /** A head whose arrays have the sizes its header gives, or undefined. */
-function decodeHead(payload: Uint8Array): StoredHead | undefined {
+export function decodeHead(payload: Uint8Array): StoredHead | undefined {
   let head: StoredHead;
   try {
     head = v8.deserialize(payload) as StoredHead;

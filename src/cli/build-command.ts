@@ -23,6 +23,19 @@ export function buildCommand(yargs: Argv) {
       const reporter = createReporter({ json: Boolean(argv.json) });
       const { config } = await readConfig(withRemoteEnv(argv), process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
       const controller = new AbortController();
+      if (config.shard) {
+        if (argv.queue) throw new Error('--shard and --queue: choose one (a shard computes here, without Redis)');
+        const { shardBuild, describeShard } = await import('../pipeline/shard-build.js');
+        const sharding = shardBuild(config, { onEvent: (event) => reporter.onEvent(event), signal: controller.signal });
+        onInterrupt(() => {
+          controller.abort();
+          return sharding.then(() => undefined, () => undefined);
+        });
+        const result = await sharding;
+        reporter.onEvent({ type: 'info', message: describeShard(result) });
+        if (argv.json) process.stdout.write(JSON.stringify(result) + '\n');
+        return;
+      }
       const running = build(config, { onEvent: (event) => reporter.onEvent(event), signal: controller.signal, queue: argv.queue as string | undefined });
       onInterrupt(() => {
         controller.abort();

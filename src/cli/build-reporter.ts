@@ -102,7 +102,8 @@ export function createReporter({ json, stream = json ? process.stderr : process.
       );
       const remote = result.remote;
       if (remote) {
-        line(`remote cache ${remote.url}: ${remote.hits} hits, ${remote.misses} misses, ${remote.uploads} uploads, ${remote.errors} errors` + (remote.damaged ? `, ${remote.damaged} damaged` : ''));
+        const heads = remote.heads.hits + remote.heads.uploads > 0 ? `; head ${remote.heads.hits ? 'fetched' : 'uploaded'}` : '';
+        line(`remote cache ${remote.url}: ${remote.hits} hits, ${remote.misses} misses, ${remote.uploads} uploads, ${remote.errors} errors` + (remote.damaged ? `, ${remote.damaged} damaged` : '') + heads);
       }
       if (json) process.stdout.write(JSON.stringify(result) + '\n');
     },

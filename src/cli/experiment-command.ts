@@ -12,6 +12,7 @@ export function experimentCommand(yargs: Argv) {
         .positional('names', { type: 'string', array: true, describe: 'Experiments to run (default: all)' })
         .options(configFlagOptions())
         .option('export-best', { type: 'boolean', describe: 'Copy the best experiment\'s model (by validation accuracy) to the output folder' })
+        .option('queue', { type: 'string', describe: 'redis://host:port: missing bottlenecks are computed by `retrain worker`s (needs --remote-cache)' })
         .option('json', { type: 'boolean', describe: 'Print the comparison as JSON' }),
     async (argv) => {
       const { readConfig } = await import('../config/read-config.js');
@@ -21,7 +22,9 @@ export function experimentCommand(yargs: Argv) {
       const { checkReplaceable } = await import('../export/output-guard.js');
       const { describeWriteError } = await import('../util/file-errors.js');
       const { makeTempDirBeside, replaceDir, writeFileAtomic } = await import('../util/atomic-write.js');
-      const { raw, baseDir, config } = await readConfig(argv, process.cwd());
+      const { quietSdkNodeWarning, withRemoteEnv } = await import('./remote-env.js');
+      quietSdkNodeWarning();
+      const { raw, baseDir, config } = await readConfig(withRemoteEnv(argv), process.cwd());
       const experiments = selectExperiments(expandExperiments(raw), (argv.names as string[] | undefined) ?? []);
       if (experiments.length === 0) throw new Error('the config declares no experiments (add `experiments` or `experimentGrid`)');
       await checkExperimentOutputs(raw, baseDir, experiments, Boolean(argv['export-best']));
@@ -29,7 +32,8 @@ export function experimentCommand(yargs: Argv) {
       const results = await runExperiments(raw, baseDir, experiments, (name, event) => {
         if (event.type === 'stage' && event.status !== 'start') log(`[${name}] ${event.stage}: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);
         if (event.type === 'skipped') log(`[${name}] skipped ${event.file}: ${event.reason}`);
-      });
+        if (event.type === 'warning') log(`[${name}] warning: ${event.message}`);
+      }, { queue: argv.queue as string | undefined });
       const best = bestExperiment(results);
       const folder = experimentsDir(config.outputDir);
       const table = comparisonMarkdown(results, best?.name);

@@ -16,6 +16,7 @@ export function watchCommand(yargs: Argv) {
         .option('json', { type: 'boolean', describe: 'Print one JSON event per line (change, bottleneck-progress, trained, exported, build, error)' })
         .option('ui', { type: 'boolean', describe: 'Serve a live curation page on 127.0.0.1 (its URL, with an access token, is printed)' })
         .option('ui-port', { type: 'number', default: 0, describe: 'Port of the --ui page [a free one]' })
+        .option('queue', { type: 'string', describe: 'redis://host:port: missing bottlenecks are computed by `retrain worker`s (needs --remote-cache)' })
         .option('quiet-ms', { type: 'number', default: 300, describe: 'A burst of file events ends after this much quiet' })
         .check(numberAtLeast('quiet-ms', 0))
         .check(numberAtLeast('ui-port', 0))
@@ -31,7 +32,9 @@ export function watchCommand(yargs: Argv) {
       const reporter = createReporter({ json: false, stream: json ? process.stderr : process.stdout });
       const onEvent = json ? (event: WatchEvent) => process.stdout.write(JSON.stringify(event) + '\n') : (event: WatchEvent) => describe(event, reporter);
       let toUi: ((event: WatchEvent) => void) | undefined;
-      const session = new WatchSession({ argv, cwd: process.cwd(), onEvent: (event) => (onEvent(event), toUi?.(event)), quietMs: argv['quiet-ms'] });
+      const { quietSdkNodeWarning, withRemoteEnv } = await import('./remote-env.js');
+      quietSdkNodeWarning();
+      const session = new WatchSession({ argv: withRemoteEnv(argv), cwd: process.cwd(), onEvent: (event) => (onEvent(event), toUi?.(event)), quietMs: argv['quiet-ms'], queue: argv.queue as string | undefined });
       const port = Number(argv['ui-port']) || 0;
       const ui = argv.ui
         ? await startUiServer({ scope: () => ({ imageDirs: session.current.config?.imageDirs ?? [], labels: session.current.config?.labels }), port }).catch((error: NodeJS.ErrnoException) => {

@@ -47,6 +47,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'remote-cache', field: ['remoteCache'], type: 'string', describe: 'Shared cache on an S3 API store, s3://bucket/prefix (also RETRAIN_REMOTE_CACHE; endpoint and keys from AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, …)' },
   { name: 'remote-cache-read-only', field: ['remoteCacheReadOnly'], type: 'boolean', describe: 'Read the remote cache, never write to it [false]' },
   { name: 'remote-cache-required', field: ['remoteCacheRequired'], type: 'boolean', describe: 'Fail when the remote cache cannot be used instead of building locally [false]' },
+  { name: 'shard', field: ['shard'], type: 'string', describe: 'i/N: compute shard i (from 0) of N of the missing bottlenecks into the remote cache and stop (build only; needs --remote-cache)' },
 ];
 
 /**

@@ -100,6 +100,11 @@ export interface RetrainConfig {
   /** Fail when the remote cache cannot be used, instead of building locally. Default false. */
   remoteCacheRequired?: boolean;
   /**
+   * `i/N`: `retrain build` computes shard i (from 0) of N of the missing bottlenecks into the remote cache and
+   * stops (no training), for a CI matrix or a Kubernetes Indexed Job. Also `--shard`.
+   */
+  shard?: string;
+  /**
    * Named experiments for `retrain experiment`: each overrides parts of this config (model, training,
    * distortions, split, seed…). They share every cached bottleneck.
    */
@@ -112,7 +117,7 @@ export interface RetrainConfig {
 }
 
 /** What an experiment may change. */
-export type ExperimentOverrides = Omit<RetrainConfig, 'imageDir' | 'cacheDir' | 'outputDir' | 'experiments' | 'experimentGrid' | 'remoteCache' | 'remoteCacheReadOnly' | 'remoteCacheRequired'>;
+export type ExperimentOverrides = Omit<RetrainConfig, 'imageDir' | 'cacheDir' | 'outputDir' | 'experiments' | 'experimentGrid' | 'remoteCache' | 'remoteCacheReadOnly' | 'remoteCacheRequired' | 'shard'>;
 
 export type ResizeMode = 'crop' | 'central-crop' | 'stretch';
 

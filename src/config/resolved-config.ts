@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Distortions } from './distortion-settings.js';
 import { isModelPath } from '../model/model-reference.js';
+import { parseShard, type Shard } from '../store/shard.js';
 import type { RemoteCacheSettings } from '../store/remote-cache.js';
 import type { HeadOptions, ModelOptions, RetrainConfig } from './define-config.js';
 
@@ -36,6 +37,8 @@ export interface ResolvedConfig {
   backend: 'auto' | 'onnx' | 'node' | 'wasm' | 'cpu';
   /** The shared remote cache, when one is set. */
   remote?: RemoteCacheSettings;
+  /** `retrain build` computes this share of the missing bottlenecks into the remote cache and stops. */
+  shard?: Shard;
 }
 
 export const DEFAULT_MODEL = 'mobilenet_v2_035_224';
@@ -85,5 +88,6 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
     remote: config.remoteCache
       ? { url: config.remoteCache, readOnly: config.remoteCacheReadOnly ?? false, required: config.remoteCacheRequired ?? false }
       : undefined,
+    shard: config.shard === undefined ? undefined : parseShard(config.shard, 'shard'),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeIssues, formatProblems } from './config-issues.js';
 import type { RetrainConfig } from './define-config.js';
+import { shardProblem } from '../store/shard.js';
 
 const percent = z.number().min(0).max(100);
 const positiveInt = z.number().int().positive();
@@ -82,10 +83,17 @@ const baseSchema = z
     remoteCache: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket/prefix').optional(),
     remoteCacheReadOnly: z.boolean().optional(),
     remoteCacheRequired: z.boolean().optional(),
+    shard: z
+      .string()
+      .superRefine((text, context) => {
+        const problem = shardProblem(text);
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
   })
   .strict();
 
-const experimentSchema = baseSchema.omit({ imageDir: true, cacheDir: true, outputDir: true, remoteCache: true, remoteCacheReadOnly: true, remoteCacheRequired: true });
+const experimentSchema = baseSchema.omit({ imageDir: true, cacheDir: true, outputDir: true, remoteCache: true, remoteCacheReadOnly: true, remoteCacheRequired: true, shard: true });
 
 /** Runtime validation of a user config; errors name the offending field. */
 export const configSchema = baseSchema

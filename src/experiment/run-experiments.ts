@@ -71,16 +71,20 @@ export async function checkExperimentOutputs(raw: RetrainConfig, baseDir: string
 
 /**
  * Runs each experiment as a build of the base config with its overrides, one after another, sharing the
- * cache and warm engines, so each bottleneck is computed once for all of them.
+ * cache and warm engines, so each bottleneck is computed once for all of them. With `queue` (redis://…), the
+ * bottlenecks missing from the caches are computed by `retrain worker`s into the remote cache.
  */
 export async function runExperiments(
   raw: RetrainConfig,
   baseDir: string,
   experiments: Experiment[],
   onEvent: (experiment: string, event: BuildEvent) => void = () => {},
+  options: { queue?: string } = {},
 ): Promise<ExperimentResult[]> {
   const configs = experimentConfigs(raw, baseDir, experiments);
-  const resources = new BuildResources(resolveConfig(raw, baseDir).cacheDir);
+  const base = resolveConfig(raw, baseDir);
+  // The remote cache (and the queue's workers, which hand vectors back through it) serve every experiment.
+  const resources = new BuildResources(base.cacheDir, base.remote);
   const results: ExperimentResult[] = [];
   try {
     for (const { name, config } of configs) {
@@ -90,6 +94,7 @@ export async function runExperiments(
       let variantsComputed = 0;
       const result = await build(config, {
         resources,
+        queue: options.queue,
         onEvent: (event) => {
           if (event.type === 'stage' && event.stage === 'train' && event.status === 'start') trainStart = performance.now();
           if (event.type === 'stage' && event.stage === 'train' && event.status === 'done') trainSeconds = (performance.now() - trainStart) / 1000;

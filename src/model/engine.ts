@@ -1,4 +1,4 @@
-import { storedGraph } from '../onnx/graph-store.js';
+import { storedGraph, type GraphShare } from '../onnx/graph-store.js';
 import { checkGraph } from '../onnx/onnx-extractor.js';
 import { prepareOnnxModel } from '../onnx/onnx-source.js';
 import { loadOnnxRuntime, requireOnnxRuntime, type OnnxRuntime } from '../onnx/onnx-runtime.js';
@@ -30,7 +30,7 @@ export interface EngineSelection {
  * else wasm) with a note; `node`, `wasm` and `cpu` are TensorFlow.js backends. The converted graph is kept
  * in the cache folder, keyed by the model's content and the conversion, so it is made once.
  */
-export async function selectEngine(choice: BackendChoice, resolved: ResolvedModel, cacheDir: string): Promise<EngineSelection> {
+export async function selectEngine(choice: BackendChoice, resolved: ResolvedModel, cacheDir: string, shared?: GraphShare): Promise<EngineSelection> {
   if (resolved.format === 'onnx') return selectOnnxEngine(choice, resolved, cacheDir);
   const files = await readModelFiles(resolved.modelJson);
   const tfChoice: TfBackendChoice = choice === 'onnx' ? 'auto' : choice;
@@ -43,7 +43,7 @@ export async function selectEngine(choice: BackendChoice, resolved: ResolvedMode
       const identity = await identifyModel(resolved, 'onnxruntime', files);
       const options = { featureLayer: resolved.options.featureLayer, pooling: resolved.options.pooling, inputSize: identity.inputSize, range: identity.range };
       // Whatever goes wrong here (an odd topology, a read-only cache folder) means "not onnxruntime".
-      const converted = await storedGraph(files, options, cacheDir, (graph) => checkGraph(ort, graph, identity.inputSize)).catch((error: Error) => ({
+      const converted = await storedGraph(files, options, cacheDir, (graph) => checkGraph(ort, graph, identity.inputSize), shared).catch((error: Error) => ({
         reason: error.message.split('\n')[0]!,
       }));
       if ('file' in converted) {

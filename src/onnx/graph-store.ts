@@ -25,15 +25,26 @@ export function graphDir(cacheDir: string): string {
   return path.join(cacheDir, 'onnx');
 }
 
+/** Where converted graphs are shared between machines (the remote cache), by graph key. */
+export interface GraphShare {
+  /** The graph stored under `key`, verified by the store, or undefined. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Stores a graph converted here (in the background; the store flushes before the run ends). */
+  put(key: string, graph: Uint8Array): Promise<void>;
+}
+
 /**
  * The graph file of a model, converting it on first use; or why the model cannot run on onnxruntime.
- * `check` runs a freshly converted graph once and throws when onnxruntime refuses it.
+ * `check` runs a freshly converted graph once and throws when onnxruntime refuses it. With `shared`, a graph
+ * missing here is first looked for there (checked by running it once, like a converted one), and a graph
+ * converted here is put there.
  */
 export async function storedGraph(
   files: ModelFiles,
   options: ConversionOptions,
   cacheDir: string,
   check: (graph: Uint8Array) => Promise<void>,
+  shared?: GraphShare,
 ): Promise<{ file: string; damaged?: boolean } | { reason: string }> {
   const key = sha256Hex(`${files.contentHash}|${JSON.stringify(options)}|${CONVERSION_VERSION}`).slice(0, 16);
   const file = path.join(graphDir(cacheDir), `${key}${GRAPH}`);
@@ -47,6 +58,12 @@ export async function storedGraph(
   }
   const known = await fs.readFile(unsupported, 'utf8').catch(() => undefined);
   if (known !== undefined) return { reason: known.trim() };
+  const fetched = await shared?.get(key).catch(() => undefined);
+  if (fetched && (await check(fetched).then(() => true, () => false))) {
+    await writeFileAtomic(file, fetched);
+    await writeFileAtomic(`${file}${DIGEST}`, `${graphDigest(file, fetched)}\n`);
+    return damaged ? { file, damaged } : { file };
+  }
   let graph: Uint8Array;
   try {
     graph = convertModelFiles(files, options);
@@ -60,6 +77,7 @@ export async function storedGraph(
   }
   await writeFileAtomic(file, graph);
   await writeFileAtomic(`${file}${DIGEST}`, `${graphDigest(file, graph)}\n`);
+  await shared?.put(key, graph).catch(() => undefined);
   return damaged ? { file, damaged } : { file };
 }
 

@@ -25,7 +25,8 @@ import type { BuildEvent, EmitEvent } from './build-events.js';
 import type { BuildResult } from './build-result.js';
 import type { ImageWithVector } from './dataset.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
-import type { RemoteCounts } from '../store/remote-cache.js';
+import type { ObjectCounts, RemoteCounts } from '../store/remote-cache.js';
+import { graphShare } from '../store/graph-share.js';
 import { BottleneckQueue } from '../queue/bottleneck-queue.js';
 import { imagesKey } from './images-key.js';
 import { selectInputs, stageKey } from './stage.js';
@@ -61,6 +62,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     if (event.type === 'skipped') skipped.push({ file: event.file, reason: event.reason });
     options.onEvent?.(event);
   };
+  if (config.shard) throw new ConfigError(`shard ${config.shard.index}/${config.shard.count}: only \`retrain build\` computes a shard (it stops before training)`);
   // Refused outputs end the build before anything is opened, computed or written.
   await checkBuildOutputs(config);
   const resources = options.resources ?? new BuildResources(config.cacheDir, config.remote);
@@ -82,7 +84,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
     // Decided on every build (cheap: the model's files are read and hashed, the ONNX graph is cached on disk),
     // so a model whose files change under `retrain watch` gets a new identity.
-    const { engine, identity } = await selectEngine(config.backend, model, config.cacheDir);
+    const { engine, identity } = await selectEngine(config.backend, model, config.cacheDir, remote && graphShare(remote));
     if (EXPORT_LAYER_NAMES.includes(config.finalTensorName) || identity.layerNames.includes(config.finalTensorName)) {
       throw new ConfigError(`finalTensorName "${config.finalTensorName}" is already the name of a layer of the exported model; choose another`);
     }
@@ -198,7 +200,7 @@ function asCacheDamage(error: unknown, file: string): unknown {
 
 function hashConfig(config: ResolvedConfig): string {
   // Where vectors are shared from does not change the model.
-  const { remote: _remote, ...model } = config;
+  const { remote: _remote, shard: _shard, ...model } = config;
   return createHash('sha256').update(JSON.stringify(model)).digest('hex').slice(0, 16);
 }
 
@@ -209,7 +211,13 @@ function countsSince(before: RemoteCounts, now: RemoteCounts): RemoteCounts {
     uploads: now.uploads - before.uploads,
     errors: now.errors - before.errors,
     damaged: now.damaged - before.damaged,
+    heads: since(before.heads, now.heads),
+    graphs: since(before.graphs, now.graphs),
   };
+}
+
+function since(before: ObjectCounts, now: ObjectCounts): ObjectCounts {
+  return { hits: now.hits - before.hits, misses: now.misses - before.misses, uploads: now.uploads - before.uploads };
 }
 
 /** Sorted by (label, content hash), each key built once. */

@@ -3,6 +3,7 @@ import { BatchScheduler } from '../bottleneck/batch-scheduler.js';
 import { createBottleneckPool, type BottleneckPool } from '../bottleneck/worker-pool.js';
 import { selectEngine } from '../model/engine.js';
 import { resolveModel } from '../model/resolve-model.js';
+import { graphShare } from '../store/graph-share.js';
 import { RemoteCache } from '../store/remote-cache.js';
 import { QUEUE_NAME, redisConnection, type BottleneckJob } from './bottleneck-job.js';
 
@@ -41,7 +42,7 @@ export async function runBottleneckWorker(options: WorkerOptions, signal: AbortS
     if (!engine) {
       engine = (async () => {
         const model = await resolveModel(job.model, job.modelOptions, options.cacheDir);
-        const { engine: selected, identity } = await selectEngine(job.backend, model, options.cacheDir);
+        const { engine: selected, identity } = await selectEngine(job.backend, model, options.cacheDir, graphShare(remoteFor(job.remoteCache)));
         const pool = createBottleneckPool(model, identity, selected, options.threads);
         options.log(`model ${model.source} on ${selected.name}, ${options.threads} threads`);
         return { pool, scheduler: new BatchScheduler(() => pool, options.inferenceBatchSize, options.threads), prefix: `${identity.fingerprint}:${identity.preprocessId}` };

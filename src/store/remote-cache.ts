@@ -29,12 +29,29 @@ export const DEFAULT_TUNING: RemoteCacheTuning = { timeoutMs: 3000, concurrency:
 
 /** Remote requests of one run (or since `snapshot`). `damaged`: objects that failed verification (counted as misses too). */
 export interface RemoteCounts {
+  /** Bottleneck vectors. */
   hits: number;
   misses: number;
   uploads: number;
+  /** Failed requests and damaged objects, of every kind. */
   errors: number;
   damaged: number;
+  /** Trained heads. */
+  heads: ObjectCounts;
+  /** Converted ONNX graphs. */
+  graphs: ObjectCounts;
 }
+
+export interface ObjectCounts {
+  hits: number;
+  misses: number;
+  uploads: number;
+}
+
+/** What the remote cache holds besides vectors: trained heads (by training fingerprint), converted ONNX graphs (by model content + conversion). */
+export type BlobTable = 'heads' | 'graphs';
+
+type Table = 'bottlenecks' | BlobTable;
 
 /**
  * A content-addressed cache on an S3 API object store, behind the local LMDB. Endpoint, region and
@@ -49,7 +66,7 @@ export interface RemoteCounts {
  * remote is `required`, when every later call fails with that reason.
  */
 export class RemoteCache {
-  readonly counts: RemoteCounts = { hits: 0, misses: 0, uploads: 0, errors: 0, damaged: 0 };
+  readonly counts: RemoteCounts = { hits: 0, misses: 0, uploads: 0, errors: 0, damaged: 0, heads: { hits: 0, misses: 0, uploads: 0 }, graphs: { hits: 0, misses: 0, uploads: 0 } };
   /** Where warnings go (the current build's event sink). */
   warn: (message: string) => void = () => {};
   readonly url: string;
@@ -88,7 +105,7 @@ export class RemoteCache {
   }
 
   snapshot(): RemoteCounts {
-    return { ...this.counts };
+    return { ...this.counts, heads: { ...this.counts.heads }, graphs: { ...this.counts.graphs } };
   }
 
   /** The vector stored under `key`, or undefined (absent, damaged, or the remote is off). */
@@ -106,10 +123,24 @@ export class RemoteCache {
    * are pending: then the caller waits, which bounds memory). `flush` waits for the uploads.
    */
   async putVector(key: string, vector: Float32Array): Promise<void> {
+    await this.queueUpload('bottlenecks', key, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+  }
+
+  /** Another kind of value (a trained head, a converted graph), verified like a vector; undefined when absent, damaged or off. */
+  getBlob(table: BlobTable, key: string): Promise<Uint8Array | undefined> {
+    return this.get(table, key);
+  }
+
+  /** Queues the upload of another kind of value, as `putVector` does. */
+  async putBlob(table: BlobTable, key: string, payload: Uint8Array): Promise<void> {
+    await this.queueUpload(table, key, payload);
+  }
+
+  private async queueUpload(table: Table, key: string, payload: Uint8Array): Promise<void> {
     if (this.settings.readOnly || !this.enabled) return;
     while (this.uploads.size >= this.tuning.maxQueue) await Promise.race(this.uploads);
-    const body = encodeObject(key, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
-    const upload: Promise<void> = this.upload('bottlenecks', key, body).then(() => undefined).finally(() => this.uploads.delete(upload));
+    const body = encodeObject(key, payload);
+    const upload: Promise<void> = this.upload(table, key, body).then(() => undefined).finally(() => this.uploads.delete(upload));
     this.uploads.add(upload);
   }
 
@@ -128,7 +159,12 @@ export class RemoteCache {
     this.client.destroy();
   }
 
-  private async get(table: string, key: string): Promise<Uint8Array | undefined> {
+  /** The counters of `table`'s hits, misses and uploads (errors and damage are counted for all). */
+  private tally(table: Table): ObjectCounts {
+    return table === 'bottlenecks' ? this.counts : this.counts[table];
+  }
+
+  private async get(table: Table, key: string): Promise<Uint8Array | undefined> {
     this.failIfRequiredAndOff();
     const Key = objectName(this.location.prefix, table, key);
     const result = await this.call(async (abortSignal) => {
@@ -142,24 +178,24 @@ export class RemoteCache {
     });
     if (result === FAILED) return undefined;
     if (result === undefined) {
-      this.counts.misses++;
+      this.tally(table).misses++;
       return undefined;
     }
     const decoded = decodeObject(key, result);
-    if ('problem' in decoded) return this.damaged(key, decoded.problem);
-    this.counts.hits++;
+    if ('problem' in decoded) return this.damaged(key, decoded.problem, table);
+    this.tally(table).hits++;
     return decoded.payload;
   }
 
-  private damaged(key: string, problem: string): undefined {
-    this.counts.misses++;
+  private damaged(key: string, problem: string, table: Table = 'bottlenecks'): undefined {
+    this.tally(table).misses++;
     this.counts.damaged++;
     this.damagedKeys.add(key);
     this.warn(`remote cache ${this.url}: the object of ${key} is damaged (${problem}); computing it again and replacing it`);
     return undefined;
   }
 
-  private async upload(table: string, key: string, body: Buffer): Promise<boolean> {
+  private async upload(table: Table, key: string, body: Buffer): Promise<boolean> {
     const Key = objectName(this.location.prefix, table, key);
     const put = (ifNoneMatch: boolean) =>
       this.call((abortSignal) =>
@@ -190,7 +226,7 @@ export class RemoteCache {
       if (outcome === 'exists') return true;
       if (outcome === 'written') {
         this.conditionalPut = true;
-        this.counts.uploads++;
+        this.tally(table).uploads++;
         return true;
       }
       this.conditionalPut = false; // 501: this store has no conditional PUT; HEAD first from now on
@@ -208,7 +244,7 @@ export class RemoteCache {
       if (exists !== false) return exists === true;
     }
     if ((await put(false)) !== 'written') return false;
-    this.counts.uploads++;
+    this.tally(table).uploads++;
     this.damagedKeys.delete(key);
     return true;
   }

@@ -16,6 +16,8 @@ export interface WatchOptions {
   /** Quiet time that closes a burst of file events. */
   quietMs?: number;
   settleMs?: number;
+  /** redis://…: missing bottlenecks are computed by `retrain worker`s into the remote cache. */
+  queue?: string;
 }
 
 /**
@@ -51,7 +53,7 @@ export class WatchSession {
     await checkBuildOutputs(config); // a refused output ends the command at once, before the cache is opened
     this.config = config;
     this.configFile = file;
-    this.resources = new BuildResources(config.cacheDir);
+    this.resources = new BuildResources(config.cacheDir, config.remote);
     this.watch();
     await this.rebuild();
   }
@@ -130,7 +132,7 @@ export class WatchSession {
         // Only between builds: the loop waits for this reload before it starts the next one.
         await this.running?.done;
         await this.resources?.close();
-        this.resources = new BuildResources(config.cacheDir);
+        this.resources = new BuildResources(config.cacheDir, config.remote);
       }
       this.config = config;
       this.emit({ type: 'config', file: this.configFile! });
@@ -169,11 +171,12 @@ export class WatchSession {
       if (changed && this.resources) {
         this.emit({ type: 'warning', message: `the cache file ${this.resources.cache.file} changed while watching (${changed}); opening it again` });
         await this.resources.close().catch(() => undefined);
-        this.resources = new BuildResources(this.config.cacheDir);
+        this.resources = new BuildResources(this.config.cacheDir, this.config.remote);
       }
       const result = await build(this.config, {
         resources: this.resources,
         signal: controller.signal,
+        queue: this.options.queue,
         onEvent: (event) => this.emit(event),
       });
       if (result.trained) {

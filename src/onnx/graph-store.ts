@@ -12,6 +12,7 @@ import { sha256Hex } from '../hash/content-hash.js';
 import type { ModelFiles } from '../model/read-model-files.js';
 import zlib from 'node:zlib';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import type { GraphShare } from '../store/graph-share.js';
 import { convertModelFiles, CONVERSION_VERSION } from './convert-model.js';
 import { OnnxConversionError, type ConversionOptions } from './keras-to-onnx.js';
 
@@ -25,13 +26,7 @@ export function graphDir(cacheDir: string): string {
   return path.join(cacheDir, 'onnx');
 }
 
-/** Where converted graphs are shared between machines (the remote cache), by graph key. */
-export interface GraphShare {
-  /** The graph stored under `key`, verified by the store, or undefined. */
-  get(key: string): Promise<Uint8Array | undefined>;
-  /** Stores a graph converted here (in the background; the store flushes before the run ends). */
-  put(key: string, graph: Uint8Array): Promise<void>;
-}
+export type { GraphShare };
 
 /**
  * The graph file of a model, converting it on first use; or why the model cannot run on onnxruntime.

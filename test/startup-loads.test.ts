@@ -1,7 +1,8 @@
 /**
  * Start-up loads what a command needs: `--help` loads yargs and the option tables, not zod, the cache or an
  * engine; a no-op rebuild does not load the queue (BullMQ, ioredis), the S3 SDK or piscina, which only a
- * build with --queue, a remote cache or bottlenecks to compute needs. Observed in a real `retrain` process
+ * build with --queue, a remote cache or bottlenecks to compute needs, nor, for an unchanged ONNX model,
+ * onnxruntime and protobufjs. Observed in a real `retrain` process
  * (an ES module hook and the CommonJS module cache record what it loaded), not timed: speed is for
  * `npm run bench` (BENCHMARKS.md "Start-up").
  */
@@ -41,7 +42,9 @@ async function loadsOf(args: string[]): Promise<{ stdout: string; packages: Set<
     env: { ...process.env, CI: '1', RETRAIN_LOADS_FILE: file },
   });
   const lines = (await fs.readFile(file, 'utf8')).split('\n');
-  const packages = new Set(lines.flatMap((line) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line)?.[1] ?? []));
+  // A package's package.json read for its version (onnxruntime-node's, TensorFlow.js's) is not the package loaded.
+  const code = lines.filter((line) => !line.endsWith('/package.json'));
+  const packages = new Set(code.flatMap((line) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line)?.[1] ?? []));
   return { stdout, packages };
 }
 
@@ -77,5 +80,17 @@ describe('start-up loads only what the command needs', () => {
     assert.match(stdout, /0 bottlenecks computed.*head up to date; model up to date/);
     assert.ok(packages.has('lmdb') && packages.has('zod'), 'the rebuild reads the cache and checks the config');
     assertNotLoaded(packages, ['bullmq', 'ioredis', '@aws-sdk/client-s3', 'piscina'], 'a no-op rebuild');
+  });
+
+  it('a no-op rebuild with an unchanged ONNX model (the example\'s) loads neither onnxruntime-node nor protobufjs', { skip: !HAS_SHARED && 'shared models/data sets not found' }, async () => {
+    const images = await copySubset(3, 'train', path.join(work, 'onnx-images'));
+    // The example config's model: the shared 8-bit ONNX MobileNetV2.
+    const args = ['build', '--image-dir', images, '--steps', '5', '--cache-dir', path.join(work, 'onnx-cache'), '--output-dir', path.join(work, 'onnx-out')];
+    const cold = await loadsOf(args);
+    assert.ok(cold.packages.has('onnxruntime-node') && cold.packages.has('protobufjs'), 'the first build cuts the graph');
+    const { stdout, packages } = await loadsOf(args);
+    assert.match(stdout, /backend: onnxruntime/);
+    assert.match(stdout, /0 bottlenecks computed.*head up to date; model up to date/);
+    assertNotLoaded(packages, ['onnxruntime-node', 'onnxruntime-common', 'onnx-proto', 'protobufjs', 'piscina'], 'a no-op rebuild with an ONNX model');
   });
 });

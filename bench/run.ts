@@ -16,7 +16,7 @@ import { measureRemote, renderRemote, type RemoteOutcome } from './remote.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
 import { measurePureInference, type PureInference } from './pure-inference.js';
 import { measureScale, type ScaleRow } from './scale.js';
-import { measureStartup, startupSection, type StartupRow } from './startup.js';
+import { measureStartup, startupSection, type StartupMeasurement } from './startup.js';
 import { runSection, type Section } from './sections.js';
 import { measureThroughput, type ThroughputRow } from './throughput.js';
 import { measureWatchLatency, type WatchLatency } from './watch-latency.js';
@@ -60,7 +60,7 @@ interface Report {
   peakRssMB: number;
   latency: WatchLatency;
   scale: ScaleRow[];
-  startup: StartupRow[];
+  startup: StartupMeasurement;
   audit: AuditBench;
   remote: RemoteOutcome;
   sections: Section[];

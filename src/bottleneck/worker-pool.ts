@@ -1,4 +1,5 @@
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type { Piscina as PiscinaClass } from 'piscina';
 import type { BottleneckEngine } from '../model/engine.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
@@ -14,7 +15,14 @@ export interface BottleneckPool {
   close(): Promise<void>;
 }
 
+/**
+ * piscina, loaded when the first pool is made: a build with every bottleneck cached never starts one. Its
+ * CommonJS entry (the one its ES module wrapper re-exports), so creating a pool stays synchronous.
+ */
+let Piscina: typeof PiscinaClass | undefined;
+
 export function createBottleneckPool(model: ResolvedModel, identity: ModelIdentity, engine: BottleneckEngine, threads: number): BottleneckPool {
+  Piscina ??= (createRequire(import.meta.url)('piscina') as { Piscina: typeof PiscinaClass }).Piscina;
   const pool = new Piscina({
     filename: new URL('./worker.js', import.meta.url).href,
     minThreads: threads,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { findConfigFile, loadConfigFile } from '../config/load-config.js';
-import { ConfigError } from '../config/schema.js';
+import { ConfigError } from '../config/config-error.js';
 
 /**
  * The exported model `predict` and `eval` use: `--model` when given, else the `outputDir` of the config

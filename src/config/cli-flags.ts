@@ -3,7 +3,7 @@ import type { Options } from 'yargs';
 import { isModelPath } from '../model/model-reference.js';
 import type { RetrainConfig } from './define-config.js';
 import { TYPED_FLAGS } from './typed-flags.js';
-import { ConfigError } from './schema.js';
+import { ConfigError } from './config-error.js';
 
 /** A command-line flag that overrides one config field; `original` is retrain.py's name for it. */
 interface ConfigFlag {

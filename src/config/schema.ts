@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from './config-error.js';
 import { describeIssues, formatProblems } from './config-issues.js';
 import type { RetrainConfig } from './define-config.js';
 import { shardProblem } from '../store/shard.js';
@@ -103,11 +104,7 @@ export const configSchema = baseSchema
   })
   .strict() satisfies z.ZodType<RetrainConfig>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  /** True when only command-line flags are at fault (a usage error: exit code 2). */
-  usage = false;
-}
+export { ConfigError };
 
 /**
  * Validates `value` as a RetrainConfig, throwing one ConfigError that names each bad field, or the flag that

@@ -1,7 +1,7 @@
 import { storedGraph, type GraphShare } from '../onnx/graph-store.js';
 import { checkGraph } from '../onnx/onnx-extractor.js';
 import { prepareOnnxModel } from '../onnx/onnx-source.js';
-import { loadOnnxRuntime, requireOnnxRuntime, type OnnxRuntime } from '../onnx/onnx-runtime.js';
+import { loadOnnxRuntime, onnxRuntimeVersion, requireOnnxRuntime, type OnnxRuntime } from '../onnx/onnx-runtime.js';
 import { detectBackend, type BackendChoice, type BackendName, type EngineName, type TfBackendChoice } from './backend.js';
 import { identifyModel, type ModelIdentity } from './model-identity.js';
 import { readModelFiles } from './read-model-files.js';
@@ -65,11 +65,17 @@ async function selectOnnxEngine(choice: BackendChoice, resolved: ResolvedModel, 
   if (choice !== 'auto' && choice !== 'onnx') {
     throw new ModelError(`model "${resolved.source}" is an ONNX model: it runs on onnxruntime only; use --backend onnx or auto, not ${choice}`);
   }
-  const ort = await loadOnnxRuntime();
-  if (typeof ort === 'string') {
-    throw new ModelError(`model "${resolved.source}" is an ONNX model and needs onnxruntime-node, which does not load here (${ort}); npm install onnxruntime-node`);
-  }
-  const { file, identity } = await prepareOnnxModel(resolved, ort, cacheDir);
+  const loadOrt = async () => {
+    const ort = await loadOnnxRuntime();
+    if (typeof ort === 'string') {
+      throw new ModelError(`model "${resolved.source}" is an ONNX model and needs onnxruntime-node, which does not load here (${ort}); npm install onnxruntime-node`);
+    }
+    return ort;
+  };
+  // onnxruntime itself is loaded only to cut the graph (or by the workers, to compute): a rebuild that finds
+  // the cut made does not load it. Not installed is still said here, before any work.
+  if (onnxRuntimeVersion() === undefined) await loadOrt();
+  const { file, identity } = await prepareOnnxModel(resolved, loadOrt, cacheDir);
   return { engine: { name: 'onnxruntime', tfBackend: await detectBackend('auto'), onnxFile: file }, identity };
 }
 

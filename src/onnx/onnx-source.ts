@@ -15,6 +15,7 @@ import { featureGraph, type FeatureCut } from './cut-graph.js';
 import { classifierFeatures, closestNames, graphInputs, quantizationOf, tensorNames, type GraphInput } from './graph-facts.js';
 import { checkGraph } from './onnx-extractor.js';
 import { decodeModel, elemTypeName, encodeModel, ElemType, type ModelProto } from './onnx-proto.js';
+import { readOnnxFileFacts, statForFacts, writeOnnxFileFacts } from './onnx-file-facts.js';
 import { onnxRuntimeVersion, type OnnxRuntime } from './onnx-runtime.js';
 import { featureCandidates, probeTensors, type TensorFacts } from './probe-tensors.js';
 
@@ -133,17 +134,24 @@ export function finishCut(resolved: ResolvedModel, model: ModelProto, plan: Plan
  * description are kept in `<cacheDir>/onnx/`, keyed by the model's content, the options and the cut's
  * version) and works out its identity.
  */
-export async function prepareOnnxModel(resolved: ResolvedModel, ort: OnnxRuntime, cacheDir: string): Promise<PreparedOnnx> {
+export async function prepareOnnxModel(resolved: ResolvedModel, loadOrt: () => Promise<OnnxRuntime>, cacheDir: string): Promise<PreparedOnnx> {
+  // A rebuild with the model file unchanged: its hash, cut key and names are on record, the cut is on disk.
+  const settings = [resolved.options, ONNX_CUT_VERSION];
+  const known = await readOnnxFileFacts(cacheDir, resolved.modelJson, settings);
+  if (known) {
+    const cut = await readCut(cacheDir, known.key);
+    if (cut) return { file: cutFile(cacheDir, known.key), cut, identity: onnxIdentity(resolved, known.contentHash, cut, known.names) };
+  }
+  const stat = statForFacts(resolved.modelJson);
   const { model, contentHash } = await readOnnxSource(resolved);
   const plan = planCut(resolved, model);
   const key = sha256Hex(JSON.stringify([contentHash, plan, ONNX_CUT_VERSION])).slice(0, 16);
-  const file = path.join(cacheDir, 'onnx', `${key}.onnx`);
+  const file = cutFile(cacheDir, key);
   const described = path.join(cacheDir, 'onnx', `${key}.cut.json`);
-  let cut = await fs
-    .readFile(described, 'utf8')
-    .then((text) => fs.access(file).then(() => JSON.parse(text) as FeatureCut))
-    .catch(() => undefined);
+  let cut = await readCut(cacheDir, key);
   if (!cut) {
+    // onnxruntime is loaded here, to cut the graph, not by a rebuild that finds the cut made.
+    const ort = await loadOrt();
     const facts = await probeTensors(ort, model, plan.input, plan.layout, plan.inputSize).catch((error: Error) => {
       throw new ModelError(`model "${resolved.source}": onnxruntime refuses the graph (${error.message.split('\n')[0]})`);
     });
@@ -155,7 +163,19 @@ export async function prepareOnnxModel(resolved: ResolvedModel, ort: OnnxRuntime
     await writeFileAtomic(file, graph);
     await writeFileAtomic(described, JSON.stringify(cut));
   }
-  return { file, cut, identity: onnxIdentity(resolved, contentHash, cut, tensorNames(model.graph!)) };
+  const names = tensorNames(model.graph!);
+  await writeOnnxFileFacts(cacheDir, resolved.modelJson, settings, stat, { contentHash, key, names });
+  return { file, cut, identity: onnxIdentity(resolved, contentHash, cut, names) };
+}
+
+const cutFile = (cacheDir: string, key: string) => path.join(cacheDir, 'onnx', `${key}.onnx`);
+
+/** The cut of this key as described on disk, when its graph file is there too. */
+function readCut(cacheDir: string, key: string): Promise<FeatureCut | undefined> {
+  return fs
+    .readFile(path.join(cacheDir, 'onnx', `${key}.cut.json`), 'utf8')
+    .then((text) => fs.access(cutFile(cacheDir, key)).then(() => JSON.parse(text) as FeatureCut))
+    .catch(() => undefined);
 }
 
 function onnxIdentity(resolved: ResolvedModel, contentHash: string, cut: FeatureCut, names: string[]): ModelIdentity {

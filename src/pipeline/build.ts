@@ -27,7 +27,7 @@ import type { ImageWithVector } from './dataset.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
 import type { ObjectCounts, RemoteCounts } from '../store/remote-cache.js';
 import { graphShare } from '../store/graph-share.js';
-import { BottleneckQueue } from '../queue/bottleneck-queue.js';
+import type { BottleneckQueue } from '../queue/bottleneck-queue.js';
 import { imagesKey } from './images-key.js';
 import { selectInputs, stageKey } from './stage.js';
 import { writeStageRecord } from './stage-record.js';
@@ -91,6 +91,8 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     emit({ type: 'backend', backend: engine.name, tfBackend: engine.tfBackend, note: engine.note });
     if (options.queue) {
       if (!remote) throw new ConfigError(`--queue ${options.queue}: workers hand vectors back through the remote cache; set --remote-cache s3://bucket/prefix too`);
+      // BullMQ and ioredis (some 350 files) are loaded only for a build that uses a queue.
+      const { BottleneckQueue } = await import('../queue/bottleneck-queue.js');
       queue = await BottleneckQueue.connect(options.queue).catch((error: Error) => {
         emit({ type: 'warning', message: `${error.message}; computing bottlenecks locally` });
         return undefined;

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import type * as S3 from '@aws-sdk/client-s3';
 import { Limiter } from './limiter.js';
 import { parseRemoteUrl, type RemoteLocation } from './remote-url.js';
 import { decodeObject, encodeObject, objectName } from './vector-object.js';
+
+/**
+ * The S3 SDK (some 30 modules), loaded when a remote cache is made: a build without one never loads it.
+ * Its CommonJS entry, the one `import` would give (`require` keeps the constructor synchronous).
+ */
+let sdk: typeof S3 | undefined;
+const s3 = (): typeof S3 => (sdk ??= createRequire(import.meta.url)('@aws-sdk/client-s3') as typeof S3);
 
 /** What the config says about the remote cache. */
 export interface RemoteCacheSettings {
@@ -71,7 +79,7 @@ export class RemoteCache {
   warn: (message: string) => void = () => {};
   readonly url: string;
   private readonly location: RemoteLocation;
-  private readonly client: S3Client;
+  private readonly client: S3.S3Client;
   private readonly limiter: Limiter;
   private readonly uploads = new Set<Promise<void>>();
   private readonly damagedKeys = new Set<string>();
@@ -87,7 +95,7 @@ export class RemoteCache {
     this.location = parseRemoteUrl(settings.url, 'remoteCache');
     this.limiter = new Limiter(tuning.concurrency);
     const requestTimeout = Math.max(500, Math.floor(tuning.timeoutMs / 2));
-    this.client = new S3Client({
+    this.client = new (s3().S3Client)({
       // Path-style requests work on every S3 API store (Swift, MinIO, Ceph) and on AWS.
       forcePathStyle: true,
       maxAttempts: 2,
@@ -169,7 +177,7 @@ export class RemoteCache {
     const Key = objectName(this.location.prefix, table, key);
     const result = await this.call(async (abortSignal) => {
       try {
-        const response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key }), { abortSignal });
+        const response = await this.client.send(new (s3().GetObjectCommand)({ Bucket: this.location.bucket, Key }), { abortSignal });
         return await response.Body!.transformToByteArray();
       } catch (error) {
         if (status(error) === 404) return undefined;
@@ -200,7 +208,7 @@ export class RemoteCache {
     const put = (ifNoneMatch: boolean) =>
       this.call((abortSignal) =>
         this.client.send(
-          new PutObjectCommand({
+          new (s3().PutObjectCommand)({
             Bucket: this.location.bucket,
             Key,
             Body: body,
@@ -233,7 +241,7 @@ export class RemoteCache {
     }
     if (!overwrite) {
       const exists = await this.call((abortSignal) =>
-        this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key }), { abortSignal }).then(
+        this.client.send(new (s3().HeadObjectCommand)({ Bucket: this.location.bucket, Key }), { abortSignal }).then(
           () => true,
           (error) => {
             if (status(error) === 404) return false;

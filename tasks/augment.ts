@@ -1,6 +1,6 @@
 import { from, mergeMap, type OperatorFunction } from '../src/util/rx.js';
-import { augmentId, distortionsActive, isIdentity, variantSpec, type AugmentSpec } from '../src/augment/distortions.js';
-import { bottleneckKey } from '../src/bottleneck/bottleneck-key.js';
+import { distortionsActive, isIdentity, variantSpec, type AugmentSpec } from '../src/augment/distortions.js';
+import { augmentId, bottleneckKey } from '../src/store/keys.js';
 import { VectorSource } from '../src/bottleneck/vector-source.js';
 import type { Dataset, SplitImage } from '../src/pipeline/dataset.js';
 import { defineTask } from '../src/pipeline/task.js';

@@ -1,5 +1,5 @@
 import { EMPTY, finalize, from, mergeMap, tap, type OperatorFunction } from '../src/util/rx.js';
-import { bottleneckKey } from '../src/bottleneck/bottleneck-key.js';
+import { bottleneckKey } from '../src/store/keys.js';
 import { VectorSource } from '../src/bottleneck/vector-source.js';
 import type { HashedImage, ImageWithVector } from '../src/pipeline/dataset.js';
 import { defineTask } from '../src/pipeline/task.js';

@@ -1,7 +1,7 @@
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { RetrainCache } from '../cache/retrain-cache.js';
-import { sha256Hex } from './content-hash.js';
+import { contentKey } from '../store/keys.js';
 
 export class UnusableFileError extends Error {
   override name = 'UnusableFileError';
@@ -28,7 +28,7 @@ export async function hashFile(cache: RetrainCache, file: string): Promise<strin
   if (stat.size === 0) throw new UnusableFileError('empty file (0 bytes)');
   const known = cache.getFileRecord(file);
   if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.ino === stat.ino) return known.sha256;
-  const sha256 = sha256Hex(await fs.readFile(file));
+  const sha256 = contentKey(await fs.readFile(file));
   void cache.putFileRecord(file, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, sha256 });
   return sha256;
 }

@@ -9,8 +9,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { toNamedWeights } from './named-weights.js';
 
-/** Version of the folding below; part of every fingerprint of vectors computed from folded weights. */
-export const BN_FOLD_VERSION = 'bn-folded-v2';
+// The version of the folding below is BN_FOLD_VERSION in src/store/keys.ts (part of every fingerprint
+// of vectors computed from folded weights): bump it whenever the folding changes.
 
 export interface NamedWeight {
   shape: number[];

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { from, lastValueFrom, map, mergeMap, of, toArray } from '../util/rx.js';
 import { augmentTask } from '../../tasks/augment.js';
@@ -27,7 +26,7 @@ import type { ImageWithVector } from './dataset.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
 import type { RemoteCounts } from '../store/remote-cache.js';
 import { BottleneckQueue } from '../queue/bottleneck-queue.js';
-import { imagesKey } from './images-key.js';
+import { configHash, imagesKey } from '../store/keys.js';
 import { selectInputs, stageKey } from './stage.js';
 import { writeStageRecord } from './stage-record.js';
 import { bottleneckStage } from './stages.js';
@@ -96,7 +95,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     }
     const context: BuildContext = {
       config,
-      configHash: hashConfig(config),
+      configHash: configHash(config),
       cache: resources.cache,
       remote,
       queue,
@@ -193,12 +192,6 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
 function asCacheDamage(error: unknown, file: string): unknown {
   const reason = lmdbDamage(error);
   return reason ? new CacheError(cacheDamagedMessage(file, reason)) : error;
-}
-
-function hashConfig(config: ResolvedConfig): string {
-  // Where vectors are shared from does not change the model.
-  const { remote: _remote, ...model } = config;
-  return createHash('sha256').update(JSON.stringify(model)).digest('hex').slice(0, 16);
 }
 
 function countsSince(before: RemoteCounts, now: RemoteCounts): RemoteCounts {

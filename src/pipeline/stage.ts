@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
-import { sha256Hex } from '../hash/content-hash.js';
+import { stageKey as stageKeyOf } from '../store/keys.js';
 import type { BuildContext } from './build-context.js';
 import type { OperatorFunction } from '../util/rx.js';
 import type { Task } from './task.js';
@@ -41,9 +41,8 @@ export function stageKey(stage: StageDeclaration, keyed: Readonly<Record<string,
   const declared = [...stage.upstream].sort().join(',');
   const given = Object.keys(upstream).sort().join(',');
   if (declared !== given) throw new Error(`stage ${stage.name}: upstream keys [${given}] are not the declared [${declared}]`);
-  const config = Object.fromEntries(Object.keys(stage.config).sort().map((name) => [name, keyed[name]]));
-  const sortedUpstream = Object.fromEntries(Object.keys(upstream).sort().map((name) => [name, upstream[name]]));
-  return sha256Hex(JSON.stringify({ stage: stage.name, version: stage.version, config, upstream: sortedUpstream }));
+  const config = Object.fromEntries(Object.keys(stage.config).map((name) => [name, keyed[name]]));
+  return stageKeyOf(stage.name, stage.version, config, upstream);
 }
 
 /** What one run of a stage recorded: its key and the inputs that made it (for `retrain status`). */

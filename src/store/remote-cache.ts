@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Limiter } from './limiter.js';
 import { parseRemoteUrl, type RemoteLocation } from './remote-url.js';
-import { decodeObject, encodeObject, objectName } from './vector-object.js';
+import { remoteObjectName } from './keys.js';
+import { decodeObject, encodeObject } from './vector-object.js';
 
 /** What the config says about the remote cache. */
 export interface RemoteCacheSettings {
@@ -130,7 +131,7 @@ export class RemoteCache {
 
   private async get(table: string, key: string): Promise<Uint8Array | undefined> {
     this.failIfRequiredAndOff();
-    const Key = objectName(this.location.prefix, table, key);
+    const Key = remoteObjectName(this.location.prefix, table, key);
     const result = await this.call(async (abortSignal) => {
       try {
         const response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key }), { abortSignal });
@@ -160,7 +161,7 @@ export class RemoteCache {
   }
 
   private async upload(table: string, key: string, body: Buffer): Promise<boolean> {
-    const Key = objectName(this.location.prefix, table, key);
+    const Key = remoteObjectName(this.location.prefix, table, key);
     const put = (ifNoneMatch: boolean) =>
       this.call((abortSignal) =>
         this.client.send(

@@ -26,10 +26,9 @@ import type { ImageWithVector } from './dataset.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
 import type { RemoteCounts } from '../store/remote-cache.js';
 import { BottleneckQueue } from '../queue/bottleneck-queue.js';
-import { configHash, imagesKey } from '../store/keys.js';
-import { selectInputs, stageKey } from './stage.js';
+import { configHash } from '../store/keys.js';
 import { writeStageRecord } from './stage-record.js';
-import { bottleneckStage } from './stages.js';
+import { STAGES } from './stages.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -56,8 +55,10 @@ export function build(config: ResolvedConfig, options: BuildOptions = {}): Promi
 async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const skipped: BuildResult['skipped'] = [];
+  const finished = new Set<string>();
   const emit: EmitEvent = (event: BuildEvent) => {
     if (event.type === 'skipped') skipped.push({ file: event.file, reason: event.reason });
+    else if (event.type === 'stage' && event.status !== 'start') finished.add(event.stage);
     options.onEvent?.(event);
   };
   // Refused outputs end the build before anything is opened, computed or written.
@@ -137,13 +138,6 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
         exportTask.operator(context),
       ),
     );
-    // The bottleneck stage is not a declared task yet: its record is made here from its declaration.
-    const vectorStage = selectInputs(bottleneckStage, config);
-    context.stageRuns!.set(bottleneckStage.name, {
-      key: stageKey(bottleneckStage, vectorStage.keyed, { images: imagesKey(result.dataset.images) }),
-      config: { ...vectorStage.keyed },
-      upstream: { images: imagesKey(result.dataset.images) },
-    });
     await writeStageRecord(config.cacheDir, config.outputDir, context.stageRuns!, result.dataset.images, skipped.map((s) => s.file)).catch((error: Error) =>
       emit({ type: 'warning', message: `cannot record the stages' inputs for \`retrain status\`: ${error.message}` }),
     );
@@ -177,6 +171,10 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       remote: remote && remoteBefore ? { url: remote.url, ...countsSince(remoteBefore, remote.snapshot()) } : undefined,
     };
   } catch (error) {
+    // Stopped by its signal (watch mode: the inputs changed): every stage it did not finish is superseded.
+    if (options.signal?.aborted) {
+      for (const stage of STAGES) if (!finished.has(stage.name)) emit({ type: 'stage', stage: stage.name, status: 'superseded', detail: 'the build was stopped' });
+    }
     throw asCacheDamage(error, resources.cache.file);
   } finally {
     await queue?.close();

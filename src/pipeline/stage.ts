@@ -57,13 +57,22 @@ export type StageContext<K extends Selectors, U extends Selectors> = Omit<BuildC
   inputs: Selected<K> & Selected<U>;
   /** Computes the key from the upstream keys and returns the uniform event emitters for this run. */
   begin(upstream: Record<string, string>): StageRun;
+  /**
+   * For a stage that streams (scan, hash, bottleneck, augment): its events as the work goes, and its key
+   * once its upstream keys are known (at the end).
+   */
+  events: StageEvents;
+  record(upstream: Record<string, string>): string;
 };
 
-export interface StageRun {
-  key: string;
+export interface StageEvents {
   upToDate(reason: string): void;
   start(detail?: string, total?: number): void;
   done(detail?: string): void;
+}
+
+export interface StageRun extends StageEvents {
+  key: string;
 }
 
 /**
@@ -82,21 +91,24 @@ export function stageTask<In, Out, K extends Selectors, U extends Selectors>(
       const { config, ...rest } = context;
       const { keyed, uses } = selectInputs(stage, config);
       const emit = context.emit;
+      const event = (status: 'start' | 'done' | 'up-to-date', detail?: string, total?: number) =>
+        emit({ type: 'stage', stage: stage.name, status, ...(detail !== undefined ? { detail } : {}), ...(total !== undefined ? { total } : {}) });
+      const events: StageEvents = {
+        upToDate: (reason) => event('up-to-date', reason),
+        start: (detail, total) => event('start', detail, total),
+        done: (detail) => event('done', detail),
+      };
+      const record = (upstream: Record<string, string>) => {
+        const key = stageKey(stage, keyed, upstream);
+        context.stageRuns?.set(stage.name, { key, config: { ...keyed }, upstream: { ...upstream } });
+        return key;
+      };
       const stageContext: StageContext<K, U> = {
         ...rest,
         inputs: Object.freeze({ ...keyed, ...uses }) as Selected<K> & Selected<U>,
-        begin(upstream) {
-          const key = stageKey(stage, keyed, upstream);
-          context.stageRuns?.set(stage.name, { key, config: { ...keyed }, upstream: { ...upstream } });
-          const event = (status: 'start' | 'done' | 'up-to-date', detail?: string, total?: number) =>
-            emit({ type: 'stage', stage: stage.name, status, ...(detail !== undefined ? { detail } : {}), ...(total !== undefined ? { total } : {}) });
-          return {
-            key,
-            upToDate: (reason) => event('up-to-date', reason),
-            start: (detail, total) => event('start', detail, total),
-            done: (detail) => event('done', detail),
-          };
-        },
+        events,
+        record,
+        begin: (upstream) => ({ key: record(upstream), ...events }),
       };
       return operator(stageContext);
     },

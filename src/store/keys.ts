@@ -190,14 +190,24 @@ export function augmentId(spec: { scale: number; offsetX: number; offsetY: numbe
 
 // ------------------------------------------------------------------------------------------------- data sets
 
+/** The key of a list of files (by path, in any order): what scan found and hash was given. */
+export function fileListKey(files: ReadonlyArray<{ path: string }>): string {
+  return sha256Hex(files.map((f) => f.path).sort().join('\n'));
+}
+
 /** The content key of a set of images: each one's class, name in its class folder and content hash. */
 export function imagesKey(images: ReadonlyArray<{ label: string; relPath: string; sha256: string }>): string {
   return sha256Hex(images.map((i) => `${i.label}\t${i.relPath}\t${i.sha256}`).sort().join('\n'));
 }
 
+/** The content key of one set of a split (each image's class and vector key). */
+export function imageSetKey(images: ReadonlyArray<{ set: string; label: string; key: string }>, set: 'training' | 'validation' | 'testing'): string {
+  return sha256Hex(JSON.stringify(images.filter((i) => i.set === set).map((i) => `${i.label}\t${i.key}`).sort()));
+}
+
 /** The content key of the test set (what evaluation and export see of it). */
 export function testSetKey(images: ReadonlyArray<{ set: string; label: string; key: string }>): string {
-  return sha256Hex(JSON.stringify(images.filter((i) => i.set === 'testing').map((i) => `${i.label}\t${i.key}`).sort()));
+  return imageSetKey(images, 'testing');
 }
 
 /**

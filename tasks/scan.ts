@@ -7,7 +7,10 @@ import { fileListKey } from '../src/store/keys.js';
 /** Lists the classes and their images under every image folder of the config (names only: it always runs). */
 export const scanTask = stageTask(scanStage, (context): OperatorFunction<void, ScanResult> =>
   mergeMap(() =>
-    defer(() => scanImageDirs(context.inputs.imageDirs, { labels: context.inputs.labels })).pipe(
+    defer(() => {
+      context.events.start();
+      return scanImageDirs(context.inputs.imageDirs, { labels: context.inputs.labels });
+    }).pipe(
       tap((scan) => {
         for (const message of scan.warnings) context.emit({ type: 'warning', message });
         for (const { file, reason } of scan.skipped) context.emit({ type: 'skipped', file, reason });

@@ -29,11 +29,41 @@ export function defineStage<K extends Selectors, U extends Selectors>(stage: Sta
   return stage;
 }
 
-/** The declared config values of a stage, frozen: the only config a stage's code gets. */
+/**
+ * The declared config values of a stage, frozen: the only config a stage's code gets. Each selector sees
+ * only the config path it is named after ("train.learningRate" sees config.train.learningRate and nothing
+ * else): a selector that reads more throws, naming the stage, the input and what it read.
+ */
 export function selectInputs<K extends Selectors, U extends Selectors>(stage: StageDeclaration<K, U>, config: ResolvedConfig) {
   const pick = <S extends Selectors>(selectors: S) =>
-    deepFreeze(Object.fromEntries(Object.entries(selectors).map(([name, select]) => [name, structuredClone(select(config))]))) as Selected<S>;
+    deepFreeze(
+      Object.fromEntries(Object.entries(selectors).map(([name, select]) => [name, structuredClone(select(onlyPath(config, name, stage.name)))])),
+    ) as Selected<S>;
   return { keyed: pick(stage.config), uses: pick(stage.uses) };
+}
+
+/** A view of `config` that gives the value at `name` ("a.b") and throws on any other read. */
+function onlyPath(config: ResolvedConfig, name: string, stage: string): ResolvedConfig {
+  const parts = name.split('.');
+  const view = (target: object, depth: number, at: string[]): object =>
+    // The proxy's own target is empty, so a frozen config does not bind what it may return.
+    new Proxy(Object.create(null) as object, {
+      get(_, key) {
+        if (typeof key === 'symbol') return undefined;
+        const path = [...at, key];
+        if (key !== parts[depth]) throw new UndeclaredInputError(`stage ${stage}: its input "${name}" reads config.${path.join('.')}, which the stage does not declare`);
+        const value: unknown = Reflect.get(target, key);
+        return depth + 1 < parts.length && value !== null && typeof value === 'object' ? view(value, depth + 1, path) : value;
+      },
+      has(_, key) {
+        return key === parts[depth] && Reflect.has(target, key);
+      },
+    });
+  return view(config, 0, []) as ResolvedConfig;
+}
+
+export class UndeclaredInputError extends Error {
+  override name = 'UndeclaredInputError';
 }
 
 /** The stage's content key: a hash of its name, version, keyed config values and upstream keys. */
@@ -105,7 +135,7 @@ export function stageTask<In, Out, K extends Selectors, U extends Selectors>(
       };
       const stageContext: StageContext<K, U> = {
         ...rest,
-        inputs: Object.freeze({ ...keyed, ...uses }) as Selected<K> & Selected<U>,
+        inputs: declaredOnly(stage.name, Object.freeze({ ...keyed, ...uses })) as Selected<K> & Selected<U>,
         events,
         record,
         begin: (upstream) => ({ key: record(upstream), ...events }),
@@ -113,6 +143,16 @@ export function stageTask<In, Out, K extends Selectors, U extends Selectors>(
       return operator(stageContext);
     },
   };
+}
+
+/** The stage's inputs; reading one it did not declare throws instead of giving undefined. */
+function declaredOnly<T extends object>(stage: string, inputs: T): T {
+  return new Proxy(inputs, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target)) throw new UndeclaredInputError(`stage ${stage} reads the input "${key}", which it does not declare`);
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -21,6 +21,8 @@ export interface BuildStatus {
   stages: StageStatus[];
 }
 
+export { explainStage } from './explain-stage.js';
+
 /**
  * Which stages a build with this config would run, and why: the declared inputs of every stage compared
  * with those of the last completed build into the same output folder. Scans the image folders and hashes

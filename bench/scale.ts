@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { bottleneckKey } from '../src/bottleneck/bottleneck-key.js';
+import { bottleneckKey } from '../src/store/keys.js';
 import { RetrainCache } from '../src/cache/retrain-cache.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { hashFile } from '../src/hash/hash-file.js';

@@ -2,7 +2,7 @@ import { map, type OperatorFunction } from '../src/util/rx.js';
 import { evaluateHead, type Evaluation, type LabelledExample } from '../src/evaluate/evaluate-head.js';
 import { stageTask } from '../src/pipeline/stage.js';
 import { evaluateStage } from '../src/pipeline/stages.js';
-import { testSetKey } from '../src/pipeline/images-key.js';
+import { testSetKey } from '../src/store/keys.js';
 import { Random } from '../src/train/random.js';
 import type { Trained } from './train.js';
 

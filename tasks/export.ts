@@ -4,10 +4,9 @@ import type { ExportManifest } from '../src/export/export-manifest.js';
 import { readManifest } from '../src/export/read-manifest.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import path from 'node:path';
-import { sha256Hex } from '../src/hash/content-hash.js';
 import { stageTask } from '../src/pipeline/stage.js';
 import { exportStage } from '../src/pipeline/stages.js';
-import { testSetKey } from '../src/pipeline/images-key.js';
+import { modelIdentityKey, testSetKey } from '../src/store/keys.js';
 import type { Evaluated } from './evaluate.js';
 import { finiteOrNull } from '../src/util/finite-or-null.js';
 import { describeWriteError } from '../src/util/file-errors.js';
@@ -29,7 +28,7 @@ export const exportTask = stageTask(exportStage, (context): OperatorFunction<Eva
       const { labels, images } = evaluated.dataset;
       const run = context.begin({
         head: evaluated.fingerprint,
-        model: sha256Hex(JSON.stringify(context.identity)),
+        model: modelIdentityKey(context.identity),
         'test set': testSetKey(images),
         evaluation: evaluated.evaluationKey,
       });

@@ -1,8 +1,10 @@
-import { bufferCount, mergeMap, type OperatorFunction } from '../src/util/rx.js';
-import { hashFile, UnusableFileError } from '../src/hash/hash-file.js';
+import { bufferCount, mergeMap, tap, type OperatorFunction } from '../src/util/rx.js';
+import { hashFileFrom, UnusableFileError } from '../src/hash/hash-file.js';
 import type { HashedImage } from '../src/pipeline/dataset.js';
-import { defineTask } from '../src/pipeline/task.js';
+import { stageTask } from '../src/pipeline/stage.js';
+import { hashStage } from '../src/pipeline/stages.js';
 import type { ImageFile } from '../src/scan/scan-image-dirs.js';
+import { fileListKey } from '../src/store/keys.js';
 import { describeFileError } from '../src/util/file-errors.js';
 
 /**
@@ -15,27 +17,37 @@ const GROUPS = 2;
 
 /**
  * Gives every image its content hash. The stat cache means an unchanged file is never read again;
- * unreadable or empty files are reported and dropped.
+ * unreadable or empty files are reported and dropped. Up to date when no file had to be read.
  */
-export const hashTask = defineTask<ImageFile, HashedImage>({
-  name: 'hash',
-  inputs: ['image files', 'cache.files (stat cache)'],
-  outputs: ['content hash per image', 'cache.files'],
-  operator: (context): OperatorFunction<ImageFile, HashedImage> => {
-    const hashOne = (image: ImageFile): Promise<HashedImage | undefined> =>
-      hashFile(context.cache, image.path).then(
-        (sha256) => ({ ...image, sha256 }),
-        (error: unknown) => {
-          const reason = error instanceof UnusableFileError ? error.message : describeFileError(error);
-          context.emit({ type: 'skipped', file: image.path, reason });
-          return undefined;
+export const hashTask = stageTask(hashStage, (context): OperatorFunction<ImageFile, HashedImage> => {
+  const files: ImageFile[] = [];
+  let read = 0;
+  const hashOne = (image: ImageFile): Promise<HashedImage | undefined> => {
+    files.push(image);
+    return hashFileFrom(context.cache, image.path).then(
+      (hashed) => {
+        if (hashed.read && read++ === 0) context.events.start('reading changed and new files');
+        return { ...image, sha256: hashed.sha256 };
+      },
+      (error: unknown) => {
+        const reason = error instanceof UnusableFileError ? error.message : describeFileError(error);
+        context.emit({ type: 'skipped', file: image.path, reason });
+        return undefined;
+      },
+    );
+  };
+  return (source) =>
+    source.pipe(
+      bufferCount(GROUP),
+      mergeMap((group) => Promise.all(group.map(hashOne)), GROUPS),
+      mergeMap((hashed) => hashed.filter((image): image is HashedImage => image !== undefined)),
+      tap({
+        complete: () => {
+          context.record({ files: fileListKey(files) });
+          const unchanged = files.length - read;
+          if (read === 0) context.events.upToDate(`${unchanged} files unchanged (size, time and inode as the stat cache holds them)`);
+          else context.events.done(`${read} read, ${unchanged} unchanged`);
         },
-      );
-    return (source) =>
-      source.pipe(
-        bufferCount(GROUP),
-        mergeMap((group) => Promise.all(group.map(hashOne)), GROUPS),
-        mergeMap((hashed) => hashed.filter((image): image is HashedImage => image !== undefined)),
-      );
-  },
+      }),
+    );
 });

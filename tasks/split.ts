@@ -3,7 +3,7 @@ import type { Dataset, ImageWithVector } from '../src/pipeline/dataset.js';
 import { stageTask } from '../src/pipeline/stage.js';
 import { splitStage } from '../src/pipeline/stages.js';
 import { assignSets } from '../src/split/assign-sets.js';
-import { imagesKey } from '../src/pipeline/images-key.js';
+import { imagesKey } from '../src/store/keys.js';
 
 export interface VectorisedImages {
   labels: string[];

@@ -2,7 +2,6 @@ import { mergeMap, type OperatorFunction } from '../src/util/rx.js';
 import { decodeHead, encodeHead, type StoredHead } from '../src/cache/retrain-cache.js';
 import type { HistogramSummary } from '../src/report/histogram.js';
 import { readManifest } from '../src/export/read-manifest.js';
-import { sha256Hex } from '../src/hash/content-hash.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
 import type { Dataset } from '../src/pipeline/dataset.js';
 import { stageTask } from '../src/pipeline/stage.js';
@@ -10,7 +9,7 @@ import { trainStage } from '../src/pipeline/stages.js';
 import type { SoftmaxHead } from '../src/train/softmax-head.js';
 import { choiceFor, initBackend } from '../src/model/backend.js';
 import { trainHead, type EvalPoint, type LabelledVectors, type TrainParams, type TrainResult } from '../src/train/train-head.js';
-import { trainingDataKey } from '../src/train/training-fingerprint.js';
+import { trainingDataKey, warmHeadKey } from '../src/store/keys.js';
 
 export interface Trained {
   dataset: Dataset;
@@ -53,7 +52,7 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
         run.upToDate('same data and settings as the exported head');
         return { dataset, ...warm.stored, fingerprint: warm.fingerprint, trainingFingerprint: trainingKey, trained: false };
       }
-      const fingerprint = warm ? sha256Hex(`${trainingKey}|warm:${warm.fingerprint}`) : trainingKey;
+      const fingerprint = warm ? warmHeadKey(trainingKey, warm.fingerprint) : trainingKey;
       const stored = context.cache.getHead(fingerprint);
       if (stored) {
         run.upToDate('same data and settings, head taken from the cache');

@@ -11,7 +11,7 @@ import { resolveConfig } from '../src/config/resolved-config.js';
 import type { BuildEvent } from '../src/pipeline/build-events.js';
 import type { BuildResult } from '../src/pipeline/build-result.js';
 import { build } from '../src/pipeline/build.js';
-import { objectName } from '../src/store/vector-object.js';
+import { remoteObjectName as objectName } from '../src/store/keys.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
 import { SERVICES_MISSING, useServices, type Services } from './helpers/services.js';
 

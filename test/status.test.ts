@@ -67,7 +67,7 @@ describe('retrain status', () => {
       assert.deepEqual(stale(built), {});
       assert.equal(built.upToDate, true);
       const text = (await retrain(['status', '--config', config], project)).stdout;
-      assert.match(text, /^bottleneck: up to date\n/);
+      assert.match(text, /^scan: up to date\nhash: up to date\nbottleneck: up to date\n/);
       assert.match(text, /export: up to date\n/);
 
       const cacheBefore = await snapshot(path.join(project, 'cache'));
@@ -84,7 +84,19 @@ describe('retrain status', () => {
       await fs.copyFile(path.join(HYMENOPTERA, 'val', 'ants', extra), path.join(images, 'ants', extra));
       const added = await status();
       assert.deepEqual(stale(added).bottleneck, ['1 new image']);
-      assert.deepEqual(Object.keys(stale(added)), ['bottleneck', 'split', 'train', 'evaluate', 'export']);
+      assert.deepEqual(stale(added).scan, ['1 new file']);
+      assert.deepEqual(stale(added).hash, ['1 new file to hash']);
+      assert.deepEqual(Object.keys(stale(added)), ['scan', 'hash', 'bottleneck', 'split', 'train', 'evaluate', 'export']);
+
+      // Another photo's bytes under an existing name: the file changed, so does its vector.
+      const [first, second] = (await fs.readdir(path.join(images, 'bees'))).filter((n) => n.endsWith('.jpg')).sort();
+      const firstBytes = await fs.readFile(path.join(images, 'bees', first!));
+      await fs.copyFile(path.join(images, 'bees', second!), path.join(images, 'bees', first!));
+      const changed = await status();
+      assert.deepEqual(stale(changed).hash, ['1 file changed', '1 new file to hash']);
+      assert.deepEqual(stale(changed).bottleneck, ['1 new image, 1 changed']);
+      assert.match((await retrain(['status', '--config', config], project)).stdout, /^hash: stale: 1 file changed; 1 new file to hash$/m);
+      await fs.writeFile(path.join(images, 'bees', first!), firstBytes);
 
       assert.deepEqual(await snapshot(path.join(project, 'cache')), cacheBefore, 'status wrote nothing in the cache');
       assert.deepEqual(await snapshot(path.join(project, 'out')), outBefore, 'status wrote nothing in the output folder');

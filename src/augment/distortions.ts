@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Distortions } from '../config/distortion-settings.js';
+import { variantSeed } from '../store/keys.js';
 import { Random } from '../train/random.js';
 
 export type { Distortions };
@@ -20,12 +20,6 @@ export function distortionsActive(d: Distortions | undefined): d is Distortions 
   return Boolean(d && d.variants > 0 && (d.flipLeftRight || d.randomCrop > 0 || d.randomScale > 0 || d.randomBrightness > 0));
 }
 
-/** Identity of the distortion settings (and of this recipe): part of every variant's cache key. */
-export function distortionId(d: Distortions): string {
-  const recipe = ['aug-v1', d.flipLeftRight ? 1 : 0, d.randomCrop, d.randomScale, d.randomBrightness].join(',');
-  return createHash('sha256').update(recipe).digest('hex').slice(0, 12);
-}
-
 /**
  * The k-th variant of an image, as retrain.py draws a distortion (scale = (1 + crop%) · U(1, 1 + scale%),
  * a random crop back to size, an optional left-right flip, brightness × U(1 − b%, 1 + b%)), but drawn from
@@ -33,8 +27,7 @@ export function distortionId(d: Distortions): string {
  * variants, so they can be cached.
  */
 export function variantSpec(sha256: string, d: Distortions, k: number): AugmentSpec {
-  const seed = Number.parseInt(createHash('sha256').update(`${sha256}:${distortionId(d)}:${k}`).digest('hex').slice(0, 8), 16);
-  const random = new Random(seed);
+  const random = new Random(variantSeed(sha256, d, k));
   const scale = (1 + d.randomCrop / 100) * (1 + random.next() * (d.randomScale / 100));
   return {
     scale,
@@ -50,13 +43,4 @@ export function isIdentity(spec: AugmentSpec): boolean {
   return spec.scale === 1 && !spec.flip && spec.brightness === 1;
 }
 
-/**
- * Identity of one concrete distortion: variants that come out the same (two "flip" draws when only
- * flipping is on) share one cached vector.
- */
-export function augmentId(spec: AugmentSpec): string {
-  const recipe = ['aug-v2', spec.scale.toFixed(6), spec.offsetX.toFixed(6), spec.offsetY.toFixed(6), spec.flip ? 1 : 0, spec.brightness.toFixed(6)];
-  // Offsets do not matter when there is no margin to crop.
-  if (spec.scale === 1) recipe[2] = recipe[3] = '-';
-  return createHash('sha256').update(recipe.join(',')).digest('hex').slice(0, 12);
-}
+// The keys of distortion settings and of one distortion are distortionId and augmentId in src/store/keys.ts.

@@ -8,8 +8,8 @@ export const CENTRAL_FRACTION = 0.875;
 /** Largest image accepted, in pixels: refuses decompression bombs before they are decoded. */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
-/** Version of the decode + resize recipe below; change it whenever its output could change. */
-export const PREPROCESS_VERSION = 'sharp-rgb8-linear-v1';
+// The version of the decode + resize recipe below is PREPROCESS_VERSION in src/store/keys.ts: bump it
+// whenever its output could change.
 
 /** sharp (libvips), loaded by the first decode: a build whose vectors are all cached never loads it. */
 let sharp: typeof Sharp;

@@ -1,5 +1,6 @@
 import type { AugmentSpec } from '../augment/distortions.js';
 import type { RetrainCache } from '../cache/retrain-cache.js';
+import type { ModelOptions } from '../config/define-config.js';
 import type { BuildContext } from '../pipeline/build-context.js';
 import type { VectorRef } from '../pipeline/dataset.js';
 import { BatchScheduler } from './batch-scheduler.js';
@@ -14,6 +15,15 @@ export interface VectorRequest {
 
 /** A vector and whether it was found (in the cache, or computed earlier in this build), or why there is none. */
 export type VectorOutcome = { vector: VectorRef; cached: boolean } | { error: string; stopped?: boolean };
+
+/** The config a vector source reads (declared by the bottleneck and augment stages). */
+export interface VectorSettings {
+  model: string;
+  modelOptions: ModelOptions;
+  backend: 'auto' | 'onnx' | 'node' | 'wasm' | 'cpu';
+  inferenceBatchSize: number;
+  workers: number;
+}
 
 export interface VectorCounts {
   done: number;
@@ -33,8 +43,11 @@ export class VectorSource {
   private readonly scheduler: BatchScheduler;
   private readonly inFlight = new Map<string, Promise<VectorOutcome>>();
 
-  constructor(private readonly context: BuildContext) {
-    this.scheduler = new BatchScheduler(() => context.pool(), context.config.inferenceBatchSize, context.config.workers, context.signal);
+  constructor(
+    private readonly context: Omit<BuildContext, 'config'>,
+    private readonly settings: VectorSettings,
+  ) {
+    this.scheduler = new BatchScheduler(() => context.pool(), settings.inferenceBatchSize, settings.workers, context.signal);
   }
 
   get(request: VectorRequest): Promise<VectorOutcome> {
@@ -74,7 +87,8 @@ export class VectorSource {
       void cache.putBottleneck(key, shared);
       return { vector: () => shared, cached: true };
     }
-    const { queue, remote, config } = this.context;
+    const { queue, remote } = this.context;
+    const config = this.settings;
     if (queue && remote?.enabled) {
       // Computed by a queue worker into the remote cache, then read back from there (and verified).
       const job = await queue.compute({ key, path, sha256, augment, model: config.model, modelOptions: config.modelOptions, backend: config.backend, remoteCache: remote.url });

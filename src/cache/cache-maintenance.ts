@@ -4,6 +4,7 @@ import { resolveModel } from '../model/resolve-model.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { hashFile } from '../hash/hash-file.js';
 import { scanImageDirs } from '../scan/scan-image-dirs.js';
+import { parseBottleneckKey } from '../store/keys.js';
 import { CACHE_TABLES, type CacheTable, type RetrainCache, type StoredHead } from './retrain-cache.js';
 
 export interface CacheStats {
@@ -106,7 +107,7 @@ export async function collectGarbage(
   for (const table of ['bottlenecks', 'failures'] as const) {
     for (const [key] of cache.entries(table)) {
       const model = modelPart(key);
-      const referenced = contents.has(key.slice(key.lastIndexOf(':') + 1));
+      const referenced = contents.has(parseBottleneckKey(key)?.content ?? '');
       if ((model === currentModel && referenced) || (model !== currentModel && keepOtherModels)) kept++;
       else {
         await cache.remove(table, key);
@@ -124,7 +125,11 @@ export async function collectGarbage(
   return { removed, kept };
 }
 
-/** `<model fingerprint>:<preprocess id>` of a bottleneck key (everything before the content hash). */
+/**
+ * `<model fingerprint>:<preprocess id>` of a bottleneck key: a distorted variant's key counts with its model
+ * (its augment id is left out), so gc keeps the variants of the current model's images.
+ */
 function modelPart(key: string): string {
-  return key.slice(0, key.lastIndexOf(':'));
+  const parsed = parseBottleneckKey(key);
+  return parsed ? `${parsed.fingerprint}:${parsed.preprocessId}` : key;
 }

@@ -15,16 +15,14 @@ export function statusCommand(yargs: Argv) {
     async (argv) => {
       // Loaded when the command runs, so `--help` and the other commands do not load it.
       const { readConfig } = await import('../config/read-config.js');
-      const { buildStatus } = await import('../pipeline/stage-status.js');
+      const { buildStatus, explainStage } = await import('../pipeline/stage-status.js');
       const { config } = await readConfig(withRemoteEnv(argv), process.cwd(), (message) => process.stderr.write(`warning: ${message}\n`));
       const status = await buildStatus(config);
       if (argv.json) {
         process.stdout.write(`${JSON.stringify(status)}\n`);
         return;
       }
-      for (const { stage, upToDate, reasons } of status.stages) {
-        process.stdout.write(upToDate ? `${stage}: up to date\n` : `${stage}: stale: ${reasons.join('; ')}\n`);
-      }
+      for (const stage of status.stages) process.stdout.write(`${explainStage(stage)}\n`);
       process.stdout.write(status.upToDate ? `everything in ${status.outputDir} is up to date\n` : `retrain build would redo the stale stages\n`);
     },
   );

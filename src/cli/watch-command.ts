@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
 import type { WatchEvent } from '../watch/watch-events.js';
+import { explainStage } from '../pipeline/explain-stage.js';
 import { plural } from '../util/plural.js';
 import type { createReporter } from './build-reporter.js';
 import { numberAtLeast } from './option-checks.js';
@@ -72,6 +73,10 @@ function describe(event: WatchEvent, reporter: ReturnType<typeof createReporter>
       say('');
       return say(`change: ${parts.join(', ')}${names.length ? ` (${names.join(', ')}${files.length > 3 ? ', …' : ''})` : ''}`);
     }
+    case 'stale':
+      // The same lines as `retrain status`.
+      for (const stage of event.stages) say(`what changed: ${explainStage(stage)}`);
+      return;
     case 'config':
       return say(`config reloaded from ${event.file}`);
     case 'config-gone':

@@ -11,8 +11,8 @@ import { toNamedWeights, type NamedWeight } from './named-weights.js';
 
 export type { NamedWeight };
 
-/** Version of the folding below; part of every fingerprint of vectors computed from folded weights. */
-export const BN_FOLD_VERSION = 'bn-folded-v2';
+// The version of the folding below is BN_FOLD_VERSION in src/store/keys.ts (part of every fingerprint
+// of vectors computed from folded weights): bump it whenever the folding changes.
 
 interface KerasLayer {
   class_name: string;

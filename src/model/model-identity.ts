@@ -1,10 +1,8 @@
 import { createRequire } from 'node:module';
-import { PREPROCESS_VERSION } from '../bottleneck/decode-image.js';
-import { sha256Hex } from '../hash/content-hash.js';
-import { CONVERSION_VERSION } from '../onnx/convert-model.js';
+import type { ResizeMode } from '../config/define-config.js';
 import { onnxRuntimeVersion } from '../onnx/onnx-runtime.js';
 import type { EngineName } from './backend.js';
-import { BN_FOLD_VERSION } from './fold-batch-norm.js';
+import { engineId, modelFingerprint, preprocessId as preprocessIdOf, scalingId } from '../store/keys.js';
 import { readModelFiles, type ModelFiles } from './read-model-files.js';
 import type { ModelIdentity } from './model-identity-type.js';
 import { ModelError, type ResolvedModel } from './resolve-model.js';
@@ -17,9 +15,6 @@ export type { ModelIdentity };
  */
 export const TFJS_CORE_VERSION = (createRequire(import.meta.url)('@tensorflow/tfjs-core/package.json') as { version: string }).version;
 
-/** Bumped whenever the way TF.js computes features from the same weights changes. */
-const INFERENCE_VERSION = BN_FOLD_VERSION;
-
 /** `files`: the model's files when the caller has read them already. */
 export async function identifyModel(resolved: ResolvedModel, engineName: EngineName, files?: ModelFiles): Promise<ModelIdentity> {
   files ??= await readModelFiles(resolved.modelJson);
@@ -27,16 +22,13 @@ export async function identifyModel(resolved: ResolvedModel, engineName: EngineN
   // The inference recipe (batch norm folded, or the ONNX conversion), the engine and its version change
   // vectors in their last bits: they are part of the identity, so one cache never mixes vectors that would
   // train different heads.
-  const engine =
-    engineName === 'onnxruntime'
-      ? `${CONVERSION_VERSION}|onnxruntime@${onnxRuntimeVersion() ?? 'unknown'}`
-      : `${INFERENCE_VERSION}|${engineName}@${TFJS_CORE_VERSION}`;
-  const fingerprint = sha256Hex(`${files.contentHash}|${featureLayer ?? ''}|${pooling ?? ''}|${engine}`).slice(0, 16);
+  const engine = engineName === 'onnxruntime' ? engineId({ onnxruntime: onnxRuntimeVersion() }) : engineId({ tfjs: TFJS_CORE_VERSION, backend: engineName });
+  const fingerprint = modelFingerprint(files.contentHash, featureLayer, pooling, engine);
   const inputSize = resolved.options.inputSize ?? inputSizeFromTopology(files.json.modelTopology);
   if (!inputSize) throw new ModelError(`model "${resolved.source}": input size unknown; set modelOptions.inputSize`);
   const range = resolved.options.range ?? [0, 1];
   const resize = resolved.options.resize ?? 'crop';
-  const preprocessId = `${PREPROCESS_VERSION}:${resize}:${inputSize[0]}x${inputSize[1]}:${range[0]},${range[1]}`;
+  const preprocessId = preprocessIdOf(resize, inputSize, scalingId(range));
   const layerNames = layerNamesOf(files.json.modelTopology);
   if (featureLayer && !layerNames.includes(featureLayer)) {
     throw new ModelError(`model "${resolved.source}": no layer named "${featureLayer}" (modelOptions.featureLayer)`);

@@ -1,11 +1,11 @@
-import { BN_FOLD_VERSION, foldModel } from '../model/fold-batch-norm.js';
+import { foldModel } from '../model/fold-batch-norm.js';
+import { CONVERSION_VERSION } from '../store/keys.js';
 import type { ModelFiles } from '../model/read-model-files.js';
 import { isGraphModel } from '../model/weights-manifest.js';
 import { kerasToOnnx, OnnxConversionError, type ConversionOptions } from './keras-to-onnx.js';
 import { encodeOnnxModel } from './onnx-model.js';
 
-/** Bumped whenever the conversion changes what the graph computes (batch-norm folding included). */
-export const CONVERSION_VERSION = `onnx-v1+${BN_FOLD_VERSION}`;
+// CONVERSION_VERSION (src/store/keys.ts) is bumped whenever the conversion changes what the graph computes.
 
 /**
  * A TF.js layers model's files as an ONNX feature graph (encoded ModelProto): batch norm folded into the

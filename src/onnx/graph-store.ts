@@ -8,12 +8,12 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sha256Hex } from '../hash/content-hash.js';
 import type { ModelFiles } from '../model/read-model-files.js';
 import zlib from 'node:zlib';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { GraphShare } from '../store/graph-share.js';
-import { convertModelFiles, CONVERSION_VERSION } from './convert-model.js';
+import { convertedGraphKey } from '../store/keys.js';
+import { convertModelFiles } from './convert-model.js';
 import { OnnxConversionError, type ConversionOptions } from './keras-to-onnx.js';
 
 const GRAPH = '.onnx';
@@ -41,7 +41,7 @@ export async function storedGraph(
   check: (graph: Uint8Array) => Promise<void>,
   shared?: GraphShare,
 ): Promise<{ file: string; damaged?: boolean } | { reason: string }> {
-  const key = sha256Hex(`${files.contentHash}|${JSON.stringify(options)}|${CONVERSION_VERSION}`).slice(0, 16);
+  const key = convertedGraphKey(files.contentHash, options);
   const file = path.join(graphDir(cacheDir), `${key}${GRAPH}`);
   const unsupported = path.join(graphDir(cacheDir), `${key}${UNSUPPORTED}`);
   let damaged = false;

@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PREPROCESS_VERSION } from '../bottleneck/decode-image.js';
 import { sha256Hex } from '../hash/content-hash.js';
 import type { ModelIdentity } from '../model/model-identity-type.js';
 import { ModelError, type ResolvedModel } from '../model/resolve-model.js';
+import { cutGraphKey, ONNX_CUT_VERSION, onnxModelFingerprint, preprocessId as preprocessIdOf, scalingId } from '../store/keys.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { featureGraph, type FeatureCut } from './cut-graph.js';
 import { classifierFeatures, closestNames, graphInputs, quantizationOf, tensorNames, type GraphInput } from './graph-facts.js';
@@ -19,8 +19,8 @@ import { readOnnxFileFacts, statForFacts, writeOnnxFileFacts } from './onnx-file
 import { onnxRuntimeVersion, type OnnxRuntime } from './onnx-runtime.js';
 import { featureCandidates, probeTensors, type TensorFacts } from './probe-tensors.js';
 
-/** Bumped whenever the cut graph computes something else from the same model and options. */
-export const ONNX_CUT_VERSION = 'onnx-cut-v1';
+// ONNX_CUT_VERSION (src/store/keys.ts) is bumped whenever the cut graph computes something else from the
+// same model and options.
 
 export interface OnnxSource {
   model: ModelProto;
@@ -145,7 +145,7 @@ export async function prepareOnnxModel(resolved: ResolvedModel, loadOrt: () => P
   const stat = statForFacts(resolved.modelJson);
   const { model, contentHash } = await readOnnxSource(resolved);
   const plan = planCut(resolved, model);
-  const key = sha256Hex(JSON.stringify([contentHash, plan, ONNX_CUT_VERSION])).slice(0, 16);
+  const key = cutGraphKey(contentHash, plan);
   const file = cutFile(cacheDir, key);
   const described = path.join(cacheDir, 'onnx', `${key}.cut.json`);
   let cut = await readCut(cacheDir, key);
@@ -181,10 +181,8 @@ function readCut(cacheDir: string, key: string): Promise<FeatureCut | undefined>
 function onnxIdentity(resolved: ResolvedModel, contentHash: string, cut: FeatureCut, names: string[]): ModelIdentity {
   const { mean, std, range } = resolved.options;
   const resize = resolved.options.resize ?? 'crop';
-  const engine = `${ONNX_CUT_VERSION}|onnxruntime@${onnxRuntimeVersion() ?? 'unknown'}`;
-  const fingerprint = sha256Hex(JSON.stringify([contentHash, cut, engine])).slice(0, 16);
-  const scaling = mean ? `mean=${mean};std=${std}` : `${range![0]},${range![1]}`;
-  const preprocessId = `${PREPROCESS_VERSION}:${resize}:${cut.inputSize[0]}x${cut.inputSize[1]}:${scaling}`;
+  const fingerprint = onnxModelFingerprint(contentHash, cut, onnxRuntimeVersion());
+  const preprocessId = preprocessIdOf(resize, cut.inputSize, scalingId(range, mean, std));
   return { fingerprint, inputSize: cut.inputSize, range: range ?? [0, 1], mean, std, resize, preprocessId, layerNames: names };
 }
 

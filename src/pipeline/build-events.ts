@@ -13,7 +13,11 @@ export type BuildEvent =
   /** Worker time spent decoding + resizing and in inference, summed over workers (for benchmarks). */
   | { type: 'bottleneck-timings'; images: number; decodeMs: number; inferMs: number }
   | ({ type: 'train-eval' } & EvalPoint)
-  /** `total`: how many steps a stage has, when it counts them (training). */
-  | { type: 'stage'; stage: string; status: 'start' | 'done' | 'up-to-date'; detail?: string; total?: number };
+  /**
+   * Every declared stage reports 'start' … 'done', or 'up-to-date' with the reason; a build stopped by its
+   * signal (watch mode: the inputs changed) reports 'superseded' for each stage it did not finish.
+   * `total`: how many steps a stage has, when it counts them (training).
+   */
+  | { type: 'stage'; stage: string; status: 'start' | 'done' | 'up-to-date' | 'superseded'; detail?: string; total?: number };
 
 export type EmitEvent = (event: BuildEvent) => void;

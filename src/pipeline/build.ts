@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { from, lastValueFrom, map, mergeMap, of, toArray } from '../util/rx.js';
 import { augmentTask } from '../../tasks/augment.js';
@@ -28,10 +27,9 @@ import { finiteOrNull } from '../util/finite-or-null.js';
 import type { ObjectCounts, RemoteCounts } from '../store/remote-cache.js';
 import { graphShare } from '../store/graph-share.js';
 import type { BottleneckQueue } from '../queue/bottleneck-queue.js';
-import { imagesKey } from './images-key.js';
-import { selectInputs, stageKey } from './stage.js';
+import { configHash } from '../store/keys.js';
 import { writeStageRecord } from './stage-record.js';
-import { bottleneckStage } from './stages.js';
+import { STAGES } from './stages.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -58,8 +56,10 @@ export function build(config: ResolvedConfig, options: BuildOptions = {}): Promi
 async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const skipped: BuildResult['skipped'] = [];
+  const finished = new Set<string>();
   const emit: EmitEvent = (event: BuildEvent) => {
     if (event.type === 'skipped') skipped.push({ file: event.file, reason: event.reason });
+    else if (event.type === 'stage' && event.status !== 'start') finished.add(event.stage);
     options.onEvent?.(event);
   };
   if (config.shard) throw new ConfigError(`shard ${config.shard.index}/${config.shard.count}: only \`retrain build\` computes a shard (it stops before training)`);
@@ -100,7 +100,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     }
     const context: BuildContext = {
       config,
-      configHash: hashConfig(config),
+      configHash: configHash(config),
       cache: resources.cache,
       remote,
       queue,
@@ -142,13 +142,6 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
         exportTask.operator(context),
       ),
     );
-    // The bottleneck stage is not a declared task yet: its record is made here from its declaration.
-    const vectorStage = selectInputs(bottleneckStage, config);
-    context.stageRuns!.set(bottleneckStage.name, {
-      key: stageKey(bottleneckStage, vectorStage.keyed, { images: imagesKey(result.dataset.images) }),
-      config: { ...vectorStage.keyed },
-      upstream: { images: imagesKey(result.dataset.images) },
-    });
     await writeStageRecord(config.cacheDir, config.outputDir, context.stageRuns!, result.dataset.images, skipped.map((s) => s.file)).catch((error: Error) =>
       emit({ type: 'warning', message: `cannot record the stages' inputs for \`retrain status\`: ${error.message}` }),
     );
@@ -183,6 +176,10 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       remote: remote && remoteBefore ? { url: remote.url, ...countsSince(remoteBefore, remote.snapshot()) } : undefined,
     };
   } catch (error) {
+    // Stopped by its signal (watch mode: the inputs changed): every stage it did not finish is superseded.
+    if (options.signal?.aborted) {
+      for (const stage of STAGES) if (!finished.has(stage.name)) emit({ type: 'stage', stage: stage.name, status: 'superseded', detail: 'the build was stopped' });
+    }
     throw asCacheDamage(error, resources.cache.file);
   } finally {
     await queue?.close();
@@ -198,12 +195,6 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
 function asCacheDamage(error: unknown, file: string): unknown {
   const reason = lmdbDamage(error);
   return reason ? new CacheError(cacheDamagedMessage(file, reason)) : error;
-}
-
-function hashConfig(config: ResolvedConfig): string {
-  // Where vectors are shared from does not change the model.
-  const { remote: _remote, shard: _shard, ...model } = config;
-  return createHash('sha256').update(JSON.stringify(model)).digest('hex').slice(0, 16);
 }
 
 function countsSince(before: RemoteCounts, now: RemoteCounts): RemoteCounts {

@@ -1,8 +1,8 @@
 import { lastValueFrom, mergeMap, from, of, toArray } from '../util/rx.js';
 import { hashTask } from '../../tasks/hash.js';
 import { scanTask } from '../../tasks/scan.js';
-import { augmentId, distortionsActive, isIdentity, variantSpec, type AugmentSpec } from '../augment/distortions.js';
-import { bottleneckKey } from '../bottleneck/bottleneck-key.js';
+import { distortionsActive, isIdentity, variantSpec, type AugmentSpec } from '../augment/distortions.js';
+import { augmentId, bottleneckKey } from '../store/keys.js';
 import { VectorSource } from '../bottleneck/vector-source.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { ConfigError } from '../config/schema.js';
@@ -104,7 +104,7 @@ async function runShard(config: ResolvedConfig, options: ShardOptions): Promise<
     emit({ type: 'info', message: `shard ${name}: ${share.length} of ${wanted.length} bottlenecks are this shard's` });
     const counts = { computed: 0, present: 0, local: 0 };
     const uploadsBefore = remote.counts.uploads;
-    const vectors = new VectorSource(context);
+    const vectors = new VectorSource(context, config);
     const progress = () => emit({ type: 'bottleneck-progress', ...vectors.counts });
     try {
       await Promise.all(

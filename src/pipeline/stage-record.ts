@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sha256Hex } from '../hash/content-hash.js';
+import { STAGE_RECORD_FORMAT, stageRecordName } from '../store/keys.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { StageRunRecord } from './stage.js';
 
@@ -14,7 +14,7 @@ export interface RecordedImage {
 
 /** What the last completed build into one output folder ran each stage with. */
 export interface StageRecord {
-  format: 'retrain-stages@1';
+  format: typeof STAGE_RECORD_FORMAT;
   outputDir: string;
   stages: Record<string, StageRunRecord>;
   /** By absolute path. */
@@ -25,7 +25,7 @@ export interface StageRecord {
 
 /** `<cacheDir>/stages/<hash of the output folder>.json`: one record per output folder sharing the cache. */
 export function stageRecordFile(cacheDir: string, outputDir: string): string {
-  return path.join(cacheDir, 'stages', `${sha256Hex(path.resolve(outputDir)).slice(0, 16)}.json`);
+  return path.join(cacheDir, 'stages', stageRecordName(path.resolve(outputDir)));
 }
 
 export async function readStageRecord(cacheDir: string, outputDir: string): Promise<StageRecord | undefined> {
@@ -33,7 +33,7 @@ export async function readStageRecord(cacheDir: string, outputDir: string): Prom
   if (text === undefined) return undefined;
   try {
     const record = JSON.parse(text) as StageRecord;
-    return record.format === 'retrain-stages@1' ? record : undefined;
+    return record.format === STAGE_RECORD_FORMAT ? record : undefined;
   } catch {
     return undefined;
   }
@@ -52,7 +52,7 @@ export async function writeStageRecord(
     const stat = statSync(image.path, { throwIfNoEntry: false });
     if (stat) recorded[image.path] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256: image.sha256 };
   }
-  const record: StageRecord = { format: 'retrain-stages@1', outputDir, stages: Object.fromEntries(stages), images: recorded, skipped: [...skipped] };
+  const record: StageRecord = { format: STAGE_RECORD_FORMAT, outputDir, stages: Object.fromEntries(stages), images: recorded, skipped: [...skipped] };
   const file = stageRecordFile(cacheDir, outputDir);
   const text = JSON.stringify(record);
   // A no-op rebuild leaves the record as it is.

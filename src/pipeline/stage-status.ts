@@ -21,6 +21,8 @@ export interface BuildStatus {
   stages: StageStatus[];
 }
 
+export { explainStage } from './explain-stage.js';
+
 /**
  * Which stages a build with this config would run, and why: the declared inputs of every stage compared
  * with those of the last completed build into the same output folder. Scans the image folders and hashes
@@ -44,17 +46,30 @@ export async function buildStatus(config: ResolvedConfig): Promise<BuildStatus> 
     const reasons = configChanges(selectInputs(stage, config).keyed, record.stages[stage.name]?.config);
     if (!record.stages[stage.name]) reasons.push('not run by the last build');
     switch (stage.name) {
+      case 'scan':
+        if (images.added) reasons.push(plural(images.added, 'new file'));
+        if (images.removed) reasons.push(plural(images.removed, 'removed file'));
+        break;
+      case 'hash':
+        if (images.changed) reasons.push(`${plural(images.changed, 'file')} changed`);
+        if (images.added) reasons.push(`${plural(images.added, 'new file')} to hash`);
+        break;
       case 'bottleneck':
-        if (images.added) reasons.push(plural(images.added, 'new image'));
-        if (images.changed) reasons.push(plural(images.changed, 'changed image'));
+        if (images.added || images.changed) {
+          reasons.push([images.added ? plural(images.added, 'new image') : '', images.changed ? `${images.changed} changed` : ''].filter(Boolean).join(', '));
+        }
         break;
       case 'split':
         if (stale.has('bottleneck')) reasons.push('bottleneck is stale');
         else if (images.removed) reasons.push(plural(images.removed, 'removed image'));
         break;
+      case 'augment':
+        // Distorted variants only exist when distortions are on; then a new split means new training images.
+        if (selectInputs(stage, config).keyed.distortions !== undefined && stale.has('split')) reasons.push('split is stale');
+        break;
       case 'train':
       case 'evaluate':
-        for (const upstream of ['split', 'train']) if (stale.has(upstream)) reasons.push(`${upstream} is stale`);
+        for (const upstream of ['split', 'augment', 'train']) if (stale.has(upstream)) reasons.push(`${upstream} is stale`);
         break;
       case 'export':
         if (!manifest) reasons.push(`no model in ${config.outputDir}`);

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
-import { sha256Hex } from '../hash/content-hash.js';
+import { stageKey as stageKeyOf } from '../store/keys.js';
 import type { BuildContext } from './build-context.js';
 import type { OperatorFunction } from '../util/rx.js';
 import type { Task } from './task.js';
@@ -29,11 +29,41 @@ export function defineStage<K extends Selectors, U extends Selectors>(stage: Sta
   return stage;
 }
 
-/** The declared config values of a stage, frozen: the only config a stage's code gets. */
+/**
+ * The declared config values of a stage, frozen: the only config a stage's code gets. Each selector sees
+ * only the config path it is named after ("train.learningRate" sees config.train.learningRate and nothing
+ * else): a selector that reads more throws, naming the stage, the input and what it read.
+ */
 export function selectInputs<K extends Selectors, U extends Selectors>(stage: StageDeclaration<K, U>, config: ResolvedConfig) {
   const pick = <S extends Selectors>(selectors: S) =>
-    deepFreeze(Object.fromEntries(Object.entries(selectors).map(([name, select]) => [name, structuredClone(select(config))]))) as Selected<S>;
+    deepFreeze(
+      Object.fromEntries(Object.entries(selectors).map(([name, select]) => [name, structuredClone(select(onlyPath(config, name, stage.name)))])),
+    ) as Selected<S>;
   return { keyed: pick(stage.config), uses: pick(stage.uses) };
+}
+
+/** A view of `config` that gives the value at `name` ("a.b") and throws on any other read. */
+function onlyPath(config: ResolvedConfig, name: string, stage: string): ResolvedConfig {
+  const parts = name.split('.');
+  const view = (target: object, depth: number, at: string[]): object =>
+    // The proxy's own target is empty, so a frozen config does not bind what it may return.
+    new Proxy(Object.create(null) as object, {
+      get(_, key) {
+        if (typeof key === 'symbol') return undefined;
+        const path = [...at, key];
+        if (key !== parts[depth]) throw new UndeclaredInputError(`stage ${stage}: its input "${name}" reads config.${path.join('.')}, which the stage does not declare`);
+        const value: unknown = Reflect.get(target, key);
+        return depth + 1 < parts.length && value !== null && typeof value === 'object' ? view(value, depth + 1, path) : value;
+      },
+      has(_, key) {
+        return key === parts[depth] && Reflect.has(target, key);
+      },
+    });
+  return view(config, 0, []) as ResolvedConfig;
+}
+
+export class UndeclaredInputError extends Error {
+  override name = 'UndeclaredInputError';
 }
 
 /** The stage's content key: a hash of its name, version, keyed config values and upstream keys. */
@@ -41,9 +71,8 @@ export function stageKey(stage: StageDeclaration, keyed: Readonly<Record<string,
   const declared = [...stage.upstream].sort().join(',');
   const given = Object.keys(upstream).sort().join(',');
   if (declared !== given) throw new Error(`stage ${stage.name}: upstream keys [${given}] are not the declared [${declared}]`);
-  const config = Object.fromEntries(Object.keys(stage.config).sort().map((name) => [name, keyed[name]]));
-  const sortedUpstream = Object.fromEntries(Object.keys(upstream).sort().map((name) => [name, upstream[name]]));
-  return sha256Hex(JSON.stringify({ stage: stage.name, version: stage.version, config, upstream: sortedUpstream }));
+  const config = Object.fromEntries(Object.keys(stage.config).map((name) => [name, keyed[name]]));
+  return stageKeyOf(stage.name, stage.version, config, upstream);
 }
 
 /** What one run of a stage recorded: its key and the inputs that made it (for `retrain status`). */
@@ -54,13 +83,22 @@ export type StageContext<K extends Selectors, U extends Selectors> = Omit<BuildC
   inputs: Selected<K> & Selected<U>;
   /** Computes the key from the upstream keys and returns the uniform event emitters for this run. */
   begin(upstream: Record<string, string>): StageRun;
+  /**
+   * For a stage that streams (scan, hash, bottleneck, augment): its events as the work goes, and its key
+   * once its upstream keys are known (at the end).
+   */
+  events: StageEvents;
+  record(upstream: Record<string, string>): string;
 };
 
-export interface StageRun {
-  key: string;
+export interface StageEvents {
   upToDate(reason: string): void;
   start(detail?: string, total?: number): void;
   done(detail?: string): void;
+}
+
+export interface StageRun extends StageEvents {
+  key: string;
 }
 
 /**
@@ -79,25 +117,38 @@ export function stageTask<In, Out, K extends Selectors, U extends Selectors>(
       const { config, ...rest } = context;
       const { keyed, uses } = selectInputs(stage, config);
       const emit = context.emit;
+      const event = (status: 'start' | 'done' | 'up-to-date', detail?: string, total?: number) =>
+        emit({ type: 'stage', stage: stage.name, status, ...(detail !== undefined ? { detail } : {}), ...(total !== undefined ? { total } : {}) });
+      const events: StageEvents = {
+        upToDate: (reason) => event('up-to-date', reason),
+        start: (detail, total) => event('start', detail, total),
+        done: (detail) => event('done', detail),
+      };
+      const record = (upstream: Record<string, string>) => {
+        const key = stageKey(stage, keyed, upstream);
+        context.stageRuns?.set(stage.name, { key, config: { ...keyed }, upstream: { ...upstream } });
+        return key;
+      };
       const stageContext: StageContext<K, U> = {
         ...rest,
-        inputs: Object.freeze({ ...keyed, ...uses }) as Selected<K> & Selected<U>,
-        begin(upstream) {
-          const key = stageKey(stage, keyed, upstream);
-          context.stageRuns?.set(stage.name, { key, config: { ...keyed }, upstream: { ...upstream } });
-          const event = (status: 'start' | 'done' | 'up-to-date', detail?: string, total?: number) =>
-            emit({ type: 'stage', stage: stage.name, status, ...(detail !== undefined ? { detail } : {}), ...(total !== undefined ? { total } : {}) });
-          return {
-            key,
-            upToDate: (reason) => event('up-to-date', reason),
-            start: (detail, total) => event('start', detail, total),
-            done: (detail) => event('done', detail),
-          };
-        },
+        inputs: declaredOnly(stage.name, Object.freeze({ ...keyed, ...uses })) as Selected<K> & Selected<U>,
+        events,
+        record,
+        begin: (upstream) => ({ key: record(upstream), ...events }),
       };
       return operator(stageContext);
     },
   };
+}
+
+/** The stage's inputs; reading one it did not declare throws instead of giving undefined. */
+function declaredOnly<T extends object>(stage: string, inputs: T): T {
+  return new Proxy(inputs, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target)) throw new UndeclaredInputError(`stage ${stage} reads the input "${key}", which it does not declare`);
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
 }
 
 function deepFreeze<T>(value: T): T {

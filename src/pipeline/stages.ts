@@ -1,5 +1,6 @@
 import { distortionsActive } from '../augment/distortions.js';
 import { needsOptionsTrainer } from '../train/needs-options-trainer.js';
+import { STAGE_VERSIONS } from '../store/keys.js';
 import { defineStage, type StageDeclaration } from './stage.js';
 
 /**
@@ -7,22 +8,69 @@ import { defineStage, type StageDeclaration } from './stage.js';
  * what it writes. The tasks get only these values; `retrain status` compares them with the last run's.
  */
 
+/** The image files of every class under the image folders (names only: nothing is read). */
+export const scanStage = defineStage({
+  name: 'scan',
+  version: STAGE_VERSIONS.scan,
+  config: {
+    imageDirs: (c) => c.imageDirs,
+    labels: (c) => c.labels,
+  },
+  uses: {},
+  upstream: ['files'],
+  outputs: ['labels', 'image files'],
+});
+
+/** Each image file's content hash: the stat cache answers for a file whose size, time and inode did not change. */
+export const hashStage = defineStage({
+  name: 'hash',
+  version: STAGE_VERSIONS.hash,
+  config: {},
+  uses: {},
+  upstream: ['files'],
+  outputs: ['content hash per image', 'cache.files'],
+});
+
 /** The images and their vectors: new, changed or removed images, or another model, make it stale. */
 export const bottleneckStage = defineStage({
   name: 'bottleneck',
-  version: 1,
+  version: STAGE_VERSIONS.bottleneck,
   config: {
     model: (c) => c.model,
     modelOptions: (c) => c.modelOptions,
   },
-  uses: {},
+  uses: {
+    // What computes the vectors (the engine is part of the model's identity, so of every vector's key).
+    backend: (c) => c.backend,
+    inferenceBatchSize: (c) => c.inferenceBatchSize,
+    workers: (c) => c.workers,
+  },
   upstream: ['images'],
-  outputs: ['cache.bottlenecks'],
+  outputs: ['vector per image', 'cache.bottlenecks', 'cache.failures'],
+});
+
+/** The distorted variants of the training images, each vector cached under content + distortion. */
+export const augmentStage = defineStage({
+  name: 'augment',
+  version: STAGE_VERSIONS.augment,
+  config: {
+    // Only when active, so turning distortions off and on again is one change.
+    distortions: (c) => (distortionsActive(c.distortions) ? c.distortions : undefined),
+  },
+  uses: {
+    model: (c) => c.model,
+    modelOptions: (c) => c.modelOptions,
+    backend: (c) => c.backend,
+    inferenceBatchSize: (c) => c.inferenceBatchSize,
+    workers: (c) => c.workers,
+  },
+  upstream: ['training images'],
+  outputs: ['distorted variants per training image', 'cache.bottlenecks'],
 });
 
 export const splitStage = defineStage({
   name: 'split',
-  version: 1,
+  version: STAGE_VERSIONS.split,
   config: {
     'split.validationPercentage': (c) => c.split.validationPercentage,
     'split.testingPercentage': (c) => c.split.testingPercentage,
@@ -34,7 +82,7 @@ export const splitStage = defineStage({
 
 export const trainStage = defineStage({
   name: 'train',
-  version: 2,
+  version: STAGE_VERSIONS.train,
   config: {
     'train.steps': (c) => c.train.steps,
     'train.learningRate': (c) => c.train.learningRate,
@@ -59,7 +107,7 @@ export const trainStage = defineStage({
 
 export const evaluateStage = defineStage({
   name: 'evaluate',
-  version: 1,
+  version: STAGE_VERSIONS.evaluate,
   config: {
     'train.testBatchSize': (c) => c.train.testBatchSize,
     // Which test images a limited test batch takes.
@@ -72,7 +120,7 @@ export const evaluateStage = defineStage({
 
 export const exportStage = defineStage({
   name: 'export',
-  version: 4,
+  version: STAGE_VERSIONS.export,
   config: {
     finalTensorName: (c) => c.finalTensorName,
     // Only when on, so turning the option off and on again is one change.
@@ -95,4 +143,4 @@ export const exportStage = defineStage({
 });
 
 /** In pipeline order. */
-export const STAGES: readonly StageDeclaration[] = [bottleneckStage, splitStage, trainStage, evaluateStage, exportStage];
+export const STAGES: readonly StageDeclaration[] = [scanStage, hashStage, bottleneckStage, splitStage, augmentStage, trainStage, evaluateStage, exportStage];

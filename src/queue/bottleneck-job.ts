@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AugmentSpec } from '../augment/distortions.js';
 import type { ModelOptions } from '../config/define-config.js';
 
@@ -21,10 +20,6 @@ export interface BottleneckJob {
   remoteCache: string;
 }
 
-/** Job ids are content hashes of the key (BullMQ ids may not hold ':'), so a job is added once however often it is asked for. */
-export function jobId(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
 
 /** Parses redis://host:port[/db] into ioredis options, or throws one line naming `source`. */
 export function redisConnection(url: string, source: string): { host: string; port: number; db: number; password?: string; username?: string } {

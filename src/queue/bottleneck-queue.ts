@@ -1,6 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { jobId, QUEUE_NAME, redisConnection, type BottleneckJob } from './bottleneck-job.js';
+import { queueJobId } from '../store/keys.js';
+import { QUEUE_NAME, redisConnection, type BottleneckJob } from './bottleneck-job.js';
 
 /**
  * The coordinator's side of the queue: adds bottleneck jobs (idempotent: the job id is the key's hash) and
@@ -62,7 +63,7 @@ export class BottleneckQueue {
 
   /** Resolves when a worker has put the vector in the remote cache (or given up on it). */
   compute(job: BottleneckJob): Promise<JobOutcome> {
-    const id = jobId(job.key);
+    const id = queueJobId(job.key);
     return new Promise((resolve, reject) => {
       const waiting = this.waiters.get(id);
       if (waiting) return void waiting.push(resolve);

@@ -4,6 +4,7 @@ import { createBottleneckPool, type BottleneckPool } from '../bottleneck/worker-
 import { selectEngine } from '../model/engine.js';
 import { resolveModel } from '../model/resolve-model.js';
 import { graphShare } from '../store/graph-share.js';
+import { bottleneckPrefix } from '../store/keys.js';
 import { RemoteCache } from '../store/remote-cache.js';
 import { QUEUE_NAME, redisConnection, type BottleneckJob } from './bottleneck-job.js';
 
@@ -45,7 +46,7 @@ export async function runBottleneckWorker(options: WorkerOptions, signal: AbortS
         const { engine: selected, identity } = await selectEngine(job.backend, model, options.cacheDir, graphShare(remoteFor(job.remoteCache)));
         const pool = createBottleneckPool(model, identity, selected, options.threads);
         options.log(`model ${model.source} on ${selected.name}, ${options.threads} threads`);
-        return { pool, scheduler: new BatchScheduler(() => pool, options.inferenceBatchSize, options.threads), prefix: `${identity.fingerprint}:${identity.preprocessId}` };
+        return { pool, scheduler: new BatchScheduler(() => pool, options.inferenceBatchSize, options.threads), prefix: bottleneckPrefix(identity) };
       })();
       engines.set(id, engine);
     }

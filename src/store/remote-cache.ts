@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import type * as S3 from '@aws-sdk/client-s3';
 import { Limiter } from './limiter.js';
 import { parseRemoteUrl, type RemoteLocation } from './remote-url.js';
-import { decodeObject, encodeObject, objectName } from './vector-object.js';
+import { remoteObjectName } from './keys.js';
+import { decodeObject, encodeObject } from './vector-object.js';
 
 /**
  * The S3 SDK (some 30 modules), loaded when a remote cache is made: a build without one never loads it.
@@ -174,7 +175,7 @@ export class RemoteCache {
 
   private async get(table: Table, key: string): Promise<Uint8Array | undefined> {
     this.failIfRequiredAndOff();
-    const Key = objectName(this.location.prefix, table, key);
+    const Key = remoteObjectName(this.location.prefix, table, key);
     const result = await this.call(async (abortSignal) => {
       try {
         const response = await this.client.send(new (s3().GetObjectCommand)({ Bucket: this.location.bucket, Key }), { abortSignal });
@@ -204,7 +205,7 @@ export class RemoteCache {
   }
 
   private async upload(table: Table, key: string, body: Buffer): Promise<boolean> {
-    const Key = objectName(this.location.prefix, table, key);
+    const Key = remoteObjectName(this.location.prefix, table, key);
     const put = (ifNoneMatch: boolean) =>
       this.call((abortSignal) =>
         this.client.send(

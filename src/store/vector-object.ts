@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { REMOTE_OBJECT_MAGIC } from './keys.js';
 
 /**
  * The stored form of one value in the remote cache. Self-verifying: a header line names the cache key the
@@ -7,7 +8,7 @@ import { createHash } from 'node:crypto';
  *
  *   retrain-object 1 <sha256 of payload, hex> <payload bytes> <cache key>\n<payload>
  */
-const MAGIC = 'retrain-object 1';
+const MAGIC = REMOTE_OBJECT_MAGIC;
 
 export function encodeObject(key: string, payload: Uint8Array): Buffer {
   const digest = createHash('sha256').update(payload).digest('hex');
@@ -28,8 +29,3 @@ export function decodeObject(key: string, bytes: Uint8Array): { payload: Uint8Ar
   return { payload };
 }
 
-/** Where a cache key's object lives under the prefix: hashed (keys hold colons), fanned out by 2 hex digits. */
-export function objectName(prefix: string, table: string, key: string): string {
-  const name = createHash('sha256').update(key).digest('hex');
-  return [prefix, table, name.slice(0, 2), name].filter(Boolean).join('/');
-}

@@ -1,5 +1,6 @@
 import type { BuildEvent } from '../pipeline/build-events.js';
 import type { BuildResult } from '../pipeline/build-result.js';
+import type { StageStatus } from '../pipeline/stage-status.js';
 import type { ChangeBatch } from './change-batch.js';
 
 /** What `retrain watch` reports: build events plus the watch loop's own. `--json` prints one per line. */
@@ -14,6 +15,8 @@ export type WatchEvent =
   | { type: 'image-folder'; path: string; state: 'gone' | 'back' }
   | { type: 'trained'; validationAccuracy: number | null; testAccuracy: number | null; testAccuracyDelta: number | null }
   | { type: 'exported'; outputDir: string }
+  /** Before a build: the stale stages and why, the same explanation as `retrain status` (what changed). */
+  | { type: 'stale'; stages: StageStatus[] }
   | ({ type: 'build' } & BuildResult)
   | { type: 'superseded'; reason: string }
   | { type: 'error'; message: string }

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/resolved-config.js';
 import { build } from '../pipeline/build.js';
 import { checkBuildOutputs } from '../pipeline/build-outputs.js';
 import { BuildResources } from '../pipeline/build-resources.js';
+import { buildStatus } from '../pipeline/stage-status.js';
 import { batchChanges, type ChangeBatch } from './change-batch.js';
 import { watchFiles } from './file-changes.js';
 import type { WatchEvent } from './watch-events.js';
@@ -173,6 +174,9 @@ export class WatchSession {
         await this.resources.close().catch(() => undefined);
         this.resources = new BuildResources(this.config.cacheDir, this.config.remote);
       }
+      // What changed, explained as `retrain status` does (before the build records the new state).
+      const status = await buildStatus(this.config).catch(() => undefined);
+      if (status && !status.upToDate) this.emit({ type: 'stale', stages: status.stages.filter((s) => !s.upToDate) });
       const result = await build(this.config, {
         resources: this.resources,
         signal: controller.signal,

@@ -4,7 +4,7 @@ import { resolveConfig } from '../../src/api/resolve-config.js';
 import type { BuildContext } from '../../src/pipeline/build-context.js';
 import type { BuildEvent } from '../../src/pipeline/build-events.js';
 import { selectInputs, stageKey, stageTask } from '../../src/pipeline/stage.js';
-import { STAGES, trainStage } from '../../src/pipeline/stages.js';
+import { bottleneckStage, STAGES, trainStage } from '../../src/pipeline/stages.js';
 import { map } from '../../src/util/rx.js';
 
 const base = resolveConfig({ imageDir: 'photos', train: { learningRate: 0.01 } }, '/tmp/project');
@@ -38,7 +38,7 @@ describe('declared stages', () => {
       assert.deepEqual(Object.keys(uses), Object.keys(stage.uses), stage.name);
       for (const value of [...Object.values(keyed), ...Object.values(uses)]) if (value && typeof value === 'object') assert.ok(Object.isFrozen(value), stage.name);
     }
-    const { keyed } = selectInputs(STAGES[0]!, base);
+    const { keyed } = selectInputs(bottleneckStage, base);
     assert.notEqual(keyed.modelOptions, base.modelOptions, 'a copy: the caller\'s config is not frozen');
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { selectInputs, stageKey } from '../../src/pipeline/stage.js';
 import { trainStage } from '../../src/pipeline/stages.js';
-import { trainingDataKey } from '../../src/train/training-fingerprint.js';
+import { trainingDataKey } from '../../src/store/keys.js';
 import type { ResolvedConfig } from '../../src/config/resolved-config.js';
 
 type Params = { steps: number; learningRate: number; batchSize: number; evalStepInterval: number; validationBatchSize: number; seed: number; head?: object };

@@ -1,0 +1,265 @@
+import { sha256Hex } from '../hash/content-hash.js';
+
+/**
+ * Every key retrain stores or looks things up under, and every version that is part of one: built here and
+ * parsed here, nowhere else. A key is a promise that the same key means the same value, so a change to what
+ * a value holds bumps the version that goes into its key (below), and a change to a key's shape is a change
+ * of this file only. The keys of values already in users' caches stay byte-identical unless a version is
+ * bumped on purpose (test/unit/keys.test.ts holds the keys of fixed inputs as the code made them before).
+ *
+ * This module is the bottom of the import graph: it imports only the SHA-256 helper (types are structural).
+ */
+
+// ---------------------------------------------------------------------------------------------- versions
+
+/** Bumped whenever decoding + resizing an image gives other pixels (part of every bottleneck key). */
+export const PREPROCESS_VERSION = 'sharp-rgb8-linear-v1';
+/** Bumped whenever the way TF.js computes features from the same weights changes (batch norm folded). */
+export const BN_FOLD_VERSION = 'bn-folded-v2';
+/** Bumped whenever the Keras → ONNX conversion changes what the graph computes (batch-norm folding included). */
+export const CONVERSION_VERSION = `onnx-v1+${BN_FOLD_VERSION}`;
+/** Bumped whenever cutting an ONNX model at its feature tensor changes. */
+export const ONNX_CUT_VERSION = 'onnx-cut-v1';
+/** The recipe of a set of distortion settings (a variant's draws depend on it). */
+export const DISTORTION_RECIPE = 'aug-v1';
+/** The recipe of one concrete distortion (what a variant's vector depends on). */
+export const AUGMENT_RECIPE = 'aug-v2';
+/** The shape of the training data's key. */
+export const TRAINING_DATA_VERSION = 2;
+/**
+ * Each stage's version: bumped whenever the stage would produce something else from the same declared
+ * inputs (its key changes, so everything cached under the old one is recomputed).
+ */
+export const STAGE_VERSIONS = {
+  scan: 1,
+  hash: 1,
+  bottleneck: 1,
+  augment: 1,
+  split: 1,
+  train: 2,
+  evaluate: 1,
+  export: 4,
+} as const;
+export type StageName = keyof typeof STAGE_VERSIONS;
+/** The format of `<cacheDir>/stages/<output folder>.json`. */
+export const STAGE_RECORD_FORMAT = 'retrain-stages@1';
+/** The header of an object in the remote cache. */
+export const REMOTE_OBJECT_MAGIC = 'retrain-object 1';
+
+// ------------------------------------------------------------------------------------------------ content
+
+/** The content key of an image file (what the stat cache remembers per file path). */
+export function contentKey(bytes: Uint8Array): string {
+  return sha256Hex(bytes);
+}
+
+// -------------------------------------------------------------------------------------------------- model
+
+/** What computes a model's features: the recipe and the engine's version (part of the model's fingerprint). */
+export function engineId(engine: { onnxruntime: string | undefined } | { tfjs: string; backend: string }): string {
+  return 'tfjs' in engine
+    ? `${BN_FOLD_VERSION}|${engine.backend}@${engine.tfjs}`
+    : `${CONVERSION_VERSION}|onnxruntime@${engine.onnxruntime ?? 'unknown'}`;
+}
+
+/** The fingerprint of a TF.js model (converted or not): its files, feature layer, pooling and engine. */
+export function modelFingerprint(contentHash: string, featureLayer: string | undefined, pooling: string | undefined, engine: string): string {
+  return sha256Hex(`${contentHash}|${featureLayer ?? ''}|${pooling ?? ''}|${engine}`).slice(0, 16);
+}
+
+/** The fingerprint of an ONNX model cut at its feature tensor: its content, the cut and the engine. */
+export function onnxModelFingerprint(contentHash: string, cut: unknown, onnxruntime: string | undefined): string {
+  return sha256Hex(JSON.stringify([contentHash, cut, `${ONNX_CUT_VERSION}|onnxruntime@${onnxruntime ?? 'unknown'}`])).slice(0, 16);
+}
+
+/** How images are made into a model's input: the recipe, resize mode, size and value scaling. */
+export function preprocessId(resize: string, inputSize: readonly [number, number], scaling: string): string {
+  return `${PREPROCESS_VERSION}:${resize}:${inputSize[0]}x${inputSize[1]}:${scaling}`;
+}
+
+/** The scaling part of a preprocess id: a value range, or a torchvision-style mean and std. */
+export function scalingId(range: readonly [number, number] | undefined, mean?: readonly number[], std?: readonly number[]): string {
+  return mean ? `mean=${mean};std=${std}` : `${range![0]},${range![1]}`;
+}
+
+/** `<cacheDir>/onnx/<key>.onnx`: a Keras model converted to ONNX, keyed by its files, options and the conversion. */
+export function convertedGraphKey(contentHash: string, options: unknown): string {
+  return sha256Hex(`${contentHash}|${JSON.stringify(options)}|${CONVERSION_VERSION}`).slice(0, 16);
+}
+
+/** `<cacheDir>/onnx/<key>.onnx`: an ONNX model cut at its feature tensor, keyed by its content, the plan and the cut. */
+export function cutGraphKey(contentHash: string, plan: unknown): string {
+  return sha256Hex(JSON.stringify([contentHash, plan, ONNX_CUT_VERSION])).slice(0, 16);
+}
+
+/** The key of a whole model identity (what the export stage's key holds of the model). */
+export function modelIdentityKey(identity: object): string {
+  return sha256Hex(JSON.stringify(identity));
+}
+
+// ----------------------------------------------------------------------------------------------- bottlenecks
+
+/** What a model contributes to a bottleneck key. */
+export interface ModelKeyPart {
+  fingerprint: string;
+  preprocessId: string;
+}
+
+/**
+ * Cache key of one image's bottleneck (and of its decode failure): model fingerprint, preprocessing (and,
+ * for a distorted variant, `+` the identity of its distortion), then the image content, always last:
+ * `<fingerprint>:<preprocess id>[+<augment id>]:<sha256>`.
+ */
+export function bottleneckKey(model: ModelKeyPart, sha256: string, augmentId?: string): string {
+  return `${bottleneckPrefix(model, augmentId)}${sha256}`;
+}
+
+/** Everything of a bottleneck key before the content hash (what a model's keys all start with). */
+export function bottleneckPrefix(model: ModelKeyPart, augmentId?: string): string {
+  return `${model.fingerprint}:${augmentId ? `${model.preprocessId}+${augmentId}` : model.preprocessId}:`;
+}
+
+export interface ParsedBottleneckKey {
+  /** `<fingerprint>:<preprocess id>[+<augment id>]`: what `retrain cache stats` counts vectors by. */
+  model: string;
+  fingerprint: string;
+  /** The preprocess id, without the augment id. */
+  preprocessId: string;
+  augmentId?: string;
+  /** The image content's SHA-256. */
+  content: string;
+}
+
+/** The parts of a bottleneck key; undefined when `key` is not one. */
+export function parseBottleneckKey(key: string): ParsedBottleneckKey | undefined {
+  const last = key.lastIndexOf(':');
+  const first = key.indexOf(':');
+  if (first <= 0 || last <= first) return undefined;
+  const model = key.slice(0, last);
+  const preprocessing = key.slice(first + 1, last);
+  const plus = preprocessing.lastIndexOf('+');
+  const augmentId = plus >= 0 ? preprocessing.slice(plus + 1) : undefined;
+  return {
+    model,
+    fingerprint: key.slice(0, first),
+    preprocessId: plus >= 0 ? preprocessing.slice(0, plus) : preprocessing,
+    ...(augmentId !== undefined ? { augmentId } : {}),
+    content: key.slice(last + 1),
+  };
+}
+
+/** Whether `key` is one of this model's bottleneck keys (plain or of a distorted variant). */
+export function isBottleneckKeyOf(key: string, model: ModelKeyPart): boolean {
+  const parsed = parseBottleneckKey(key);
+  return parsed !== undefined && parsed.fingerprint === model.fingerprint && parsed.preprocessId === model.preprocessId;
+}
+
+// ------------------------------------------------------------------------------------------------ distortions
+
+/** The distortion settings that a variant depends on. */
+export interface DistortionSettings {
+  flipLeftRight: boolean;
+  randomCrop: number;
+  randomScale: number;
+  randomBrightness: number;
+  /** Not part of the id: more variants reuse the first ones. */
+  variants?: number;
+}
+
+/** Identity of the distortion settings (and of this recipe): seeds every variant's draws. */
+export function distortionId(d: DistortionSettings): string {
+  const recipe = [DISTORTION_RECIPE, d.flipLeftRight ? 1 : 0, d.randomCrop, d.randomScale, d.randomBrightness].join(',');
+  return sha256Hex(recipe).slice(0, 12);
+}
+
+/** The seed of the k-th variant of an image under these settings. */
+export function variantSeed(sha256: string, d: DistortionSettings, k: number): number {
+  return Number.parseInt(sha256Hex(`${sha256}:${distortionId(d)}:${k}`).slice(0, 8), 16);
+}
+
+/**
+ * Identity of one concrete distortion: variants that come out the same (two "flip" draws when only flipping
+ * is on) share one cached vector.
+ */
+export function augmentId(spec: { scale: number; offsetX: number; offsetY: number; flip: boolean; brightness: number }): string {
+  const recipe = [AUGMENT_RECIPE, spec.scale.toFixed(6), spec.offsetX.toFixed(6), spec.offsetY.toFixed(6), spec.flip ? 1 : 0, spec.brightness.toFixed(6)];
+  // Offsets do not matter when there is no margin to crop.
+  if (spec.scale === 1) recipe[2] = recipe[3] = '-';
+  return sha256Hex(recipe.join(',')).slice(0, 12);
+}
+
+// ------------------------------------------------------------------------------------------------- data sets
+
+/** The key of a list of files (by path, in any order): what scan found and hash was given. */
+export function fileListKey(files: ReadonlyArray<{ path: string }>): string {
+  return sha256Hex(files.map((f) => f.path).sort().join('\n'));
+}
+
+/** The content key of a set of images: each one's class, name in its class folder and content hash. */
+export function imagesKey(images: ReadonlyArray<{ label: string; relPath: string; sha256: string }>): string {
+  return sha256Hex(images.map((i) => `${i.label}\t${i.relPath}\t${i.sha256}`).sort().join('\n'));
+}
+
+/** The content key of one set of a split (each image's class and vector key). */
+export function imageSetKey(images: ReadonlyArray<{ set: string; label: string; key: string }>, set: 'training' | 'validation' | 'testing'): string {
+  return sha256Hex(JSON.stringify(images.filter((i) => i.set === set).map((i) => `${i.label}\t${i.key}`).sort()));
+}
+
+/** The content key of the test set (what evaluation and export see of it). */
+export function testSetKey(images: ReadonlyArray<{ set: string; label: string; key: string }>): string {
+  return imageSetKey(images, 'testing');
+}
+
+/**
+ * Identity of the data a head is trained on: which vectors with which labels in which set (testing images
+ * do not train it). The train stage's key is made of it and the declared training settings, so one key
+ * always trains the same head.
+ */
+export function trainingDataKey(
+  labels: readonly string[],
+  examples: ReadonlyArray<{ key: string; label: string; set: string; variants?: ReadonlyArray<{ key: string }> }>,
+): string {
+  const lines = examples
+    .filter((e) => e.set !== 'testing')
+    .map((e) => [e.set, e.label, e.key, ...(e.variants ?? []).map((v) => v.key)].join('\t'))
+    .sort();
+  return sha256Hex(JSON.stringify({ version: TRAINING_DATA_VERSION, labels, examples: lines }));
+}
+
+// --------------------------------------------------------------------------------------------------- stages
+
+/** A stage's key: its name, version, declared config values (sorted by name) and upstream keys (sorted). */
+export function stageKey(name: string, version: number, config: Readonly<Record<string, unknown>>, upstream: Readonly<Record<string, string>>): string {
+  const sortedConfig = Object.fromEntries(Object.keys(config).sort().map((k) => [k, config[k]]));
+  const sortedUpstream = Object.fromEntries(Object.keys(upstream).sort().map((k) => [k, upstream[k]]));
+  return sha256Hex(JSON.stringify({ stage: name, version, config: sortedConfig, upstream: sortedUpstream }));
+}
+
+/** The key of a head warm-started from another: its training key and the starting head's key. */
+export function warmHeadKey(trainingKey: string, startHead: string): string {
+  return sha256Hex(`${trainingKey}|warm:${startHead}`);
+}
+
+/** The manifest's `configHash`: the whole resolved config but where vectors are shared from (remote, shard). */
+export function configHash(config: { remote?: unknown; shard?: unknown }): string {
+  const { remote: _remote, shard: _shard, ...model } = config;
+  return sha256Hex(JSON.stringify(model)).slice(0, 16);
+}
+
+/** The file name of an output folder's stage record (`<cacheDir>/stages/<name>`), from its absolute path. */
+export function stageRecordName(absoluteOutputDir: string): string {
+  return `${sha256Hex(absoluteOutputDir).slice(0, 16)}.json`;
+}
+
+// ---------------------------------------------------------------------------------------- remote and queue
+
+/** Where a cache key's object lives under the prefix: hashed (keys hold colons), fanned out by 2 hex digits. */
+export function remoteObjectName(prefix: string, table: string, key: string): string {
+  const name = sha256Hex(key);
+  return [prefix, table, name.slice(0, 2), name].filter(Boolean).join('/');
+}
+
+/** Job ids are content hashes of the key (BullMQ ids may not hold ':'), so a job is added once however often it is asked for. */
+export function queueJobId(key: string): string {
+  return sha256Hex(key);
+}

@@ -1,4 +1,11 @@
-import type { StageStatus } from './stage-status.js';
+/** One stage of `retrain status`: up to date, or why not. */
+export interface StageStatus {
+  stage: string;
+  upToDate: boolean;
+  /** Why it is stale, one short phrase each ("train.learningRate 0.01 → 0.1", "3 new images"). */
+  reasons: string[];
+}
+
 
 /**
  * One stage's line, as `retrain status` and `retrain watch` print it: "train: stale: train.learningRate

@@ -8,20 +8,15 @@ import { selectInputs } from './stage.js';
 import { readStageRecord, type StageRecord } from './stage-record.js';
 import { STAGES } from './stages.js';
 
-export interface StageStatus {
-  stage: string;
-  upToDate: boolean;
-  /** Why it is stale, one short phrase each ("train.learningRate 0.01 → 0.1", "3 new images"). */
-  reasons: string[];
-}
-
 export interface BuildStatus {
   outputDir: string;
   upToDate: boolean;
   stages: StageStatus[];
 }
 
-export { explainStage } from './explain-stage.js';
+import type { StageStatus } from './explain-stage.js';
+
+export { explainStage, type StageStatus } from './explain-stage.js';
 
 /**
  * Which stages a build with this config would run, and why: the declared inputs of every stage compared

@@ -113,7 +113,14 @@ Most accurate on hymenoptera val/: ${best.model} (${percent(best.hymenopteraVal)
 Each entry's resize was chosen by 5-fold cross-validation on train/ (\`node build/bench/feature-probe.js\`), not on
 val/. One photo of val/ is 0.65 points: 95% needs 146 of 153 right.
 
-### How the defaults were chosen: 5-fold cross-validation on the training photos
+${cvPart(cv)}`;
+}
+
+const CV_TITLE = '### How the defaults were chosen';
+
+/** The cross-validation part of the section. */
+function cvPart(cv: CvResult[]): string {
+  return `${CV_TITLE}: 5-fold cross-validation on the training photos
 
 \`node build/bench/head-cv.js\` (bench/head-cv.ts): for each backbone, every photo of hymenoptera train/ and of
 flower_photos_mini (never val/) and its mirror image through the registry entry's preprocessing; the default trainer
@@ -160,10 +167,19 @@ export async function measureBackboneAccuracy(): Promise<string> {
   }
 }
 
+/** `--cv-only`: redo only the cross-validation part, keeping the measured builds and val/ figures of the section. */
+async function cvOnly(text: string): Promise<string> {
+  const section = sectionOf(text);
+  if (!section) throw new Error('BENCHMARKS.md has no backbone accuracy section to keep: run without --cv-only');
+  const kept = section.includes(CV_TITLE) ? section.slice(0, section.indexOf(CV_TITLE)) : `${section.trimEnd()}\n\n`;
+  return `${kept}${cvPart(await measureHeadCv())}`;
+}
+
 async function main() {
-  const section = await measureBackboneAccuracy();
+  const text = await fs.readFile(path.join(REPO, 'BENCHMARKS.md'), 'utf8').catch(() => '# Benchmarks\n');
+  const section = process.argv.includes('--cv-only') ? await cvOnly(text) : await measureBackboneAccuracy();
   const file = path.join(REPO, 'BENCHMARKS.md');
-  await writeFileAtomic(file, withSection(await fs.readFile(file, 'utf8').catch(() => '# Benchmarks\n'), section));
+  await writeFileAtomic(file, withSection(await fs.readFile(file, 'utf8').catch(() => text), section));
   process.stdout.write(section);
 }
 

@@ -135,7 +135,11 @@ export async function measureEndToEnd(dataset: string, dir: string, rounds = 2):
 }
 
 const fixed = (n: number, digits = 1) => n.toFixed(digits);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 const medianOf = (passes: PassFigures[], key: keyof PassFigures) => median(passes.map((p) => p[key]));
 
 /** Which of the CPU's flags decide int8 against fp32 speed (from /proc/cpuinfo). */
@@ -175,11 +179,15 @@ export function endToEndSection(e: EndToEnd, flags: string[]): string {
   const verdict =
     faster === undefined
       ? `fp32 was not measured (${(e.fp32 as { unavailable: string }).unavailable ?? 'no result'}).`
-      : `int8 runs **${fixed(faster, 2)}×** the fp32 rate on this CPU (flags: ${flags.join(', ') || 'none found'}).`;
+      : `int8 runs **${fixed(faster, 2)}×** the fp32 rate on this CPU (medians; round by round, each int8 run against the fp32 run right after it: ${e.int8
+          .map((x, i) => (fp32![i] ? `${fixed(x / fp32![i]!, 2)}×` : ''))
+          .filter(Boolean)
+          .join(', ')}; flags: ${flags.join(', ') || 'none found'}).`;
   return `### End to end against PyTorch: int8 MobileNetV2 1.0
 
 On the ${e.ours[0]!.images} photos of ${e.dataset}, alternately ${e.ours.length} times each (bench/end-to-end.ts; load average
-${e.loadAverage.map((x) => fixed(x, 1)).join(', ')} at the end). *Ours*: a cold \`retrain build --model ${INT8_MODEL} --workers 2\`,
+${e.loadAverage.map((x) => fixed(x, 1)).join(', ')} at the end, on 2 cores: well above 2, every rate here is far below an idle machine's and
+varies between rounds; compare the rows of a round, and the CPU per image). *Ours*: a cold \`retrain build --model ${INT8_MODEL} --workers 2\`,
 measured over its bottleneck phase: sharp decodes, resizes the shorter side to 256 and crops the centre 224 (the
 registry's \`central-crop\`), onnxruntime runs the int8 graph, vectors go to LMDB; the whole pass counts from the end of
 the scan (worker threads start and load the model). *PyTorch*: bench/pytorch_peer.py \`e2e\`: a DataLoader with 2 worker
@@ -203,7 +211,7 @@ ${verdict} ${
     faster === undefined
       ? ''
       : faster > 1
-        ? `Why: MobileNetV2 1.0 spends most of its ~300 M multiply-adds in 1×1 convolutions, which onnxruntime's int8 kernels (MLAS QGEMM) run on ${vnni ? 'AVX-512 VNNI (`vpdpbusd`: 64 u8×s8 multiply-adds into 16 int32 per instruction, against 16 fp32 FMAs)' : 'AVX2 (`vpmaddubsw`)'}, and the weights and activations are 4× smaller, so more stays in cache. The quantised graph pays for QuantizeLinear/DequantizeLinear at its edges and for depthwise convolutions that gain little.`
+        ? `Why: MobileNetV2 1.0 spends most of its ~300 M multiply-adds in 1×1 convolutions, which onnxruntime's int8 kernels (MLAS QGEMM) run with ${vnni ? 'AVX-512 VNNI / AVX-VNNI dot-product instructions (`vpdpbusd`: 64 8-bit multiply-adds into 16 int32 accumulators per 512-bit instruction, against 16 fp32 FMAs)' : 'AVX2 (`vpmaddubsw`)'}, and the weights and activations are 4× smaller, so more stays in cache. The quantised graph pays for QuantizeLinear/DequantizeLinear at its edges and for depthwise convolutions that gain little.`
         : `Why it is not faster: the int8 graph (onnx.quantize 0.1.0, QLinearConv/QLinearAdd with QuantizeLinear/DequantizeLinear around them) spends time re-quantizing between layers and in depthwise convolutions, where int8 kernels gain little, while onnxruntime's fp32 path fuses convolution + clip and uses AVX-512 FMA; ${vnni ? 'VNNI is present, so the int8 matrix products themselves are fast' : 'without VNNI the int8 products gain little'}.`
   }`;
 }

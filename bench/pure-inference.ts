@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { ModelOptions } from '../src/config/define-config.js';
 import { selectEngine } from '../src/model/engine.js';
 import { resolveModel } from '../src/model/resolve-model.js';
 import type { InferenceJob } from './inference-worker.js';
@@ -12,7 +13,8 @@ import type { InferenceJob } from './inference-worker.js';
 export interface PureInference {
   /** Images/s, or why onnxruntime could not be measured. */
   onnx: number | { unavailable: string };
-  wasm: number;
+  /** Images/s on TensorFlow.js wasm; undefined for an ONNX model (onnxruntime only). */
+  wasm?: number;
   threads: number;
   batch: number;
 }
@@ -36,13 +38,14 @@ async function runWorkers(job: InferenceJob, threads: number): Promise<number> {
   }
 }
 
-export async function measurePureInference(modelDir: string, threads: number, batch = 8): Promise<PureInference> {
+export async function measurePureInference(modelDir: string, threads: number, batch = 8, options: ModelOptions = {}): Promise<PureInference> {
   const cacheDir = os.tmpdir();
-  const resolved = await resolveModel(modelDir, {}, cacheDir);
+  const resolved = await resolveModel(modelDir, options, cacheDir);
   const onnx = await selectEngine('onnx', resolved, cacheDir).then(
     ({ engine, identity }) => runWorkers({ engine: 'onnx', onnxFile: engine.onnxFile, resolved, identity, batch }, threads),
     (error: Error) => ({ unavailable: error.message }),
   );
+  if (resolved.format === 'onnx') return { onnx, threads, batch };
   const { identity } = await selectEngine('wasm', resolved, cacheDir);
   const wasm = await runWorkers({ engine: 'wasm', resolved, identity, batch }, threads);
   return { onnx, wasm, threads, batch };

@@ -3,16 +3,16 @@
  * weights (RETRAIN_SHARED, else ../shared), real worker threads, real LMDB; nothing is estimated.
  */
 import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
-import { sectionOf, withSection } from './backbone-accuracy.js';
+import { measureBackboneAccuracy, withSection } from './backbone-accuracy.js';
 import { measureAudit, renderAudit, type AuditBench } from './audit.js';
 import { measureRemote, renderRemote, type RemoteOutcome } from './remote.js';
+import { cpuFlags, endToEndSection, measureEndToEnd, type EndToEnd } from './end-to-end.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
 import { measurePureInference, type PureInference } from './pure-inference.js';
 import { measureScale, type ScaleRow } from './scale.js';
@@ -53,6 +53,8 @@ interface Peer {
 
 interface Report {
   peer: Peer;
+  endToEnd: EndToEnd;
+  flags: string[];
   startedAt: Date;
   builds: ThroughputRow[];
   /** Peak RSS in MB after the real-photo builds, and at the end of the whole run. */
@@ -94,17 +96,20 @@ async function main() {
     ours: await measurePureInference(MODEL, 2),
     multiplyAdds: await multiplyAddsPerImage(MODEL),
   }));
+  // The int8 MobileNetV2 1.0 end to end against PyTorch fp32 on the same photos (skipped, with the reason, without torch).
+  const endToEnd = await runSection('end-to-end', sections, () => measureEndToEnd('hymenoptera train', path.join(HYMENOPTERA, 'train')));
+  const flags = await cpuFlags();
   const latency = await runSection('watch', sections, measureWatch);
   const scale = await runSection('scale', sections, () => measureScale(MODEL, [1_000, 10_000, 100_000], 100_000));
   const startup = await runSection('startup', sections, () => measureStartup());
-  // The backbone accuracy section is measured by bench/backbone-accuracy.ts on its own: kept as it is.
-  const kept = sectionOf(await fs.readFile(path.join(REPO, 'BENCHMARKS.md'), 'utf8').catch(() => ''));
+  // Every backbone's accuracy (builds, val/ via evaluation, cross-validation of the head defaults): bench/backbone-accuracy.ts.
+  const accuracy = await runSection('accuracy', sections, measureBackboneAccuracy);
   // The audit of 100,000 generated vectors took 34 minutes under load: `node build/bench/audit.js 500 100000` runs it alone.
   const audit = await runSection('audit', sections, () => measureAudit(SHARED, ['mobilenet_v1_075_224', 'mobilenet_v2_035_224'], [500]));
   // Starts Redis and Swift itself; where they are not installed the section says so and the bench goes on.
   const remote = await runSection('remote', sections, () => measureRemote());
-  const fresh = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, startup, audit, remote, sections });
-  const report = kept ? withSection(fresh, kept) : fresh;
+  const fresh = render({ peer, endToEnd, flags, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, startup, audit, remote, sections });
+  const report = withSection(fresh, accuracy);
   await writeFileAtomic(path.join(REPO, 'BENCHMARKS.md'), report);
   process.stdout.write(report);
 }
@@ -155,7 +160,7 @@ function peerNote(peer: Peer, builds: ThroughputRow[]): string {
     typeof ours.onnx === 'number'
       ? ['**ours, onnxruntime** (the default where it loads)', String(ours.threads), `**${fixed(ours.onnx, 1)}**`, `**${ratio(ours.onnx)}**`, achieved(ours.onnx)]
       : ['ours, onnxruntime', String(ours.threads), `not measured: ${ours.onnx.unavailable}`, '', ''],
-    ['ours, TensorFlow.js wasm (batch norm folded)', String(ours.threads), fixed(ours.wasm, 1), ratio(ours.wasm), achieved(ours.wasm)],
+    ...(ours.wasm === undefined ? [] : [['ours, TensorFlow.js wasm (batch norm folded)', String(ours.threads), fixed(ours.wasm, 1), ratio(ours.wasm), achieved(ours.wasm)]]),
   ];
   const unavailable = 'unavailable' in peer.pytorch ? ` PyTorch could not be measured here: ${peer.pytorch.unavailable}.` : '';
   return `### Against the peer and the machine
@@ -225,7 +230,7 @@ function scaleTable(scale: ScaleRow[]): string {
   );
 }
 
-function render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, startup, audit, remote, sections }: Report): string {
+function render({ peer, endToEnd, flags, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, startup, audit, remote, sections }: Report): string {
   const cpus = os.cpus();
   const totalSeconds = sections.reduce((sum, s) => sum + s.seconds, 0);
   return `# Benchmarks
@@ -263,6 +268,8 @@ ${buildsTable(builds)}
 ${distortionsNote(builds)}
 
 ${peerNote(peer, builds)}
+
+${endToEndSection(endToEnd, flags)}
 
 ### Where a no-op rebuild's time goes
 

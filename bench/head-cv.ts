@@ -1,0 +1,146 @@
+/**
+ * `node build/bench/head-cv.js [models…]`: chooses default head settings and feature recipes by 5-fold
+ * cross-validation on the training photos only (hymenoptera train/ and flower_photos_mini; never
+ * hymenoptera val/). For each registry backbone it computes every photo's vector and its mirror image's
+ * vector once (cached under RETRAIN_CV_CACHE, default /tmp/retrain-cv), then trains the default plain-SGD
+ * head on 4 folds and counts the 5th, for a grid of steps × learning rate, on plain vectors and on
+ * flip-averaged ones (the mean of the vector of the image and of its mirror). Prints one JSON line per cell.
+ */
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import computeBottlenecks from '../src/bottleneck/worker.js';
+import type { AugmentSpec } from '../src/augment/distortions.js';
+import { selectEngine } from '../src/model/engine.js';
+import { KNOWN_MODELS } from '../src/model/registry.js';
+import { resolveModel } from '../src/model/resolve-model.js';
+import { accuracyOf, trainHead } from '../src/train/train-head.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SHARED = path.resolve(process.env.RETRAIN_SHARED ?? path.join(REPO, '../shared'));
+export const CV_DATASETS = {
+  'hymenoptera train': path.join(SHARED, 'datasets/hymenoptera_data/train'),
+  flower_photos_mini: path.join(SHARED, 'datasets/flower_photos_mini'),
+} as const;
+const MIRROR: AugmentSpec = { scale: 1, offsetX: 0, offsetY: 0, flip: true, brightness: 1 };
+
+export interface Data {
+  plain: Float32Array[];
+  mirror: Float32Array[];
+  labels: number[];
+  classes: number;
+}
+
+/** Every photo's plain and mirrored vector with the registry entry's options, cached on disk. */
+export async function vectorsOf(model: string, dir: string, cacheRoot: string): Promise<Data> {
+  const file = path.join(cacheRoot, `${model}-${path.basename(dir)}.json`);
+  if (existsSync(file)) {
+    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as { plain: number[][]; mirror: number[][]; labels: number[]; classes: number };
+    return { plain: raw.plain.map((v) => Float32Array.from(v)), mirror: raw.mirror.map((v) => Float32Array.from(v)), labels: raw.labels, classes: raw.classes };
+  }
+  const entry = KNOWN_MODELS.find((m) => m.name === model)!;
+  const resolved = await resolveModel(model, entry.options, path.join(cacheRoot, 'models'));
+  const { engine, identity } = await selectEngine('auto', resolved, path.join(cacheRoot, 'models'));
+  const classes = (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const data: Data = { plain: [], mirror: [], labels: [], classes: classes.length };
+  for (const [label, cls] of classes.entries()) {
+    const files = (await fs.readdir(path.join(dir, cls))).sort();
+    for (let i = 0; i < files.length; i += 16) {
+      const images = await Promise.all(files.slice(i, i + 16).map(async (f) => new Uint8Array(await fs.readFile(path.join(dir, cls, f)))));
+      const items = images.flatMap((_, image) => [{ image }, { image, augment: MIRROR }]);
+      const { outcomes } = await computeBottlenecks({ model: resolved, identity, engine, images, items });
+      for (let k = 0; k < images.length; k++) {
+        const [a, b] = [outcomes[2 * k]!, outcomes[2 * k + 1]!];
+        if ('vector' in a && 'vector' in b) (data.plain.push(a.vector), data.mirror.push(b.vector), data.labels.push(label));
+      }
+    }
+  }
+  await fs.mkdir(cacheRoot, { recursive: true });
+  await fs.writeFile(file, JSON.stringify({ plain: data.plain.map((v) => [...v]), mirror: data.mirror.map((v) => [...v]), labels: data.labels, classes: data.classes }));
+  return data;
+}
+
+export interface Cell {
+  steps: number;
+  learningRate: number;
+  features: 'plain' | 'flip-averaged';
+}
+
+/** Out-of-fold accuracy of the default trainer with `cell`'s settings: folds by position within each class. */
+export function crossValidate(data: Data, cell: Cell, folds = 5): number {
+  const vectors = cell.features === 'plain' ? data.plain : data.plain.map((v, i) => Float32Array.from(v, (a, j) => (a + data.mirror[i]![j]!) / 2));
+  const seen = new Map<number, number>();
+  const fold = data.labels.map((l) => {
+    const k = seen.get(l) ?? 0;
+    seen.set(l, k + 1);
+    return k % folds;
+  });
+  let right = 0;
+  for (let f = 0; f < folds; f++) {
+    const pick = (inFold: boolean) => {
+      const idx = fold.flatMap((g, i) => ((g === f) === inFold ? [i] : []));
+      return { vectors: idx.map((i) => vectors[i]!), labels: idx.map((i) => data.labels[i]!) };
+    };
+    const [train, test] = [pick(false), pick(true)];
+    const params = { steps: cell.steps, learningRate: cell.learningRate, batchSize: 100, evalStepInterval: cell.steps, validationBatchSize: 0, seed: 0 };
+    const { head } = trainHead(train, { vectors: [], labels: [] }, data.classes, params);
+    right += accuracyOf(head, test.vectors, test.labels) * test.labels.length;
+  }
+  return right / data.labels.length;
+}
+
+export interface CvResult extends Cell {
+  model: string;
+  dataset: string;
+  accuracy: number;
+  n: number;
+}
+
+/** The default (4000 steps, learning rate 0.01, plain vectors) first, then the alternatives. */
+export const DEFAULT_GRID: Cell[] = (['plain', 'flip-averaged'] as const).flatMap((features) =>
+  [0.01, 0.03, 0.1].map((learningRate) => ({ steps: 4000, learningRate, features })),
+);
+
+export async function measureHeadCv(models = KNOWN_MODELS.map((m) => m.name), grid = DEFAULT_GRID, log?: (r: CvResult) => void): Promise<CvResult[]> {
+  const cacheRoot = process.env.RETRAIN_CV_CACHE ?? path.join(os.tmpdir(), 'retrain-cv');
+  const results: CvResult[] = [];
+  for (const model of models) {
+    for (const [dataset, dir] of Object.entries(CV_DATASETS)) {
+      const data = await vectorsOf(model, dir, cacheRoot);
+      for (const cell of grid) {
+        const result = { model, dataset, ...cell, accuracy: crossValidate(data, cell), n: data.labels.length };
+        results.push(result);
+        log?.(result);
+      }
+    }
+  }
+  return results;
+}
+
+/** One row per backbone × data set, one column per grid cell: out-of-fold accuracy and photos right. */
+export function renderHeadCv(results: CvResult[]): string {
+  const cells = DEFAULT_GRID.filter((c) => results.some((r) => r.steps === c.steps && r.learningRate === c.learningRate && r.features === c.features));
+  const name = (c: Cell) => `${c.features === 'plain' ? 'plain' : 'flip-avg'}, lr ${c.learningRate}`;
+  const keys = [...new Set(results.map((r) => `${r.model}|${r.dataset}`))];
+  const rows = keys.map((key) => {
+    const [model, dataset] = key.split('|') as [string, string];
+    const mine = results.filter((r) => r.model === model && r.dataset === dataset);
+    const best = Math.max(...mine.map((r) => r.accuracy));
+    return [model, `${dataset} (${mine[0]!.n})`, ...cells.map((c) => {
+      const r = mine.find((m) => m.steps === c.steps && m.learningRate === c.learningRate && m.features === c.features)!;
+      const text = `${(r.accuracy * 100).toFixed(1)}% (${Math.round(r.accuracy * r.n)})`;
+      return r.accuracy === best ? `**${text}**` : text;
+    })];
+  });
+  return [['backbone', 'photos', ...cells.map(name)], ['---', '---', ...cells.map(() => '---')], ...rows].map((c) => `| ${c.join(' | ')} |`).join('\n');
+}
+
+async function main() {
+  const models = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const results = await measureHeadCv(models.length ? models : undefined, DEFAULT_GRID, (r) => process.stdout.write(`${JSON.stringify(r)}\n`));
+  process.stdout.write(`${renderHeadCv(results)}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await main();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { auditImages, auditImagesInWorkers, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/audit/audit.js';
-import { crossValidatedProbabilities, planFolds, trainFold } from '../src/audit/cross-validated-probabilities.js';
+import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS, crossValidatedProbabilities, planFolds, trainFold } from '../src/audit/cross-validated-probabilities.js';
 import { crossValidatedProbabilitiesInWorkers } from '../src/audit/parallel-folds.js';
 import { Random } from '../src/train/random.js';
 import { softmaxInto } from '../src/train/softmax-head.js';
@@ -67,5 +67,18 @@ describe('audit cross-validation: one Gram matrix for all folds, folds in worker
     const report = auditImages(list, CLASSES, options);
     assert.ok(report.labelIssues.length > 0, 'the flipped labels give label issues to compare');
     assert.deepEqual(await auditImagesInWorkers(list, CLASSES, options, 3), report);
+  });
+
+  it('fold heads stop early: at most CROSS_VALIDATION_MAX_STEPS steps in batches of at most CROSS_VALIDATION_MAX_BATCH, fewer when the config says so', () => {
+    const list = images(5, 8);
+    const vectors = list.map((image) => image.vector);
+    const labels = labelsOf(list);
+    const long = planFolds(vectors, labels, 3, { ...TRAIN, steps: 4000, batchSize: 100 }, 5).params;
+    assert.equal(CROSS_VALIDATION_MAX_STEPS, 500);
+    assert.equal(long.steps, CROSS_VALIDATION_MAX_STEPS);
+    assert.equal(long.batchSize, CROSS_VALIDATION_MAX_BATCH);
+    assert.equal(long.evalStepInterval, CROSS_VALIDATION_MAX_STEPS, 'one evaluation line, on the last step');
+    const short = planFolds(vectors, labels, 3, { ...TRAIN, steps: 120, batchSize: 10 }, 5).params;
+    assert.deepEqual([short.steps, short.batchSize, short.evalStepInterval], [120, 10, 120]);
   });
 });

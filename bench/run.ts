@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { sectionOf, withSection } from './backbone-accuracy.js';
-import { measureAudit, renderAudit, type AuditBench } from './audit.js';
+import { AUDIT_BACKBONES, measureAudit, renderAudit, type AuditBench } from './audit.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
 import { measurePureInference, type PureInference } from './pure-inference.js';
 import { measureScale, type ScaleRow } from './scale.js';
@@ -97,8 +97,7 @@ async function main() {
   const startup = await runSection('startup', sections, () => measureStartup());
   // The backbone accuracy section is measured by bench/backbone-accuracy.ts on its own: kept as it is.
   const kept = sectionOf(await fs.readFile(path.join(REPO, 'BENCHMARKS.md'), 'utf8').catch(() => ''));
-  // The audit of 100,000 generated vectors took 34 minutes under load: `node build/bench/audit.js 500 100000` runs it alone.
-  const audit = await runSection('audit', sections, () => measureAudit(SHARED, ['mobilenet_v1_075_224', 'mobilenet_v2_035_224'], [500]));
+  const audit = await runSection('audit', sections, () => measureAudit(SHARED, AUDIT_BACKBONES, [500, 100_000]));
   const fresh = render({ peer, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, startup, audit, sections });
   const report = kept ? withSection(fresh, kept) : fresh;
   await writeFileAtomic(path.join(REPO, 'BENCHMARKS.md'), report);

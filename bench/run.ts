@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { measureBackboneAccuracy, withSection } from './backbone-accuracy.js';
-import { measureAudit, renderAudit, type AuditBench } from './audit.js';
+import { AUDIT_BACKBONES, measureAudit, renderAudit, type AuditBench } from './audit.js';
 import { measureRemote, renderRemote, type RemoteOutcome } from './remote.js';
 import { cpuFlags, endToEndSection, measureEndToEnd, type EndToEnd } from './end-to-end.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
@@ -104,8 +104,7 @@ async function main() {
   const startup = await runSection('startup', sections, () => measureStartup());
   // Every backbone's accuracy (builds, val/ via evaluation, cross-validation of the head defaults): bench/backbone-accuracy.ts.
   const accuracy = await runSection('accuracy', sections, measureBackboneAccuracy);
-  // The audit of 100,000 generated vectors took 34 minutes under load: `node build/bench/audit.js 500 100000` runs it alone.
-  const audit = await runSection('audit', sections, () => measureAudit(SHARED, ['mobilenet_v1_075_224', 'mobilenet_v2_035_224'], [500]));
+    const audit = await runSection('audit', sections, () => measureAudit(SHARED, AUDIT_BACKBONES, [500, 100_000]));
   // Starts Redis and Swift itself; where they are not installed the section says so and the bench goes on.
   const remote = await runSection('remote', sections, () => measureRemote());
   const fresh = render({ peer, endToEnd, flags, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, startup, audit, remote, sections });

@@ -85,16 +85,12 @@ export class GramLogits implements LogitTracker {
     private readonly numClasses: number,
     private readonly train: readonly Float32Array[],
     private readonly validation: readonly Float32Array[],
+    /** The n × n Gram matrix of `train` when the caller already has it (`gramMatrix`, `subGram`): not recomputed. */
+    precomputedGram?: Float64Array,
   ) {
     const n = (this.n = train.length);
-    this.gram = new Float64Array(n * n);
-    for (let a = 0; a < n; a++) {
-      for (let b = a; b < n; b++) {
-        const dot = dotProduct(train[a]!, train[b]!);
-        this.gram[a * n + b] = dot;
-        this.gram[b * n + a] = dot;
-      }
-    }
+    if (precomputedGram && precomputedGram.length !== n * n) throw new Error(`precomputed Gram matrix has ${precomputedGram.length} entries, not ${n}²`);
+    this.gram = precomputedGram ?? gramMatrix(train);
     this.crossGram = new Float64Array(validation.length * n);
     validation.forEach((x, v) => train.forEach((t, m) => (this.crossGram[v * n + m] = dotProduct(x, t))));
     const initialZ = logitsOf(initial, numClasses, train);
@@ -166,14 +162,49 @@ export function chooseLogitTracker(
   steps: number,
   batchSize: number,
 ): LogitTracker {
-  const n = train.length;
-  const d = train[0]!.length;
-  const distinctPerBatch = Math.min(batchSize, n);
-  const gramCost = (n * n * d) / 2 + validation.length * n * d + steps * distinctPerBatch * n * numClasses;
-  const directCost = steps * 2 * batchSize * d * numClasses;
-  return gramCost < directCost
+  return prefersGram(train.length, train[0]!.length, validation.length, numClasses, steps, batchSize)
     ? new GramLogits(initial, numClasses, train, validation)
     : new DirectLogits(initial, numClasses, train, validation);
+}
+
+/** Whether `chooseLogitTracker` picks the GramLogits: fewer multiply-adds for n training and `validation` vectors of length d. */
+export function prefersGram(n: number, d: number, validation: number, numClasses: number, steps: number, batchSize: number): boolean {
+  const distinctPerBatch = Math.min(batchSize, n);
+  const gramCost = (n * n * d) / 2 + validation * n * d + steps * distinctPerBatch * n * numClasses;
+  const directCost = steps * 2 * batchSize * d * numClasses;
+  return gramCost < directCost;
+}
+
+/** A function that picks the engine for one training run (`chooseLogitTracker`'s signature). */
+export type LogitTrackerChooser = typeof chooseLogitTracker;
+
+/**
+ * The Gram matrix of all `vectors` (n × n, row-major), for several training runs on subsets of them (the folds
+ * of a cross-validation): each takes its rows and columns with `subGram` instead of recomputing n²·d/2 products.
+ * Entry (a, b) is the same dot product, summed in the same order, as GramLogits's own, so the heads are identical.
+ */
+export function gramMatrix(vectors: readonly Float32Array[]): Float64Array {
+  const n = vectors.length;
+  const gram = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      const dot = dotProduct(vectors[a]!, vectors[b]!);
+      gram[a * n + b] = dot;
+      gram[b * n + a] = dot;
+    }
+  }
+  return gram;
+}
+
+/** Rows and columns `indices` (increasing, as the subset's vectors are ordered) of the n × n matrix `gram`. */
+export function subGram(gram: Float64Array, n: number, indices: readonly number[]): Float64Array {
+  const m = indices.length;
+  const out = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    const row = indices[a]! * n;
+    for (let b = 0; b < m; b++) out[a * m + b] = gram[row + indices[b]!]!;
+  }
+  return out;
 }
 
 function dotProduct(a: Float32Array, b: Float32Array): number {

@@ -1,7 +1,7 @@
 import { createClassBalancedSampler } from './class-balanced-sampler.js';
 import { Random } from './random.js';
 import { histogramOf, type HistogramSummary } from '../report/histogram.js';
-import { chooseLogitTracker } from './logit-engines.js';
+import { chooseLogitTracker, type LogitTrackerChooser } from './logit-engines.js';
 import { argmax, createHead, softmaxInPlace, softmaxInto, type SoftmaxHead } from './softmax-head.js';
 
 export interface LabelledVectors {
@@ -48,12 +48,14 @@ export function trainHead(
   params: TrainParams,
   onEval?: (point: EvalPoint) => void,
   warmStart?: SoftmaxHead,
+  /** Picks the logit engine; a caller holding the vectors' Gram matrix passes one that reuses it. */
+  trackerFor: LogitTrackerChooser = chooseLogitTracker,
 ): TrainResult {
   if (train.vectors.length === 0) throw new Error('no training images');
   const featureSize = train.vectors[0]!.length;
   const random = new Random(params.seed);
   const initial = warmStart ?? createHead(featureSize, numClasses, () => random.truncatedNormal(0.001));
-  const engine = chooseLogitTracker(initial.weights, numClasses, train.vectors, validation.vectors, params.steps, params.batchSize);
+  const engine = trackerFor(initial.weights, numClasses, train.vectors, validation.vectors, params.steps, params.batchSize);
   const biases = Float64Array.from(initial.biases);
   const trainSampler = createClassBalancedSampler(train.labels, numClasses, random);
   // Its own stream, so how often or how much is validated never changes the trained weights.

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auditImages, auditImagesInWorkers, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/audit/audit.js';
+import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/audit/audit.js';
 import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS, crossValidatedProbabilities, planFolds, trainFold } from '../src/audit/cross-validated-probabilities.js';
-import { crossValidatedProbabilitiesInWorkers } from '../src/audit/parallel-folds.js';
+import { auditImagesInWorkers, crossValidatedProbabilitiesInWorkers } from '../src/audit/parallel-folds.js';
 import { Random } from '../src/train/random.js';
 import { softmaxInto } from '../src/train/softmax-head.js';
 import { trainHead } from '../src/train/train-head.js';

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import type { SplitImage } from '../pipeline/dataset.js';
-import { auditImages, auditImagesInWorkers, DEFAULT_AUDIT_OPTIONS, type AuditImage, type AuditOptions, type AuditReport } from './audit.js';
+import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage, type AuditOptions, type AuditReport } from './audit.js';
+import { auditImagesInWorkers } from './parallel-folds.js';
 
 type AuditSettings = { train: Pick<ResolvedConfig['train'], 'steps' | 'learningRate' | 'batchSize' | 'evalStepInterval' | 'validationBatchSize'>; seed: number };
 

@@ -6,7 +6,6 @@ import { crossValidatedProbabilities } from './cross-validated-probabilities.js'
 import { findDuplicates } from './duplicates.js';
 import { nearestNeighbours, type Neighbours } from './neighbours.js';
 import { findOutliers } from './outliers.js';
-import { crossValidatedProbabilitiesInWorkers } from './parallel-folds.js';
 
 /** One labelled image: where it is, what it is said to be, its set, its content hash and its bottleneck. */
 export interface AuditImage {
@@ -62,14 +61,8 @@ export function auditImages(images: readonly AuditImage[], labels: readonly stri
   return assembleAudit(images, labels, options, given, headProbabilities);
 }
 
-/** `auditImages` with the cross-validation folds trained by up to `threads` worker threads: the same report. */
-export async function auditImagesInWorkers(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions, threads: number): Promise<AuditReport> {
-  const given = givenLabels(images, labels);
-  const headProbabilities = await crossValidatedProbabilitiesInWorkers(images.map((image) => image.vector), given, labels.length, options.train, options.folds, threads);
-  return assembleAudit(images, labels, options, given, headProbabilities);
-}
-
-function givenLabels(images: readonly AuditImage[], labels: readonly string[]): number[] {
+/** Each image's class index in `labels`. */
+export function givenLabels(images: readonly AuditImage[], labels: readonly string[]): number[] {
   const classOf = new Map(labels.map((label, i) => [label, i]));
   return images.map((image) => {
     const index = classOf.get(image.label);
@@ -79,7 +72,7 @@ function givenLabels(images: readonly AuditImage[], labels: readonly string[]): 
 }
 
 /** Everything but the cross-validation, given its out-of-sample head probabilities. */
-function assembleAudit(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions, given: readonly number[], headProbabilities: Float64Array[]): AuditReport {
+export function assembleAudit(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions, given: readonly number[], headProbabilities: Float64Array[]): AuditReport {
   const vectors = images.map((image) => image.vector);
   const dimensions = vectors[0]?.length ?? 0;
   const neighbours = nearestNeighbours(centredMatrix(vectors, dimensions), dimensions, Math.min(options.neighbours, Math.max(1, images.length - 1)));

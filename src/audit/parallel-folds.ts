@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { TrainParams } from '../train/train-head.js';
+import { assembleAudit, givenLabels, type AuditImage, type AuditOptions, type AuditReport } from './audit.js';
 import { gatherFolds, planFolds, trainFold } from './cross-validated-probabilities.js';
 
 /** A fold plan in shared memory, as the fold workers receive it (vectors as one n × dimensions matrix). */
@@ -78,4 +79,11 @@ export async function crossValidatedProbabilitiesInWorkers(
     }),
   );
   return gatherFolds(plan, results);
+}
+
+/** `auditImages` with the cross-validation folds trained by up to `threads` worker threads: the same report. */
+export async function auditImagesInWorkers(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions, threads: number): Promise<AuditReport> {
+  const given = givenLabels(images, labels);
+  const headProbabilities = await crossValidatedProbabilitiesInWorkers(images.map((image) => image.vector), given, labels.length, options.train, options.folds, threads);
+  return assembleAudit(images, labels, options, given, headProbabilities);
 }

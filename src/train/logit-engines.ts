@@ -175,7 +175,7 @@ export function prefersGram(n: number, d: number, validation: number, numClasses
   return gramCost < directCost;
 }
 
-/** A function that picks the engine for one training run (`chooseLogitTracker`'s signature). */
+/** A function that picks the logit tracker for one training run (`chooseLogitTracker`'s signature). */
 export type LogitTrackerChooser = typeof chooseLogitTracker;
 
 /**

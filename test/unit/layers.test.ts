@@ -40,6 +40,8 @@ const LEGACY: Record<string, string> = {
   'src/audit/': 'src/core',
   'src/audit/audit-config.ts': 'src/app',
   'src/audit/audit-dataset.ts': 'src/pipeline',
+  'src/audit/parallel-folds.ts': 'src/engine',
+  'src/audit/fold-worker.ts': 'src/engine',
   'src/augment/': 'src/core',
   'src/bottleneck/': 'src/engine',
   'src/bottleneck/bottleneck-key.ts': 'src/store',

@@ -27,10 +27,11 @@ import type { ImageWithVector } from './dataset.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
 import type { RemoteCounts } from '../store/remote-cache.js';
 import { BottleneckQueue } from '../queue/bottleneck-queue.js';
+import { VectorSource } from '../bottleneck/vector-source.js';
 import { imagesKey } from './images-key.js';
 import { selectInputs, stageKey } from './stage.js';
 import { writeStageRecord } from './stage-record.js';
-import { bottleneckStage } from './stages.js';
+import { bottleneckStage, splitStage } from './stages.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -109,6 +110,10 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       pool: () => resources.bottleneckPool(model, identity, engine, config.workers),
       extractor: () => resources.featureExtractor(model, identity, engine.tfBackend),
     };
+    context.recomputeVector = (request) => {
+      const vectors = new VectorSource(context);
+      return vectors.get(request).finally(() => vectors.close());
+    };
 
     // Per image, streamed: scan → hash → bottleneck; then the whole data set: split → augment → train →
     // evaluate → export. The build can stop (signal) between the stages that take time.
@@ -140,10 +145,12 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     );
     // The bottleneck stage is not a declared task yet: its record is made here from its declaration.
     const vectorStage = selectInputs(bottleneckStage, config);
+    // The split stage keyed the same images (computing it is a sort of every image's name).
+    const imagesContent = context.stageRuns!.get(splitStage.name)?.upstream.images ?? imagesKey(result.dataset.images);
     context.stageRuns!.set(bottleneckStage.name, {
-      key: stageKey(bottleneckStage, vectorStage.keyed, { images: imagesKey(result.dataset.images) }),
+      key: stageKey(bottleneckStage, vectorStage.keyed, { images: imagesContent }),
       config: { ...vectorStage.keyed },
-      upstream: { images: imagesKey(result.dataset.images) },
+      upstream: { images: imagesContent },
     });
     await writeStageRecord(config.cacheDir, config.outputDir, context.stageRuns!, result.dataset.images, skipped.map((s) => s.file)).catch((error: Error) =>
       emit({ type: 'warning', message: `cannot record the stages' inputs for \`retrain status\`: ${error.message}` }),

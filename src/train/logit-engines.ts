@@ -166,14 +166,17 @@ export function chooseEngine(
   steps: number,
   batchSize: number,
 ): LogitEngine {
-  const n = train.length;
-  const d = train[0]!.length;
-  const distinctPerBatch = Math.min(batchSize, n);
-  const gramCost = (n * n * d) / 2 + validation.length * n * d + steps * distinctPerBatch * n * numClasses;
-  const directCost = steps * 2 * batchSize * d * numClasses;
-  return gramCost < directCost
+  return prefersGram(train.length, train[0]!.length, validation.length, numClasses, steps, batchSize)
     ? new GramEngine(initial, numClasses, train, validation)
     : new DirectEngine(initial, numClasses, train, validation);
+}
+
+/** Whether the Gram matrix takes fewer multiply-adds than W·x per example, for n training vectors of length d. */
+export function prefersGram(n: number, d: number, validationCount: number, numClasses: number, steps: number, batchSize: number): boolean {
+  const distinctPerBatch = Math.min(batchSize, n);
+  const gramCost = (n * n * d) / 2 + validationCount * n * d + steps * distinctPerBatch * n * numClasses;
+  const directCost = steps * 2 * batchSize * d * numClasses;
+  return gramCost < directCost;
 }
 
 function dotProduct(a: Float32Array, b: Float32Array): number {

@@ -100,7 +100,7 @@ async function main() {
   const endToEnd = await runSection('end-to-end', sections, () => measureEndToEnd('hymenoptera train', path.join(HYMENOPTERA, 'train')));
   const flags = await cpuFlags();
   const latency = await runSection('watch', sections, measureWatch);
-  const scale = await runSection('scale', sections, () => measureScale(MODEL, [1_000, 10_000, 100_000], 100_000));
+  const scale = await runSection('scale', sections, () => measureScale(MODEL, [1_000, 10_000, 100_000, 1_000_000], 1_000_000));
   const startup = await runSection('startup', sections, () => measureStartup());
   // Every backbone's accuracy (builds, val/ via evaluation, cross-validation of the head defaults): bench/backbone-accuracy.ts.
   const accuracy = await runSection('accuracy', sections, measureBackboneAccuracy);
@@ -216,15 +216,21 @@ function noopTable(builds: ThroughputRow[]): string {
 }
 
 function scaleTable(scale: ScaleRow[]): string {
+  const mb = (value: number | undefined) => (value === undefined ? '—' : fixed(value, 0));
   return table(
-    ['files', 'cold scan + hash (s)', 'warm scan + stat (s)', 'cache look-up (s)', 'no-op rebuild (s)', 'RSS after (MB)'],
+    ['files', 'cold scan + hash (s)', 'warm scan + stat (s)', 'look-up (s)', 'no-op (s)', 'no-op CPU (s)', 'no-op peak RSS (MB)', 'of it anon / LMDB map (MB)', 'training build (s)', 'training peak RSS (MB)', 'of it anon / LMDB map (MB)'],
     scale.map((r) => [
       r.files.toLocaleString('en'),
       fixed(r.coldScanHashSeconds),
       fixed(r.warmScanHashSeconds),
       fixed(r.lookupSeconds, 3),
-      r.noopBuildSeconds === undefined ? '—' : fixed(r.noopBuildSeconds),
-      fixed(r.rssMB, 0),
+      r.noop ? fixed(r.noop.seconds) : '—',
+      r.noop ? fixed(r.noop.cpuSeconds) : '—',
+      mb(r.noop?.peakRssMB),
+      r.noop ? `${mb(r.noop.peakRssAnonMB)} / ${mb(r.noop.peakRssFileMB)}` : '—',
+      r.train ? fixed(r.train.seconds) : '—',
+      mb(r.train?.peakRssMB),
+      r.train ? `${mb(r.train.peakRssAnonMB)} / ${mb(r.train.peakRssFileMB)}` : '—',
     ]),
   );
 }
@@ -286,9 +292,13 @@ burst to end; the rebuild itself (one bottleneck, 4000 training steps, export) t
 
 ## Scale: scan + hash + cache look-up
 
-Generated small JPEGs (distinct bytes) in 10 class folders, hashed but not inferred. *Cold*: no stat cache
-(every file read and hashed); *warm*: the stat cache answers (no file read); *look-up*: one bottleneck key
-per file in LMDB. The no-op rebuild is a whole \`build\` with every vector cached (stand-in vectors).
+Generated small JPEGs (distinct bytes) in 10 class folders with stand-in vectors (1280 floats) in the cache:
+nothing is inferred. *Cold*: no stat cache (every file read and hashed); *warm*: the stat cache answers (no
+file read); *look-up*: one bottleneck key per file in LMDB (key only: no vector read). Then two whole
+\`build\`s, each in its own process (bench/scale-child.ts): the *training build* (streamed training, 100
+steps, evaluation, export) and the *no-op* rebuild. Peak RSS is the process's maximum; *anon* is what the
+process allocates, *LMDB map* the clean file pages of the memory-mapped cache that the kernel maps around
+each page read (page cache, shared and reclaimable; it depends on what the page cache holds).
 
 ${scaleTable(scale)}
 

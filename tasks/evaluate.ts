@@ -1,8 +1,11 @@
-import { map, type OperatorFunction } from '../src/util/rx.js';
-import { evaluateHead, type Evaluation, type LabelledExample } from '../src/evaluate/evaluate-head.js';
+import { mergeMap, type OperatorFunction } from '../src/util/rx.js';
+import { evaluateHeadStreamed, type Evaluation } from '../src/evaluate/evaluate-head.js';
+import { readEvaluation, writeEvaluation } from '../src/evaluate/stored-evaluation.js';
+import { sha256Hex } from '../src/hash/content-hash.js';
 import { stageTask } from '../src/pipeline/stage.js';
 import { evaluateStage } from '../src/pipeline/stages.js';
 import { testSetKey } from '../src/store/keys.js';
+import { withRepairedVectors } from '../src/pipeline/repair-vectors.js';
 import { Random } from '../src/train/random.js';
 import type { Trained } from './train.js';
 
@@ -13,17 +16,18 @@ export interface Evaluated extends Trained {
   evaluationKey: string;
 }
 
-/** Final accuracy of the trained head on the test set (all of it, or test_batch_size images) and the validation set. */
+/**
+ * Final accuracy of the trained head on the test set (all of it, or test_batch_size images) and the validation set.
+ * Vectors are read one at a time; the result is stored under the stage key (and the images' paths, which it
+ * names), so an up-to-date build reads no vector.
+ */
 export const evaluateTask = stageTask(evaluateStage, (context): OperatorFunction<Trained, Evaluated> =>
-    map((trained) => {
+    mergeMap(async (trained) => {
       const { labels, images } = trained.dataset;
       const run = context.begin({ head: trained.fingerprint, 'test set': testSetKey(images) });
-      run.start();
       const classIndex = new Map(labels.map((label, i) => [label, i]));
-      const examples = (set: string): LabelledExample[] =>
-        images
-          .filter((image) => image.set === set)
-          .map((image) => ({ path: image.path, label: classIndex.get(image.label)!, vector: image.vector() }));
+      const examples = (set: string) =>
+        images.filter((image) => image.set === set).map((image) => ({ path: image.path, label: classIndex.get(image.label)!, vector: () => image.vector() }));
       let testExamples = examples('testing');
       const limit = context.inputs['train.testBatchSize'];
       if (limit > 0 && limit < testExamples.length) {
@@ -34,8 +38,20 @@ export const evaluateTask = stageTask(evaluateStage, (context): OperatorFunction
           .slice(0, limit)
           .map(({ example }) => example);
       }
-      const evaluated = { ...trained, test: evaluateHead(trained.head, testExamples), validation: evaluateHead(trained.head, examples('validation')), evaluationKey: run.key };
+      const validationExamples = examples('validation');
+      const storedKey = sha256Hex(`${run.key}\n${testExamples.map((e) => e.path).join('\n')}\n\n${validationExamples.map((e) => e.path).join('\n')}`);
+      const stored = await readEvaluation(context.cache.dir, storedKey);
+      if (stored) {
+        run.upToDate('same head and sets, evaluation taken from the cache');
+        return { ...trained, ...stored, evaluationKey: run.key };
+      }
+      run.start();
+      const evaluation = await withRepairedVectors(context, images, () => ({
+        test: evaluateHeadStreamed(trained.head, testExamples),
+        validation: evaluateHeadStreamed(trained.head, validationExamples),
+      }));
+      await writeEvaluation(context.cache.dir, storedKey, evaluation);
       run.done();
-      return evaluated;
+      return { ...trained, ...evaluation, evaluationKey: run.key };
     }),
 );

@@ -3,12 +3,13 @@ import { decodeHead, encodeHead, type StoredHead } from '../src/cache/retrain-ca
 import type { HistogramSummary } from '../src/report/histogram.js';
 import { readManifest } from '../src/export/read-manifest.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
-import type { Dataset } from '../src/pipeline/dataset.js';
+import type { Dataset, VectorRef } from '../src/pipeline/dataset.js';
+import { withRepairedVectors } from '../src/pipeline/repair-vectors.js';
 import { stageTask } from '../src/pipeline/stage.js';
 import { trainStage } from '../src/pipeline/stages.js';
 import type { SoftmaxHead } from '../src/train/softmax-head.js';
 import { choiceFor, initBackend } from '../src/model/backend.js';
-import { trainHead, type EvalPoint, type LabelledVectors, type TrainParams, type TrainResult } from '../src/train/train-head.js';
+import { trainHead, type EvalPoint, type IndexedVectors, type LabelledVectors, type TrainParams, type TrainResult } from '../src/train/train-head.js';
 import { trainingDataKey, warmHeadKey } from '../src/store/keys.js';
 
 export interface Trained {
@@ -68,15 +69,8 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
       // A training image counts with its distorted variants (when distortions are on).
       const classIndex = new Map(dataset.labels.map((label, i) => [label, i]));
       const subset = (set: string): LabelledVectors => {
-        const vectors: Float32Array[] = [];
-        const labels: number[] = [];
-        for (const image of dataset.images.filter((i) => i.set === set)) {
-          for (const vector of [image.vector(), ...(image.variants ?? []).map((v) => v.vector())]) {
-            vectors.push(vector);
-            labels.push(classIndex.get(image.label)!);
-          }
-        }
-        return { vectors, labels };
+        const { vectors, labels } = subsetRefs(dataset, classIndex, set);
+        return { vectors: vectors.map((vector) => vector()), labels };
       };
       const onEval = (point: EvalPoint) => context.emit({ type: 'train-eval', ...point });
       let trained: TrainResult & { stoppedEarlyAt?: number };
@@ -89,7 +83,14 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
           context.emit({ type: 'info', message: `early stopping at step ${trained.stoppedEarlyAt}: validation loss stopped improving; keeping the best weights` });
         }
       } else {
-        trained = trainHead(subset('training'), subset('validation'), dataset.labels.length, params, onEval, warm?.stored.head);
+        // Vectors are read from the cache as training samples them (streamed), not gathered first.
+        const indexed = (set: string): IndexedVectors => {
+          const { vectors, labels } = subsetRefs(dataset, classIndex, set);
+          return { labels, vector: (i) => vectors[i]!() };
+        };
+        trained = await withRepairedVectors(context, dataset.images, () =>
+          trainHead(indexed('training'), indexed('validation'), dataset.labels.length, params, onEval, warm?.stored.head),
+        );
       }
       const { head, log, histograms } = trained;
       const toStore: StoredHead = { ...head, log, histograms };
@@ -99,6 +100,20 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
       return { dataset, head, log, histograms, fingerprint, trainingFingerprint: trainingKey, trained: true };
     }),
 );
+
+/** The vector references and class indices of one set, each training image followed by its distorted variants. */
+function subsetRefs(dataset: Dataset, classIndex: ReadonlyMap<string, number>, set: string): { vectors: VectorRef[]; labels: number[] } {
+  const vectors: VectorRef[] = [];
+  const labels: number[] = [];
+  for (const image of dataset.images) {
+    if (image.set !== set) continue;
+    for (const vector of [image.vector, ...(image.variants ?? []).map((v) => v.vector)]) {
+      vectors.push(vector);
+      labels.push(classIndex.get(image.label)!);
+    }
+  }
+  return { vectors, labels };
+}
 
 /** The exported model's head, when it was made for the same classes and model (for a warm start). */
 async function previousHead(context: Pick<BuildContext, 'identity' | 'cache'>, outputDir: string, labels: string[]) {

@@ -4,6 +4,7 @@ import type { ModelOptions } from '../config/define-config.js';
 import type { BuildContext } from '../pipeline/build-context.js';
 import type { VectorRef } from '../pipeline/dataset.js';
 import { BatchScheduler } from './batch-scheduler.js';
+import { DamagedVectorError } from './damaged-vector.js';
 
 export interface VectorRequest {
   /** Cache key of the vector. */
@@ -79,13 +80,12 @@ export class VectorSource {
 
   private async lookUpOrCompute({ key, path, sha256, augment }: VectorRequest): Promise<VectorOutcome> {
     const { cache } = this.context;
-    if (cache.hasBottleneck(key)) return { vector: lazyVector(cache, key), cached: true };
+    if (cache.containsBottleneck(key)) return { vector: lazyVector(cache, { key, path, sha256, augment }), cached: true };
     const failure = cache.getFailure(key);
     if (failure) return { error: failure };
     const shared = await this.context.remote?.getVector(key);
     if (shared) {
-      void cache.putBottleneck(key, shared);
-      return { vector: () => shared, cached: true };
+      return { vector: heldUntilStored(cache, { key, path, sha256, augment }, shared), cached: true };
     }
     const { queue, remote } = this.context;
     const config = this.settings;
@@ -95,27 +95,46 @@ export class VectorSource {
       if ('error' in job) return { error: job.error };
       const vector = await remote.getVector(key);
       if (!vector) return { error: `a queue worker computed ${key}, but the remote cache does not give it back` };
-      void cache.putBottleneck(key, vector);
-      return { vector: () => vector, cached: false };
+      return { vector: heldUntilStored(cache, { key, path, sha256, augment }, vector), cached: false };
     }
     const outcome = await this.scheduler.compute(path, sha256, augment);
     if ('error' in outcome) {
       if (!outcome.transient) void cache.putFailure(key, outcome.error);
       return { error: outcome.error, stopped: outcome.stopped };
     }
-    void cache.putBottleneck(key, outcome.vector);
+    const vector = heldUntilStored(cache, { key, path, sha256, augment }, outcome.vector);
     await this.context.remote?.putVector(key, outcome.vector);
-    const vector = outcome.vector;
-    return { vector: () => vector, cached: false };
+    return { vector, cached: false };
   }
 }
 
-/** Reads the vector on first use, once. */
-function lazyVector(cache: RetrainCache, key: string): VectorRef {
-  let vector: Float32Array | undefined;
+/**
+ * Stores a vector and holds it only until LMDB has it; then it is read like any cached one, so a build
+ * that computes a million vectors does not keep them all.
+ */
+function heldUntilStored(cache: RetrainCache, request: VectorRequest, vector: Float32Array): VectorRef {
+  let held: Float32Array | undefined = vector;
+  void cache.putBottleneck(request.key, vector).then((stored) => {
+    if (stored) held = undefined;
+  });
+  const read = lazyVector(cache, request);
+  return () => held ?? read();
+}
+
+/**
+ * Reads the vector from LMDB on every use (a copy: nothing is held, so memory does not grow with the data
+ * set). A value that fails its checksum is removed and thrown as a DamagedVectorError for the stage to
+ * recompute it.
+ */
+function lazyVector(cache: RetrainCache, request: VectorRequest): VectorRef {
+  const { key } = request;
   return () => {
-    vector ??= cache.getBottleneck(key);
-    if (!vector) throw new Error(`bottleneck ${key} is no longer in the cache (removed while building?); build again`);
-    return vector;
+    const vector = cache.getBottleneck(key);
+    if (vector) return vector;
+    if (cache.containsBottleneck(key)) {
+      void cache.remove('bottlenecks', key);
+      throw new DamagedVectorError(request);
+    }
+    throw new Error(`bottleneck ${key} is no longer in the cache (removed while building?); build again`);
   };
 }

@@ -160,6 +160,15 @@ export class RetrainCache {
     return this.unsealed('bottlenecks', key, bytes) !== undefined;
   }
 
+  /**
+   * Whether a vector is stored under `key`, from the key alone: the value (and its checksum) is not read, so
+   * none of its pages are touched. A no-op rebuild asks this for every image; a damaged value is found when
+   * it is read (getBottleneck).
+   */
+  containsBottleneck(key: string): boolean {
+    return this.tables.bottlenecks.getKeysCount({ start: key, end: `${key}\u0001` }) > 0;
+  }
+
   putBottleneck(key: string, vector: Float32Array): Promise<boolean> {
     return this.put('bottlenecks', key, bytesOf(vector));
   }

@@ -1,4 +1,4 @@
-import type { SoftmaxHead } from '../train/softmax-head.js';
+import { argmax, softmaxInto, type SoftmaxHead } from '../train/softmax-head.js';
 import { predictClasses } from '../train/train-head.js';
 
 export interface LabelledExample {
@@ -17,7 +17,20 @@ export interface Evaluation {
 
 /** Accuracy, confusion matrix and misclassified examples of a head on a labelled set. */
 export function evaluateHead(head: SoftmaxHead, examples: readonly LabelledExample[]): Evaluation {
-  const predicted = predictClasses(head, examples.map((e) => e.vector));
+  return evaluationOf(head, examples, predictClasses(head, examples.map((e) => e.vector)));
+}
+
+/** evaluateHead on vectors read one at a time (from the cache) and dropped: memory does not grow with the set. */
+export function evaluateHeadStreamed(head: SoftmaxHead, examples: ReadonlyArray<{ path: string; label: number; vector: () => Float32Array }>): Evaluation {
+  const probs = new Float64Array(head.numClasses);
+  const predicted = examples.map((example) => {
+    softmaxInto(head, example.vector(), probs);
+    return argmax(probs);
+  });
+  return evaluationOf(head, examples, predicted);
+}
+
+function evaluationOf(head: SoftmaxHead, examples: ReadonlyArray<{ path: string; label: number }>, predicted: readonly number[]): Evaluation {
   const confusion = Array.from({ length: head.numClasses }, () => new Array<number>(head.numClasses).fill(0));
   const misclassified: Evaluation['misclassified'] = [];
   examples.forEach((example, i) => {

@@ -7,6 +7,7 @@ import type { BottleneckEngine } from '../model/engine.js';
 import type { FeatureExtractor } from '../model/feature-extractor.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
+import type { VectorOutcome, VectorRequest } from '../bottleneck/vector-source.js';
 import type { EmitEvent } from './build-events.js';
 import type { StageRunRecord } from './stage-run-record.js';
 
@@ -35,4 +36,6 @@ export interface BuildContext {
   pool(): BottleneckPool;
   /** The feature extractor in this thread (for export), loaded on first use. */
   extractor(): Promise<FeatureExtractor>;
+  /** Computes one vector again (its cached value was damaged), as the bottleneck stage would. */
+  recomputeVector?(request: VectorRequest): Promise<VectorOutcome>;
 }

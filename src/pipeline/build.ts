@@ -30,6 +30,7 @@ import type { BottleneckQueue } from '../queue/bottleneck-queue.js';
 import { configHash } from '../store/keys.js';
 import { writeStageRecord } from './stage-record.js';
 import { STAGES } from './stages.js';
+import { VectorSource } from '../bottleneck/vector-source.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -112,6 +113,10 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       stageRuns: new Map(),
       pool: () => resources.bottleneckPool(model, identity, engine, config.workers),
       extractor: () => resources.featureExtractor(model, identity, engine.tfBackend),
+    };
+    context.recomputeVector = (request) => {
+      const vectors = new VectorSource(context, config);
+      return vectors.get(request).finally(() => vectors.close());
     };
 
     // Per image, streamed: scan → hash → bottleneck; then the whole data set: split → augment → train →

@@ -1,12 +1,19 @@
 import { createClassBalancedSampler } from './class-balanced-sampler.js';
 import { Random } from './random.js';
 import { histogramOf, type HistogramSummary } from '../report/histogram.js';
-import { chooseLogitTracker, type LogitTrackerChooser } from './logit-engines.js';
+import { chooseLogitTracker, GramLogits, prefersGram, type LogitTracker, type LogitTrackerChooser } from './logit-engines.js';
+import { StreamedLogits, type VectorAt } from './streamed-logits.js';
 import { argmax, createHead, softmaxInPlace, softmaxInto, type SoftmaxHead } from './softmax-head.js';
 
 export interface LabelledVectors {
   vectors: Float32Array[];
   labels: number[];
+}
+
+/** Labelled vectors read by index when needed (from the cache): a data set larger than memory trains too. */
+export interface IndexedVectors {
+  labels: number[];
+  vector: VectorAt;
 }
 
 export interface TrainParams {
@@ -42,8 +49,8 @@ export interface TrainResult {
  * plain SGD, class-balanced batches), deterministically from `params.seed`, or from `warmStart`'s weights.
  */
 export function trainHead(
-  train: LabelledVectors,
-  validation: LabelledVectors,
+  train: LabelledVectors | IndexedVectors,
+  validation: LabelledVectors | IndexedVectors,
   numClasses: number,
   params: TrainParams,
   onEval?: (point: EvalPoint) => void,
@@ -51,11 +58,11 @@ export function trainHead(
   /** Picks the logit engine; a caller holding the vectors' Gram matrix passes one that reuses it. */
   trackerFor: LogitTrackerChooser = chooseLogitTracker,
 ): TrainResult {
-  if (train.vectors.length === 0) throw new Error('no training images');
-  const featureSize = train.vectors[0]!.length;
+  if (train.labels.length === 0) throw new Error('no training images');
+  const featureSize = ('vectors' in train ? train.vectors[0]! : train.vector(0)).length;
   const random = new Random(params.seed);
   const initial = warmStart ?? createHead(featureSize, numClasses, () => random.truncatedNormal(0.001));
-  const engine = trackerFor(initial.weights, numClasses, train.vectors, validation.vectors, params.steps, params.batchSize);
+  const engine = logitTrackerFor(initial.weights, numClasses, train, validation, params, trackerFor);
   const biases = Float64Array.from(initial.biases);
   const trainSampler = createClassBalancedSampler(train.labels, numClasses, random);
   // Its own stream, so how often or how much is validated never changes the trained weights.
@@ -115,6 +122,31 @@ export function trainHead(
     }
   }
   return { head: { featureSize, numClasses, weights: engine.weights(), biases: Float32Array.from(biases) }, log, histograms };
+}
+
+/**
+ * Vectors in memory: the cheaper of the two exact engines. Vectors read on demand: the Gram engine (all
+ * vectors read once, held) when it is the cheaper one, which it is only for small sets; otherwise W·x on
+ * each sampled batch, streamed. Every choice gives the head the in-memory path gives.
+ */
+function logitTrackerFor(
+  initial: Float32Array,
+  numClasses: number,
+  train: LabelledVectors | IndexedVectors,
+  validation: LabelledVectors | IndexedVectors,
+  params: TrainParams,
+  trackerFor: LogitTrackerChooser,
+): LogitTracker {
+  const { steps, batchSize } = params;
+  if ('vectors' in train && 'vectors' in validation) return trackerFor(initial, numClasses, train.vectors, validation.vectors, steps, batchSize);
+  const at = (set: LabelledVectors | IndexedVectors): VectorAt => ('vectors' in set ? (i) => set.vectors[i]! : set.vector);
+  const trainAt = at(train);
+  const validationAt = at(validation);
+  if (prefersGram(train.labels.length, trainAt(0).length, validation.labels.length, numClasses, steps, batchSize)) {
+    const all = (set: LabelledVectors | IndexedVectors, vector: VectorAt) => set.labels.map((_, i) => vector(i));
+    return new GramLogits(initial, numClasses, all(train, trainAt), all(validation, validationAt));
+  }
+  return new StreamedLogits(initial, numClasses, trainAt, validationAt);
 }
 
 /** Softmax of logits + biases into `out` (returned). */

@@ -1,0 +1,94 @@
+/**
+ * One measured step of the scale bench, in its own process so its peak RSS is its own:
+ *   node build/bench/scale-child.js prepare <work> <files> <modelDir>   generate images + fill the cache
+ *   node build/bench/scale-child.js build <work> <modelDir> [steps]     one whole build, timed
+ * `build` prints one JSON line: seconds, CPU seconds, peak RSS and what the build did.
+ */
+import { Worker } from 'node:worker_threads';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveConfig } from '../src/config/resolved-config.js';
+import { selectEngine } from '../src/model/engine.js';
+import { resolveModel } from '../src/model/resolve-model.js';
+import { build } from '../src/pipeline/build.js';
+import { fillCache, fixturePaths, generateImages } from './scale-fixture.js';
+
+export interface ChildBuild {
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMB: number;
+  /**
+   * Peaks of the two parts of it, sampled: anonymous (heap, buffers: what the process allocates) and
+   * file-backed (the LMDB map and code: clean page-cache pages, which the kernel maps around each page read).
+   */
+  peakRssAnonMB: number;
+  peakRssFileMB: number;
+  heapUsedMB: number;
+  trained: boolean;
+  exported: boolean;
+  bottlenecksComputed: number;
+}
+
+async function main(): Promise<void> {
+  const [mode, work, ...rest] = process.argv.slice(2);
+  if (!work) throw new Error('usage: scale-child.js prepare <work> <files> <modelDir> | build <work> <modelDir> [steps]');
+  const paths = fixturePaths(work);
+  if (mode === 'prepare') {
+    const [files, modelDir] = rest;
+    const model = await resolveModel(modelDir!, {}, os.tmpdir());
+    const { identity } = await selectEngine('auto', model, os.tmpdir());
+    await generateImages(paths.root, Number(files));
+    await fillCache(paths.cacheDir, paths.root, Number(files), identity);
+    return;
+  }
+  if (mode !== 'build') throw new Error(`unknown mode ${mode}`);
+  const [modelDir, steps] = rest;
+  const config = resolveConfig(
+    { imageDir: paths.root, model: path.resolve(modelDir!), cacheDir: paths.cacheDir, outputDir: paths.outputDir, train: { steps: Number(steps ?? 100) } },
+    work,
+  );
+  // A worker thread samples the resident memory every 50 ms (the main thread is busy for seconds at a time).
+  const peaks = new Int32Array(new SharedArrayBuffer(8));
+  const sampler = new Worker(SAMPLER, { eval: true, workerData: peaks });
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const trace = process.env.SCALE_TRACE
+    ? (event: { type: string; stage?: string; status?: string }) => {
+        if (event.type !== 'stage' && event.type !== 'scanned') return;
+        const m = process.memoryUsage();
+        process.stderr.write(`${((performance.now() - start) / 1000).toFixed(1)}s ${event.type} ${event.stage ?? ''} ${event.status ?? ''} rss ${m.rss >> 20} heap ${m.heapUsed >> 20}/${m.heapTotal >> 20} peak ${process.resourceUsage().maxRSS >> 10}\n`);
+      }
+    : undefined;
+  const result = await build(config, { onEvent: trace });
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  const line: ChildBuild = {
+    seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    peakRssAnonMB: Atomics.load(peaks, 0) / 1024,
+    peakRssFileMB: Atomics.load(peaks, 1) / 1024,
+    heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20,
+    trained: result.trained,
+    exported: result.exported,
+    bottlenecksComputed: result.bottlenecksComputed,
+  };
+  await sampler.terminate();
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+const SAMPLER = `
+const { readFileSync } = require('node:fs');
+const { workerData: peaks } = require('node:worker_threads');
+const field = (text, name) => Number(text.split('\\n').find((l) => l.startsWith(name + ':'))?.slice(name.length + 1).trim().split(' ')[0] ?? 0);
+setInterval(() => {
+  const text = readFileSync('/proc/self/status', 'utf8');
+  Atomics.store(peaks, 0, Math.max(Atomics.load(peaks, 0), field(text, 'RssAnon')));
+  Atomics.store(peaks, 1, Math.max(Atomics.load(peaks, 1), field(text, 'RssFile')));
+}, 50);
+`;
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

@@ -1,4 +1,4 @@
-import type { VectorRequest } from './vector-source.js';
+import type { VectorRequest } from './vector-request.js';
 
 /**
  * A cached vector that failed its checksum when a stage read it (the bottleneck stage only checks that the

@@ -1,21 +1,12 @@
-import type { AugmentSpec } from '../augment/distortions.js';
 import type { RetrainCache } from '../cache/retrain-cache.js';
 import type { ModelOptions } from '../config/define-config.js';
 import type { BuildContext } from '../pipeline/build-context.js';
-import type { VectorRef } from '../pipeline/dataset.js';
 import { BatchScheduler } from './batch-scheduler.js';
+import type { VectorRef } from '../pipeline/dataset.js';
 import { DamagedVectorError } from './damaged-vector.js';
+import type { VectorOutcome, VectorRequest } from './vector-request.js';
 
-export interface VectorRequest {
-  /** Cache key of the vector. */
-  key: string;
-  path: string;
-  sha256: string;
-  augment?: AugmentSpec;
-}
-
-/** A vector and whether it was found (in the cache, or computed earlier in this build), or why there is none. */
-export type VectorOutcome = { vector: VectorRef; cached: boolean } | { error: string; stopped?: boolean };
+export type { VectorOutcome, VectorRequest };
 
 /** The config a vector source reads (declared by the bottleneck and augment stages). */
 export interface VectorSettings {

@@ -7,7 +7,7 @@ import type { BottleneckEngine } from '../model/engine.js';
 import type { FeatureExtractor } from '../model/feature-extractor.js';
 import type { ModelIdentity } from '../model/model-identity.js';
 import type { ResolvedModel } from '../model/resolve-model.js';
-import type { VectorOutcome, VectorRequest } from '../bottleneck/vector-source.js';
+import type { VectorOutcome, VectorRequest } from '../bottleneck/vector-request.js';
 import type { EmitEvent } from './build-events.js';
 import type { StageRunRecord } from './stage-run-record.js';
 

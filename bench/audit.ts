@@ -6,12 +6,12 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { auditConfig } from '../src/audit/audit-config.js';
-import { DEFAULT_AUDIT_OPTIONS, type AuditReport } from '../src/audit/audit.js';
-import { auditImagesInWorkers } from '../src/audit/parallel-folds.js';
-import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS } from '../src/audit/cross-validated-probabilities.js';
+import { auditConfig } from '../src/app/audit-config.js';
+import { DEFAULT_AUDIT_OPTIONS, type AuditReport } from '../src/core/audit/audit.js';
+import { auditImagesInWorkers } from '../src/engine/parallel-folds.js';
+import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS } from '../src/core/audit/cross-validated-probabilities.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
-import { Random } from '../src/train/random.js';
+import { Random } from '../src/core/random.js';
 
 /** Models the registry does not describe yet: where their feature vector is (see their PROVENANCE.md). */
 const MODEL_OPTIONS: Record<string, { featureLayer: string; range: [number, number] }> = {

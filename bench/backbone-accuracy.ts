@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../src/config/resolved-config.js';
-import { evaluateFolder } from '../src/evaluate/evaluate-folder.js';
-import { initBackend } from '../src/model/backend.js';
-import { KNOWN_MODELS } from '../src/model/registry.js';
+import { evaluateFolder } from '../src/app/evaluate-folder.js';
+import { initBackend } from '../src/engine/model/backend.js';
+import { KNOWN_MODELS } from '../src/engine/model/registry.js';
 import { build } from '../src/pipeline/build.js';
-import { loadClassifier } from '../src/predict/load-classifier.js';
+import { loadClassifier } from '../src/export/load-classifier.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { DEFAULT_GRID, measureHeadCv, renderHeadCv, type Cell, type CvResult } from './head-cv.js';
 

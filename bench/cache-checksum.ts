@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { open } from 'lmdb';
-import { RetrainCache } from '../src/cache/retrain-cache.js';
+import { RetrainCache } from '../src/store/retrain-cache.js';
 import { crc32c } from '../src/report/crc32c.js';
 import { measureScale } from './scale.js';
 

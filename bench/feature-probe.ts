@@ -7,11 +7,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import computeBottlenecks from '../src/bottleneck/worker.js';
+import computeBottlenecks from '../src/engine/worker.js';
 import type { ModelOptions } from '../src/config/define-config.js';
-import { selectEngine } from '../src/model/engine.js';
-import { resolveModel } from '../src/model/resolve-model.js';
-import { trainHead, accuracyOf } from '../src/train/train-head.js';
+import { selectEngine } from '../src/engine/feature-engine.js';
+import { resolveModel } from '../src/engine/model/resolve-model.js';
+import { trainHead, accuracyOf } from '../src/core/train-head.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TRAIN = path.resolve(process.env.RETRAIN_SHARED ?? path.join(REPO, '../shared'), 'datasets/hymenoptera_data/train');

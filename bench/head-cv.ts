@@ -11,12 +11,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import computeBottlenecks from '../src/bottleneck/worker.js';
-import type { AugmentSpec } from '../src/augment/distortions.js';
-import { selectEngine } from '../src/model/engine.js';
-import { KNOWN_MODELS } from '../src/model/registry.js';
-import { resolveModel } from '../src/model/resolve-model.js';
-import { accuracyOf, trainHead } from '../src/train/train-head.js';
+import computeBottlenecks from '../src/engine/worker.js';
+import type { AugmentSpec } from '../src/core/distortions.js';
+import { selectEngine } from '../src/engine/feature-engine.js';
+import { KNOWN_MODELS } from '../src/engine/model/registry.js';
+import { resolveModel } from '../src/engine/model/resolve-model.js';
+import { accuracyOf, trainHead } from '../src/core/train-head.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHARED = path.resolve(process.env.RETRAIN_SHARED ?? path.join(REPO, '../shared'));

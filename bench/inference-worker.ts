@@ -3,11 +3,11 @@
  * TensorFlow.js wasm) and reports its images/s on a fixed batch of pixels, as bench/pytorch_peer.py does.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend } from '../src/model/backend.js';
-import { extractFeatures, loadFeatureExtractor } from '../src/model/feature-extractor.js';
-import type { ModelIdentity } from '../src/model/model-identity.js';
-import type { ResolvedModel } from '../src/model/resolve-model.js';
-import { OnnxFeatureExtractor } from '../src/onnx/onnx-extractor.js';
+import { initBackend } from '../src/engine/model/backend.js';
+import { extractFeatures, loadFeatureExtractor } from '../src/engine/feature-extractor.js';
+import type { ModelIdentity } from '../src/engine/model-identity.js';
+import type { ResolvedModel } from '../src/engine/model/resolve-model.js';
+import { OnnxFeatureExtractor } from '../src/engine/onnx/onnx-extractor.js';
 
 export interface InferenceJob {
   engine: 'onnx' | 'wasm';

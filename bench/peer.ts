@@ -7,10 +7,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '../src/model/backend.js';
-import { loadFeatureExtractor } from '../src/model/feature-extractor.js';
-import { identifyModel } from '../src/model/model-identity.js';
-import { resolveModel } from '../src/model/resolve-model.js';
+import { initBackend } from '../src/engine/model/backend.js';
+import { loadFeatureExtractor } from '../src/engine/feature-extractor.js';
+import { identifyModel } from '../src/engine/model-identity.js';
+import { resolveModel } from '../src/engine/model/resolve-model.js';
 
 const run = promisify(execFile);
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/pytorch_peer.py');

@@ -6,8 +6,8 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ModelOptions } from '../src/config/define-config.js';
-import { selectEngine } from '../src/model/engine.js';
-import { resolveModel } from '../src/model/resolve-model.js';
+import { selectEngine } from '../src/engine/feature-engine.js';
+import { resolveModel } from '../src/engine/model/resolve-model.js';
 import type { InferenceJob } from './inference-worker.js';
 
 export interface PureInference {

@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RetrainCache } from '../src/cache/retrain-cache.js';
+import { RetrainCache } from '../src/store/retrain-cache.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { build } from '../src/pipeline/build.js';
 import { DEFAULT_TUNING, RemoteCache } from '../src/store/remote-cache.js';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
+import { onnxRuntimeVersion } from '../src/engine/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { measureBackboneAccuracy, withSection } from './backbone-accuracy.js';
 import { AUDIT_BACKBONES, measureAudit, renderAudit, type AuditBench } from './audit.js';

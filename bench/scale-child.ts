@@ -8,8 +8,8 @@ import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig } from '../src/config/resolved-config.js';
-import { selectEngine } from '../src/model/engine.js';
-import { resolveModel } from '../src/model/resolve-model.js';
+import { selectEngine } from '../src/engine/feature-engine.js';
+import { resolveModel } from '../src/engine/model/resolve-model.js';
 import { build } from '../src/pipeline/build.js';
 import { fillCache, fixturePaths, generateImages } from './scale-fixture.js';
 

@@ -7,9 +7,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { bottleneckKey } from '../src/store/keys.js';
-import { RetrainCache } from '../src/cache/retrain-cache.js';
-import { hashFile } from '../src/hash/hash-file.js';
-import type { ModelIdentity } from '../src/model/model-identity.js';
+import { RetrainCache } from '../src/store/retrain-cache.js';
+import { hashFile } from '../src/images/hash-file.js';
+import type { ModelIdentity } from '../src/engine/model-identity.js';
 
 export const CLASSES = 10;
 export const FEATURES = 1280;

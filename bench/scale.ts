@@ -11,11 +11,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bottleneckKey } from '../src/store/keys.js';
-import { RetrainCache } from '../src/cache/retrain-cache.js';
-import { hashFile } from '../src/hash/hash-file.js';
-import { selectEngine } from '../src/model/engine.js';
-import { resolveModel } from '../src/model/resolve-model.js';
-import { scanImageDirs } from '../src/scan/scan-image-dirs.js';
+import { RetrainCache } from '../src/store/retrain-cache.js';
+import { hashFile } from '../src/images/hash-file.js';
+import { selectEngine } from '../src/engine/feature-engine.js';
+import { resolveModel } from '../src/engine/model/resolve-model.js';
+import { scanImageDirs } from '../src/images/scan-image-dirs.js';
 import type { ChildBuild } from './scale-child.js';
 import { fixturePaths, generateImages, standInVector } from './scale-fixture.js';
 

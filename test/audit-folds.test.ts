@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/audit/audit.js';
-import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS, crossValidatedProbabilities, planFolds, trainFold } from '../src/audit/cross-validated-probabilities.js';
-import { auditImagesInWorkers, crossValidatedProbabilitiesInWorkers } from '../src/audit/parallel-folds.js';
-import { Random } from '../src/train/random.js';
-import { softmaxInto } from '../src/train/softmax-head.js';
-import { trainHead } from '../src/train/train-head.js';
+import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/core/audit/audit.js';
+import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS, crossValidatedProbabilities, planFolds, trainFold } from '../src/core/audit/cross-validated-probabilities.js';
+import { auditImagesInWorkers, crossValidatedProbabilitiesInWorkers } from '../src/engine/parallel-folds.js';
+import { Random } from '../src/core/random.js';
+import { softmaxInto } from '../src/core/softmax-head.js';
+import { trainHead } from '../src/core/train-head.js';
 
 const TRAIN = { steps: 300, learningRate: 0.05, batchSize: 50, evalStepInterval: 10, validationBatchSize: 100, seed: 4 };
 const CLASSES = ['a', 'b', 'c'];

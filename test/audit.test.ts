@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/audit/audit.js';
-import { confidentJoint, findLabelIssues } from '../src/audit/confident-learning.js';
-import { confusedPairs } from '../src/audit/confused-pairs.js';
-import { stratifiedFolds } from '../src/audit/cross-validated-probabilities.js';
-import { nearestNeighbours } from '../src/audit/neighbours.js';
-import { Random } from '../src/train/random.js';
+import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/core/audit/audit.js';
+import { confidentJoint, findLabelIssues } from '../src/core/audit/confident-learning.js';
+import { confusedPairs } from '../src/core/audit/confused-pairs.js';
+import { stratifiedFolds } from '../src/core/audit/cross-validated-probabilities.js';
+import { nearestNeighbours } from '../src/core/audit/neighbours.js';
+import { Random } from '../src/core/random.js';
 
 const TRAIN = { steps: 300, learningRate: 0.05, batchSize: 50, evalStepInterval: 10, validationBatchSize: 100, seed: 0 };
 const CLASSES = ['a', 'b', 'c'];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstValueFrom, from, Subject, toArray } from 'rxjs';
-import { batchByImage } from '../src/bottleneck/batch-by-image.js';
+import { batchByImage } from '../src/engine/batch-by-image.js';
 
 const shapes = (batches: string[][]) => batches.map((b) => b.join(''));
 

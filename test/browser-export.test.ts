@@ -10,12 +10,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decodeImage } from '../src/bottleneck/decode-image.js';
+import { decodeImage } from '../src/images/decode-image.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
-import { initBackend } from '../src/model/backend.js';
+import { initBackend } from '../src/engine/model/backend.js';
 import { build } from '../src/pipeline/build.js';
-import { loadClassifier, type Classifier } from '../src/predict/load-classifier.js';
-import { loadOnnxRuntime } from '../src/onnx/onnx-runtime.js';
+import { loadClassifier, type Classifier } from '../src/export/load-classifier.js';
+import { loadOnnxRuntime } from '../src/engine/onnx/onnx-runtime.js';
 import { copySubset, HAS_SHARED, HYMENOPTERA, MODEL_DIR, REPO_ROOT, SHARED, tempDir } from './helpers/shared.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import type { RetrainConfig } from '../src/config/define-config.js';
-import { initBackend } from '../src/model/backend.js';
+import { initBackend } from '../src/engine/model/backend.js';
 import { build } from '../src/pipeline/build.js';
-import { loadExportedModel } from '../src/predict/load-exported-model.js';
+import { loadExportedModel } from '../src/export/load-exported-model.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
 
 /** A small real build: 12 photos per class from hymenoptera, plus three bad files. */

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { RetrainCache } from '../src/cache/retrain-cache.js';
+import { RetrainCache } from '../src/store/retrain-cache.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/retrain.js');

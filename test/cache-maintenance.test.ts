@@ -4,13 +4,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { open } from 'lmdb';
-import { compactCache } from '../src/cache/cache-compaction.js';
-import { cacheStats, collectGarbage, verifyCache } from '../src/cache/cache-maintenance.js';
+import { compactCache } from '../src/store/cache-compaction.js';
+import { cacheStats, collectGarbage, verifyCache } from '../src/app/cache-maintenance.js';
 import type { BuildEvent } from '../src/pipeline/build-events.js';
-import { RetrainCache } from '../src/cache/retrain-cache.js';
+import { RetrainCache } from '../src/store/retrain-cache.js';
 import { resolveConfig, type ResolvedConfig } from '../src/config/resolved-config.js';
 import { build } from '../src/pipeline/build.js';
-import { checkStoredGraph, verifyGraphs } from '../src/onnx/graph-store.js';
+import { checkStoredGraph, verifyGraphs } from '../src/engine/onnx/graph-store.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
 
 describe('retrain cache stats | verify | gc', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CurationError, moveImage, trashImage } from '../src/watch-ui/curation-actions.js';
+import { CurationError, moveImage, trashImage } from '../src/app/watch-ui/curation-actions.js';
 import { tempDir } from './helpers/shared.js';
 
 async function folder() {

@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { CENTRAL_FRACTION, decodeImage, ImageDecodeError } from '../src/bottleneck/decode-image.js';
-import { findKnownModel } from '../src/model/registry.js';
+import { CENTRAL_FRACTION, decodeImage, ImageDecodeError } from '../src/images/decode-image.js';
+import { findKnownModel } from '../src/engine/model/registry.js';
 import { HYMENOPTERA, needsShared, REPO_ROOT, tempDir } from './helpers/shared.js';
 
 const SIZE: [number, number] = [32, 32];

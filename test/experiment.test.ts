@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import { expandExperiments, selectExperiments } from '../src/experiment/expand-experiments.js';
+import { expandExperiments, selectExperiments } from '../src/app/expand-experiments.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
 
 const run = promisify(execFile);

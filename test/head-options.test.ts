@@ -5,10 +5,10 @@ import { before, describe, it } from 'node:test';
 import type { HeadOptions } from '../src/config/define-config.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { validateConfig } from '../src/config/schema.js';
-import { initBackend } from '../src/model/backend.js';
+import { initBackend } from '../src/engine/model/backend.js';
 import { build } from '../src/pipeline/build.js';
 import type { BuildEvent } from '../src/pipeline/build-events.js';
-import { loadExportedModel } from '../src/predict/load-exported-model.js';
+import { loadExportedModel } from '../src/export/load-exported-model.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
 
 describe('head options beyond the original', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { scanImageDirs } from '../src/scan/scan-image-dirs.js';
+import { scanImageDirs } from '../src/images/scan-image-dirs.js';
 import { tempDir } from './helpers/shared.js';
 
 // An image root that is missing or a file: one line saying what and what to do, not "(ENOENT)"/"(ENOTDIR)".

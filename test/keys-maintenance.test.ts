@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { cacheStats, collectGarbage, verifyCache } from '../src/cache/cache-maintenance.js';
-import { RetrainCache } from '../src/cache/retrain-cache.js';
+import { cacheStats, collectGarbage, verifyCache } from '../src/app/cache-maintenance.js';
+import { RetrainCache } from '../src/store/retrain-cache.js';
 import { resolveConfig, type ResolvedConfig } from '../src/config/resolved-config.js';
 import { build } from '../src/pipeline/build.js';
 import { parseBottleneckKey } from '../src/store/keys.js';

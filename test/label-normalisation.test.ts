@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { groupFoldersByLabel, LabelCollisionError } from '../src/scan/labels.js';
-import { scanImageDirs } from '../src/scan/scan-image-dirs.js';
+import { groupFoldersByLabel, LabelCollisionError } from '../src/images/labels.js';
+import { scanImageDirs } from '../src/images/scan-image-dirs.js';
 import { tempDir } from './helpers/shared.js';
 
 // `été` spelt NFC and NFD are two different folders on Linux. In one image folder they are two classes the

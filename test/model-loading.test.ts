@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { initBackend } from '../src/model/backend.js';
-import { extractFeatures, loadFeatureExtractor } from '../src/model/feature-extractor.js';
-import { identifyModel } from '../src/model/model-identity.js';
-import { resolveModel } from '../src/model/resolve-model.js';
+import { initBackend } from '../src/engine/model/backend.js';
+import { extractFeatures, loadFeatureExtractor } from '../src/engine/feature-extractor.js';
+import { identifyModel } from '../src/engine/model-identity.js';
+import { resolveModel } from '../src/engine/model/resolve-model.js';
 import { DARKNET_DIR, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
 
 describe('model loading', { skip: !HAS_SHARED && 'shared models not found (set RETRAIN_SHARED)' }, () => {

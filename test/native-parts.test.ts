@@ -4,11 +4,11 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { open } from 'lmdb';
-import { createBottleneckPool } from '../src/bottleneck/worker-pool.js';
-import { detectBackend, initBackend } from '../src/model/backend.js';
-import { selectEngine } from '../src/model/engine.js';
-import { loadOnnxRuntime, onnxRuntimeVersion } from '../src/onnx/onnx-runtime.js';
-import { resolveModel } from '../src/model/resolve-model.js';
+import { createBottleneckPool } from '../src/engine/worker-pool.js';
+import { detectBackend, initBackend } from '../src/engine/model/backend.js';
+import { selectEngine } from '../src/engine/feature-engine.js';
+import { loadOnnxRuntime, onnxRuntimeVersion } from '../src/engine/onnx/onnx-runtime.js';
+import { resolveModel } from '../src/engine/model/resolve-model.js';
 import { HYMENOPTERA, MODEL_DIR, needsShared, tempDir } from './helpers/shared.js';
 
 describe('native parts load', () => {

@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveModel } from '../src/model/resolve-model.js';
-import { prepareOnnxModel } from '../src/onnx/onnx-source.js';
-import { loadOnnxRuntime, type OnnxRuntime } from '../src/onnx/onnx-runtime.js';
+import { resolveModel } from '../src/engine/model/resolve-model.js';
+import { prepareOnnxModel } from '../src/engine/onnx/onnx-source.js';
+import { loadOnnxRuntime, type OnnxRuntime } from '../src/engine/onnx/onnx-runtime.js';
 import { SHARED, tempDir } from './helpers/shared.js';
 
 const INT8 = path.join(SHARED, 'models/mobilenet_v2_100_224_int8/model.onnx');

@@ -6,18 +6,18 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { decodeImage } from '../src/bottleneck/decode-image.js';
+import { decodeImage } from '../src/images/decode-image.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
-import { selectEngine } from '../src/model/engine.js';
-import { resolveModel, type ResolvedModel } from '../src/model/resolve-model.js';
-import { withOutputs } from '../src/onnx/cut-graph.js';
-import { inspectOnnxModel } from '../src/onnx/inspect-model.js';
-import { OnnxFeatureExtractor } from '../src/onnx/onnx-extractor.js';
-import { decodeModel, encodeModel, type ModelProto } from '../src/onnx/onnx-proto.js';
-import { loadOnnxRuntime, type OnnxRuntime } from '../src/onnx/onnx-runtime.js';
+import { selectEngine } from '../src/engine/feature-engine.js';
+import { resolveModel, type ResolvedModel } from '../src/engine/model/resolve-model.js';
+import { withOutputs } from '../src/engine/onnx/cut-graph.js';
+import { inspectOnnxModel } from '../src/engine/onnx/inspect-model.js';
+import { OnnxFeatureExtractor } from '../src/engine/onnx/onnx-extractor.js';
+import { decodeModel, encodeModel, type ModelProto } from '../src/engine/onnx/onnx-proto.js';
+import { loadOnnxRuntime, type OnnxRuntime } from '../src/engine/onnx/onnx-runtime.js';
 import { build } from '../src/pipeline/build.js';
-import { loadClassifier } from '../src/predict/load-classifier.js';
-import { bucketPercent, setForPercent, splitKey } from '../src/split/original-split.js';
+import { loadClassifier } from '../src/export/load-classifier.js';
+import { bucketPercent, setForPercent, splitKey } from '../src/core/original-split.js';
 import { HYMENOPTERA, SHARED, tempDir } from './helpers/shared.js';
 
 const INT8_DIR = path.join(SHARED, 'models/mobilenet_v2_100_224_int8');
@@ -248,7 +248,7 @@ describe('both exports of a TF.js backbone', { skip: skip || (!existsSync(path.j
     }
     const out = path.join(work, 'out');
     await build(resolveConfig({ imageDir: images, model: path.join(SHARED, 'models/mobilenet_v2_035_224'), train: { steps: 200 }, seed: 0, cacheDir: path.join(work, 'cache'), outputDir: out }, work));
-    const { initBackend } = await import('../src/model/backend.js');
+    const { initBackend } = await import('../src/engine/model/backend.js');
     await initBackend('auto');
     const tfjs = await loadClassifier(out, 'tfjs');
     const onnxModel = await loadClassifier(out, 'onnx');

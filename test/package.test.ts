@@ -63,7 +63,7 @@ describe('the npm package', () => {
     const { stdout: packed } = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO_ROOT, timeout: 120_000 });
     const [{ filename, files }] = JSON.parse(packed) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const paths = files.map((f) => f.path);
-    for (const needed of ['bin/retrain.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/bottleneck/worker.js', 'package.json', 'README.md']) {
+    for (const needed of ['bin/retrain.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/engine/worker.js', 'package.json', 'README.md']) {
       assert.ok(paths.includes(needed), `the package holds ${needed}`);
     }
     const strays = paths.filter((p) => !/^(bin\/|dist\/(src|tasks)\/|package\.json$|README\.md$|LICENSE)/.test(p));

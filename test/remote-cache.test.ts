@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePorts } from '../bench/services.js';
-import { RetrainCache } from '../src/cache/retrain-cache.js';
+import { RetrainCache } from '../src/store/retrain-cache.js';
 import type { RetrainConfig } from '../src/config/define-config.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import type { BuildEvent } from '../src/pipeline/build-events.js';

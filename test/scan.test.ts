@@ -6,10 +6,10 @@ import { configFromFlags } from '../src/config/cli-flags.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { validateConfig } from '../src/config/schema.js';
 import sharp from 'sharp';
-import { decodeImage } from '../src/bottleneck/decode-image.js';
-import { IMAGE_EXTENSIONS } from '../src/scan/image-extensions.js';
-import { groupFoldersByLabel, labelFromFolderName, LabelCollisionError } from '../src/scan/labels.js';
-import { scanImageDirs, ScanError } from '../src/scan/scan-image-dirs.js';
+import { decodeImage } from '../src/images/decode-image.js';
+import { IMAGE_EXTENSIONS } from '../src/images/image-extensions.js';
+import { groupFoldersByLabel, labelFromFolderName, LabelCollisionError } from '../src/images/labels.js';
+import { scanImageDirs, ScanError } from '../src/images/scan-image-dirs.js';
 import { tempDir } from './helpers/shared.js';
 
 async function makeTree(spec: Record<string, string[]>): Promise<string> {

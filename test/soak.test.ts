@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import { Random } from '../src/train/random.js';
+import { Random } from '../src/core/random.js';
 import { HAS_SHARED, HYMENOPTERA, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
 import { WatchProcess } from './helpers/watch-process.js';
 

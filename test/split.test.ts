@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assignSets } from '../src/split/assign-sets.js';
-import { bucketPercent, setForPercent, splitKey } from '../src/split/original-split.js';
+import { assignSets } from '../src/core/assign-sets.js';
+import { bucketPercent, setForPercent, splitKey } from '../src/core/original-split.js';
 
 describe('split', () => {
   it('matches retrain.py on known names (values computed with its formula in Python)', () => {

@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import { resolveConfig, type ResolvedConfig } from '../src/config/resolved-config.js';
 import type { BuildEvent } from '../src/pipeline/build-events.js';
 import { build } from '../src/pipeline/build.js';
-import { STAGES } from '../src/pipeline/stages.js';
+import { STAGES } from '../src/pipeline/stage-declarations.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
 
 type StageEvent = Extract<BuildEvent, { type: 'stage' }>;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { RetrainCache } from '../src/cache/retrain-cache.js';
+import { RetrainCache } from '../src/store/retrain-cache.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { build } from '../src/pipeline/build.js';
-import { prefersGram } from '../src/train/logit-engines.js';
-import { trainHead, type TrainParams } from '../src/train/train-head.js';
+import { prefersGram } from '../src/core/logit-trackers.js';
+import { trainHead, type TrainParams } from '../src/core/train-head.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
 
 /** Real vectors (real photos through the real backbone), read back from the build's LMDB cache. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32c } from '../src/report/crc32c.js';
-import { histogramOf } from '../src/report/histogram.js';
+import { histogramOf } from '../src/core/histogram.js';
 import { eventFile } from '../src/report/tensorboard-events.js';
 import { readRecords } from '../src/report/tfrecord.js';
 import { decodeEvents } from './helpers/tensorboard.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DirectLogits, GramLogits, type LogitTracker } from '../src/train/logit-engines.js';
-import { Random } from '../src/train/random.js';
-import { accuracyOf, trainHead, type LabelledVectors } from '../src/train/train-head.js';
+import { DirectLogits, GramLogits, type LogitTracker } from '../src/core/logit-trackers.js';
+import { Random } from '../src/core/random.js';
+import { accuracyOf, trainHead, type LabelledVectors } from '../src/core/train-head.js';
 
 /** Noisy samples around fixed class centres in `d` dimensions, non-negative like ReLU features. */
 function clusters(count: number, d: number, classes: number, seed: number): LabelledVectors {

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { AuditReport } from '../src/audit/audit.js';
-import { startUiServer } from '../src/watch-ui/ui-server.js';
+import type { AuditReport } from '../src/core/audit/audit.js';
+import { startUiServer } from '../src/app/watch-ui/ui-server.js';
 import { copySubset, needsShared, tempDir } from './helpers/shared.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import type { AuditReport } from '../audit/audit.js';
+import type { AuditReport } from '../core/audit/audit.js';
 import { configFlagOptions } from '../config/cli-flags.js';
 
 export function auditCommand(yargs: Argv) {
@@ -15,7 +15,7 @@ export function auditCommand(yargs: Argv) {
         .example('$0 audit', 'audit the data set of ./retrain.config.ts')
         .example('$0 audit --json | jq .labelIssues', 'the ranked label issues as JSON'),
     async (argv) => {
-      const { auditConfig } = await import('../audit/audit-config.js');
+      const { auditConfig } = await import('../app/audit-config.js');
       const { readConfig } = await import('../config/read-config.js');
       const { createReporter } = await import('./build-reporter.js');
       const json = Boolean(argv.json);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import type { MovedAside } from '../cache/cache-file-errors.js';
+import type { MovedAside } from '../store/cache-file-errors.js';
 import { configFlagOptions } from '../config/cli-flags.js';
 
 /** The config flags cache commands read: where the cache is, and (gc) which images, model and variants are still used. */
@@ -20,13 +20,13 @@ export function cacheCommand(yargs: Argv) {
         .option('keep-other-models', { type: 'boolean', describe: 'gc: keep every entry of models other than the config\'s' })
         .option('json', { type: 'boolean', describe: 'Print the result as JSON' }),
     async (argv) => {
-      const { compactCache } = await import('../cache/cache-compaction.js');
-      const { cacheStats, collectGarbage, verifyCache } = await import('../cache/cache-maintenance.js');
-      const { CacheError, cacheDamagedMessage, lmdbDamage, moveAside } = await import('../cache/cache-file-errors.js');
-      const { RetrainCache } = await import('../cache/retrain-cache.js');
+      const { compactCache } = await import('../store/cache-compaction.js');
+      const { cacheStats, collectGarbage, verifyCache } = await import('../app/cache-maintenance.js');
+      const { CacheError, cacheDamagedMessage, lmdbDamage, moveAside } = await import('../store/cache-file-errors.js');
+      const { RetrainCache } = await import('../store/retrain-cache.js');
       const { readCacheDir } = await import('../config/read-cache-dir.js');
       const { readConfig } = await import('../config/read-config.js');
-      const { verifyGraphs } = await import('../onnx/graph-store.js');
+      const { verifyGraphs } = await import('../engine/onnx/graph-store.js');
       const print = (text: string, value: unknown) => process.stdout.write(argv.json ? JSON.stringify(value) + '\n' : text + '\n');
       // stats and verify need only the cache folder; gc also the image folders (what is still used).
       const config = argv.action === 'gc' ? (await readConfig(argv, process.cwd())).config : undefined;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import type { TfBackendChoice } from '../model/backend.js';
-import type { ExportFormat } from '../predict/load-classifier.js';
+import type { TfBackendChoice } from '../engine/model/backend.js';
+import type { ExportFormat } from '../export/load-classifier.js';
 import { printable } from '../util/printable.js';
 
 export function evalCommand(yargs: Argv) {
@@ -17,10 +17,10 @@ export function evalCommand(yargs: Argv) {
         .option('json', { type: 'boolean', describe: 'Print the evaluation as one JSON object' })
         .example('$0 eval --model retrain-output --image_dir ../shared/datasets/hymenoptera_data/val', ''),
     async (argv) => {
-      const { formatConfusion } = await import('../evaluate/class-metrics.js');
-      const { evaluateFolder } = await import('../evaluate/evaluate-folder.js');
-      const { initBackend } = await import('../model/backend.js');
-      const { loadClassifier } = await import('../predict/load-classifier.js');
+      const { formatConfusion } = await import('../core/class-metrics.js');
+      const { evaluateFolder } = await import('../app/evaluate-folder.js');
+      const { initBackend } = await import('../engine/model/backend.js');
+      const { loadClassifier } = await import('../export/load-classifier.js');
       const { exportedModelDir } = await import('./model-dir.js');
       if (argv.format !== 'onnx') await initBackend(argv.backend as TfBackendChoice);
       const model = await loadClassifier(await exportedModelDir(argv, process.cwd()), argv.format as ExportFormat | undefined);

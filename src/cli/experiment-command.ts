@@ -16,9 +16,9 @@ export function experimentCommand(yargs: Argv) {
         .option('json', { type: 'boolean', describe: 'Print the comparison as JSON' }),
     async (argv) => {
       const { readConfig } = await import('../config/read-config.js');
-      const { comparisonMarkdown } = await import('../experiment/comparison-table.js');
-      const { expandExperiments, selectExperiments } = await import('../experiment/expand-experiments.js');
-      const { bestExperiment, checkExperimentOutputs, experimentsDir, runExperiments } = await import('../experiment/run-experiments.js');
+      const { comparisonMarkdown } = await import('../app/comparison-table.js');
+      const { expandExperiments, selectExperiments } = await import('../app/expand-experiments.js');
+      const { bestExperiment, checkExperimentOutputs, experimentsDir, runExperiments } = await import('../app/run-experiments.js');
       const { checkReplaceable } = await import('../export/output-guard.js');
       const { describeWriteError } = await import('../util/file-errors.js');
       const { makeTempDirBeside, replaceDir, writeFileAtomic } = await import('../util/atomic-write.js');

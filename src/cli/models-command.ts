@@ -11,9 +11,9 @@ export function modelsCommand(yargs: Argv) {
         .option('cache-dir', { type: 'string', default: '.retrain-cache', describe: 'Where downloaded models are kept' })
         .option('json', { type: 'boolean', describe: 'Print the list ({ models, searchDirs }) or the inspection as one JSON object' }),
     async (argv) => {
-      const { inspectOnnxModel } = await import('../onnx/inspect-model.js');
-      const { KNOWN_MODELS } = await import('../model/registry.js');
-      const { modelSearchDirs, resolveModel } = await import('../model/resolve-model.js');
+      const { inspectOnnxModel } = await import('../engine/onnx/inspect-model.js');
+      const { KNOWN_MODELS } = await import('../engine/model/registry.js');
+      const { modelSearchDirs, resolveModel } = await import('../engine/model/resolve-model.js');
       if (argv.action === 'inspect') {
         if (!argv.model) throw new Error('models inspect: name a model (registry name, .onnx file, folder or URL)');
         const inspection = await inspectOnnxModel(await resolveModel(argv.model, {}, argv['cache-dir']));

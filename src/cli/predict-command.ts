@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import type { TfBackendChoice } from '../model/backend.js';
-import type { ExportFormat } from '../predict/load-classifier.js';
+import type { TfBackendChoice } from '../engine/model/backend.js';
+import type { ExportFormat } from '../export/load-classifier.js';
 import { errnoText } from '../util/errno-text.js';
 import { printable } from '../util/printable.js';
 import { numberAtLeast } from './option-checks.js';
@@ -21,8 +21,8 @@ export function predictCommand(yargs: Argv) {
         .option('json', { type: 'boolean', describe: 'Print one JSON object per image' })
         .example('$0 predict --model retrain-output photo.jpg', ''),
     async (argv) => {
-      const { initBackend } = await import('../model/backend.js');
-      const { loadClassifier } = await import('../predict/load-classifier.js');
+      const { initBackend } = await import('../engine/model/backend.js');
+      const { loadClassifier } = await import('../export/load-classifier.js');
       const { exportedModelDir } = await import('./model-dir.js');
       if (argv.format !== 'onnx') await initBackend(argv.backend as TfBackendChoice);
       const model = await loadClassifier(await exportedModelDir(argv, process.cwd()), argv.format as ExportFormat | undefined);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
-import type { WatchEvent } from '../watch/watch-events.js';
+import type { WatchEvent } from '../app/watch-events.js';
 import { explainStage } from '../pipeline/explain-stage.js';
 import { plural } from '../util/plural.js';
 import type { createReporter } from './build-reporter.js';
@@ -24,11 +24,11 @@ export function watchCommand(yargs: Argv) {
         .check((argv) => Number(argv['ui-port']) <= 65535 || `--ui-port ${String(argv['ui-port'])}: must be a port number, 0 to 65535 (0: a free one)`)
         .example('$0 watch', 'watch the folders of ./retrain.config.ts'),
     async (argv) => {
-      const { WatchSession } = await import('../watch/watch-session.js');
+      const { WatchSession } = await import('../app/watch-session.js');
       const { createReporter } = await import('./build-reporter.js');
       const { onInterrupt } = await import('./interrupt.js');
-      const { liveAudit } = await import('../watch-ui/live-audit.js');
-      const { startUiServer } = await import('../watch-ui/ui-server.js');
+      const { liveAudit } = await import('../app/watch-ui/live-audit.js');
+      const { startUiServer } = await import('../app/watch-ui/ui-server.js');
       const json = Boolean(argv.json);
       const reporter = createReporter({ json: false, stream: json ? process.stderr : process.stdout });
       const onEvent = json ? (event: WatchEvent) => process.stdout.write(JSON.stringify(event) + '\n') : (event: WatchEvent) => describe(event, reporter);

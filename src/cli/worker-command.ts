@@ -16,7 +16,7 @@ export function workerCommand(yargs: Argv) {
         .option('lock-ms', { type: 'number', default: 30_000, describe: 'A job whose worker stops answering is taken by another after about this long' })
         .example('$0 worker --queue redis://10.0.0.5:6379', 'endpoint and keys of the remote cache from AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, …'),
     async (argv) => {
-      const { runBottleneckWorker } = await import('../queue/bottleneck-worker.js');
+      const { runBottleneckWorker } = await import('../engine/queue/bottleneck-worker.js');
       const { onInterrupt } = await import('./interrupt.js');
       quietSdkNodeWarning();
       const controller = new AbortController();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Options } from 'yargs';
-import { isModelPath } from '../model/model-reference.js';
+import { isModelPath } from './model-reference.js';
 import type { RetrainConfig } from './define-config.js';
 import { TYPED_FLAGS } from './typed-flags.js';
 import { ConfigError } from './config-error.js';

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Distortions } from './distortion-settings.js';
-import { isModelPath } from '../model/model-reference.js';
+import { isModelPath } from './model-reference.js';
 import { parseShard, type Shard } from '../store/shard.js';
 import type { RemoteCacheSettings } from '../store/remote-cache.js';
 import type { HeadOptions, ModelOptions, RetrainConfig } from './define-config.js';

@@ -3,14 +3,14 @@
  * Keras conversion of a TF.js one) with the trained head, so the model runs wherever onnxruntime does.
  */
 import fs from 'node:fs/promises';
-import { convertModelFiles } from '../onnx/convert-model.js';
-import { classifierGraph } from '../onnx/onnx-classifier.js';
-import { INPUT_NAME } from '../onnx/keras-to-onnx.js';
-import type { BottleneckEngine } from '../model/engine.js';
-import type { ModelIdentity } from '../model/model-identity.js';
-import { readModelFiles } from '../model/read-model-files.js';
-import type { ResolvedModel } from '../model/resolve-model.js';
-import type { SoftmaxHead } from '../train/softmax-head.js';
+import { convertModelFiles } from '../engine/onnx/convert-model.js';
+import { classifierGraph } from '../engine/onnx/onnx-classifier.js';
+import { INPUT_NAME } from '../engine/onnx/keras-to-onnx.js';
+import type { BottleneckEngine } from '../engine/feature-engine.js';
+import type { ModelIdentity } from '../engine/model-identity.js';
+import { readModelFiles } from '../engine/model/read-model-files.js';
+import type { ResolvedModel } from '../engine/model/resolve-model.js';
+import type { SoftmaxHead } from '../core/softmax-head.js';
 import { ONNX_FILE, type ExportManifest } from './export-manifest.js';
 
 /** The manifest's description of the ONNX file: what a caller feeds and reads. */

@@ -1,13 +1,13 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
-import type { RetrainCache } from '../cache/retrain-cache.js';
+import type { RetrainCache } from '../store/retrain-cache.js';
 import type { RemoteCache } from '../store/remote-cache.js';
-import type { BottleneckQueue } from '../queue/bottleneck-queue.js';
-import type { BottleneckPool } from '../bottleneck/worker-pool.js';
-import type { BottleneckEngine } from '../model/engine.js';
-import type { FeatureExtractor } from '../model/feature-extractor.js';
-import type { ModelIdentity } from '../model/model-identity.js';
-import type { ResolvedModel } from '../model/resolve-model.js';
-import type { VectorOutcome, VectorRequest } from '../bottleneck/vector-request.js';
+import type { BottleneckQueue } from '../engine/queue/bottleneck-queue.js';
+import type { BottleneckPool } from '../engine/worker-pool.js';
+import type { BottleneckEngine } from '../engine/feature-engine.js';
+import type { FeatureExtractor } from '../engine/feature-extractor.js';
+import type { ModelIdentity } from '../engine/model-identity.js';
+import type { ResolvedModel } from '../engine/model/resolve-model.js';
+import type { VectorOutcome, VectorRequest } from './vector-request.js';
 import type { EmitEvent } from './build-events.js';
 import type { StageRunRecord } from './stage-run-record.js';
 

@@ -1,4 +1,4 @@
-import type { EvalPoint } from '../train/train-head.js';
+import type { EvalPoint } from '../core/train-head.js';
 
 /** Everything a build reports while it runs; the CLI renders these as text, progress bars or JSON lines. */
 export type BuildEvent =

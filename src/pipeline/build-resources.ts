@@ -1,11 +1,11 @@
-import { createBottleneckPool, type BottleneckPool } from '../bottleneck/worker-pool.js';
-import { RetrainCache } from '../cache/retrain-cache.js';
+import { createBottleneckPool, type BottleneckPool } from '../engine/worker-pool.js';
+import { RetrainCache } from '../store/retrain-cache.js';
 import { RemoteCache, type RemoteCacheSettings } from '../store/remote-cache.js';
-import { choiceFor, initBackend, type BackendName } from '../model/backend.js';
-import type { BottleneckEngine } from '../model/engine.js';
-import type { FeatureExtractor } from '../model/feature-extractor.js';
-import type { ModelIdentity } from '../model/model-identity.js';
-import type { ResolvedModel } from '../model/resolve-model.js';
+import { choiceFor, initBackend, type BackendName } from '../engine/model/backend.js';
+import type { BottleneckEngine } from '../engine/feature-engine.js';
+import type { FeatureExtractor } from '../engine/feature-extractor.js';
+import type { ModelIdentity } from '../engine/model-identity.js';
+import type { ResolvedModel } from '../engine/model/resolve-model.js';
 
 /**
  * The expensive, long-lived things builds share: the open cache, the worker pool and the feature extractor
@@ -37,7 +37,7 @@ export class BuildResources {
     const key = JSON.stringify([model.modelJson, identity, backend]);
     // TensorFlow.js is loaded here, on first use: a build with nothing to export never loads it.
     if (this.extractor?.key !== key) {
-      const loaded = initBackend(choiceFor(backend)).then(() => import('../model/feature-extractor.js'));
+      const loaded = initBackend(choiceFor(backend)).then(() => import('../engine/feature-extractor.js'));
       this.extractor = { key, extractor: loaded.then(({ loadFeatureExtractor }) => loadFeatureExtractor(model, identity)) };
       return this.extractor.extractor;
     }

@@ -1,20 +1,20 @@
 import path from 'node:path';
 import { from, lastValueFrom, map, mergeMap, of, toArray } from '../util/rx.js';
-import { augmentTask } from '../../tasks/augment.js';
-import { bottleneckTask } from '../../tasks/bottleneck.js';
-import { evaluateTask } from '../../tasks/evaluate.js';
-import { exportTask } from '../../tasks/export.js';
-import { hashTask } from '../../tasks/hash.js';
-import { scanTask } from '../../tasks/scan.js';
-import { splitTask } from '../../tasks/split.js';
-import { trainTask } from '../../tasks/train.js';
+import { augmentTask } from './stages/augment.js';
+import { bottleneckTask } from './stages/bottleneck.js';
+import { evaluateTask } from './stages/evaluate.js';
+import { exportTask } from './stages/export.js';
+import { hashTask } from './stages/hash.js';
+import { scanTask } from './stages/scan.js';
+import { splitTask } from './stages/split.js';
+import { trainTask } from './stages/train.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { ConfigError } from '../config/schema.js';
 import { EXPORT_LAYER_NAMES } from '../export/export-layer-names.js';
-import { preservingTfState } from '../model/backend.js';
-import { CacheError, cacheDamagedMessage, lmdbDamage } from '../cache/cache-file-errors.js';
-import { selectEngine } from '../model/engine.js';
-import { resolveModel } from '../model/resolve-model.js';
+import { preservingTfState } from '../engine/model/backend.js';
+import { CacheError, cacheDamagedMessage, lmdbDamage } from '../store/cache-file-errors.js';
+import { selectEngine } from '../engine/feature-engine.js';
+import { resolveModel } from '../engine/model/resolve-model.js';
 import { recoverDir } from '../util/atomic-write.js';
 import { holdsOnlyExportFiles } from '../export/output-guard.js';
 import { checkBuildOutputs } from './build-outputs.js';
@@ -26,11 +26,11 @@ import type { ImageWithVector } from './dataset.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
 import type { ObjectCounts, RemoteCounts } from '../store/remote-cache.js';
 import { graphShare } from '../store/graph-share.js';
-import type { BottleneckQueue } from '../queue/bottleneck-queue.js';
+import type { BottleneckQueue } from '../engine/queue/bottleneck-queue.js';
 import { configHash } from '../store/keys.js';
 import { writeStageRecord } from './stage-record.js';
-import { STAGES } from './stages.js';
-import { VectorSource } from '../bottleneck/vector-source.js';
+import { STAGES } from './stage-declarations.js';
+import { VectorSource } from './vector-source.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -93,7 +93,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     if (options.queue) {
       if (!remote) throw new ConfigError(`--queue ${options.queue}: workers hand vectors back through the remote cache; set --remote-cache s3://bucket/prefix too`);
       // BullMQ and ioredis (some 350 files) are loaded only for a build that uses a queue.
-      const { BottleneckQueue } = await import('../queue/bottleneck-queue.js');
+      const { BottleneckQueue } = await import('../engine/queue/bottleneck-queue.js');
       queue = await BottleneckQueue.connect(options.queue).catch((error: Error) => {
         emit({ type: 'warning', message: `${error.message}; computing bottlenecks locally` });
         return undefined;

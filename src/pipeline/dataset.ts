@@ -1,5 +1,5 @@
-import type { ImageFile } from '../scan/scan-image-dirs.js';
-import type { SplitName } from '../split/original-split.js';
+import type { ImageFile } from '../images/scan-image-dirs.js';
+import type { SplitName } from '../core/original-split.js';
 
 /** An image whose content hash is known. */
 export interface HashedImage extends ImageFile {

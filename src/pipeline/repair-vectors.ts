@@ -1,4 +1,4 @@
-import { DamagedVectorError } from '../bottleneck/damaged-vector.js';
+import { DamagedVectorError } from './damaged-vector.js';
 import type { BuildContext } from './build-context.js';
 import type { SplitImage } from './dataset.js';
 

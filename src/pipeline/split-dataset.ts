@@ -1,11 +1,11 @@
 import { from, lastValueFrom, map, mergeMap, of, toArray } from 'rxjs';
-import { bottleneckTask } from '../../tasks/bottleneck.js';
-import { hashTask } from '../../tasks/hash.js';
-import { scanTask } from '../../tasks/scan.js';
-import { splitTask } from '../../tasks/split.js';
+import { bottleneckTask } from './stages/bottleneck.js';
+import { hashTask } from './stages/hash.js';
+import { scanTask } from './stages/scan.js';
+import { splitTask } from './stages/split.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
-import { selectEngine } from '../model/engine.js';
-import { resolveModel } from '../model/resolve-model.js';
+import { selectEngine } from '../engine/feature-engine.js';
+import { resolveModel } from '../engine/model/resolve-model.js';
 import type { BuildContext } from './build-context.js';
 import type { EmitEvent } from './build-events.js';
 import { BuildResources } from './build-resources.js';

@@ -2,11 +2,11 @@ import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { readManifest } from '../export/read-manifest.js';
-import { sha256Hex } from '../hash/content-hash.js';
-import { scanImageDirs } from '../scan/scan-image-dirs.js';
+import { sha256Hex } from '../util/content-hash.js';
+import { scanImageDirs } from '../images/scan-image-dirs.js';
 import { selectInputs } from './stage.js';
 import { readStageRecord, type StageRecord } from './stage-record.js';
-import { STAGES } from './stages.js';
+import { STAGES } from './stage-declarations.js';
 
 export interface BuildStatus {
   outputDir: string;

@@ -1,4 +1,4 @@
-import type { AuditReport } from '../audit/audit.js';
+import type { AuditReport } from '../core/audit/audit.js';
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 

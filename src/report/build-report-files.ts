@@ -1,12 +1,12 @@
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Evaluation } from '../evaluate/evaluate-head.js';
-import type { HistogramSummary } from './histogram.js';
-import type { AuditReport } from '../audit/audit.js';
+import type { Evaluation } from '../core/evaluate-head.js';
+import type { HistogramSummary } from '../core/histogram.js';
+import type { AuditReport } from '../core/audit/audit.js';
 import { auditPaths, auditSectionsHtml } from './audit-html.js';
 import { htmlReport } from './html-report.js';
 import { eventFile, eventFileName } from './tensorboard-events.js';
-import type { EvalPoint } from '../train/train-head.js';
+import type { EvalPoint } from '../core/train-head.js';
 
 export interface ReportFilesInput {
   labels: string[];

@@ -1,5 +1,5 @@
-import { classMetrics, type ClassMetrics } from '../evaluate/class-metrics.js';
-import type { EvalPoint } from '../train/train-head.js';
+import { classMetrics, type ClassMetrics } from '../core/class-metrics.js';
+import type { EvalPoint } from '../core/train-head.js';
 import { lineChart } from './svg-chart.js';
 
 export interface ReportInput {

@@ -1,4 +1,4 @@
-import type { HistogramSummary } from './histogram.js';
+import type { HistogramSummary } from '../core/histogram.js';
 import { ProtoWriter } from '../util/protobuf.js';
 import { frameRecord } from './tfrecord.js';
 

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../hash/content-hash.js';
+import { sha256Hex } from '../util/content-hash.js';
 
 /**
  * Every key retrain stores or looks things up under, and every version that is part of one: built here and

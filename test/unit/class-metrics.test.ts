@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classMetrics, formatConfusion } from '../../src/evaluate/class-metrics.js';
+import { classMetrics, formatConfusion } from '../../src/core/class-metrics.js';
 
 describe('class metrics', () => {
   // confusion[true][predicted]: 8 ants (6 right, 2 taken for bees), 4 bees (3 right, 1 taken for an ant).

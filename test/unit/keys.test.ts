@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { variantSpec } from '../../src/augment/distortions.js';
-import { sha256Hex } from '../../src/hash/content-hash.js';
+import { variantSpec } from '../../src/core/distortions.js';
+import { sha256Hex } from '../../src/util/content-hash.js';
 import type { ResolvedConfig } from '../../src/config/resolved-config.js';
 import { selectInputs, stageKey as declaredStageKey } from '../../src/pipeline/stage.js';
-import { STAGES } from '../../src/pipeline/stages.js';
+import { STAGES } from '../../src/pipeline/stage-declarations.js';
 import {
   augmentId,
   BN_FOLD_VERSION,

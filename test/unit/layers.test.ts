@@ -34,45 +34,6 @@ export const LAYERS = [
 
 /** Where today's files sit in the layers until the move (restructure.mjs deletes this block when it moves them). */
 const LEGACY: Record<string, string> = {
-  // BEGIN legacy layout
-  'src/api/': 'src/app',
-  'src/api/resolve-config.ts': 'src/config',
-  'src/audit/': 'src/core',
-  'src/audit/audit-config.ts': 'src/app',
-  'src/audit/audit-dataset.ts': 'src/pipeline',
-  'src/audit/parallel-folds.ts': 'src/engine',
-  'src/audit/fold-worker.ts': 'src/engine',
-  'src/augment/': 'src/core',
-  'src/bottleneck/': 'src/engine',
-  'src/bottleneck/bottleneck-key.ts': 'src/store',
-  'src/bottleneck/decode-image.ts': 'src/images',
-  'src/bottleneck/vector-source.ts': 'src/pipeline',
-  'src/bottleneck/damaged-vector.ts': 'src/pipeline',
-  'src/bottleneck/vector-request.ts': 'src/pipeline',
-  'src/evaluate/stored-evaluation.ts': 'src/pipeline',
-  'src/cache/': 'src/store',
-  'src/cache/cache-maintenance.ts': 'src/app',
-  'src/evaluate/': 'src/core',
-  'src/evaluate/evaluate-folder.ts': 'src/app',
-  'src/experiment/': 'src/app',
-  'src/hash/': 'src/images',
-  'src/hash/content-hash.ts': 'src/util',
-  'src/model/': 'src/engine/model',
-  'src/model/model-reference.ts': 'src/config',
-  'src/model/engine.ts': 'src/engine',
-  'src/model/model-identity.ts': 'src/engine',
-  'src/model/feature-extractor.ts': 'src/engine',
-  'src/onnx/': 'src/engine/onnx',
-  'src/predict/': 'src/export',
-  'src/queue/': 'src/engine/queue',
-  'src/report/histogram.ts': 'src/core',
-  'src/scan/': 'src/images',
-  'src/split/': 'src/core',
-  'src/train/': 'src/core',
-  'src/watch/': 'src/app',
-  'src/watch-ui/': 'src/app',
-  'tasks/': 'src/pipeline',
-  // END legacy layout
 };
 
 /**

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { resolveConfig, type ResolvedConfig } from '../../src/config/resolved-config.js';
 import type { BuildContext } from '../../src/pipeline/build-context.js';
 import { defineStage, selectInputs, stageTask, UndeclaredInputError } from '../../src/pipeline/stage.js';
-import { evaluateStage, exportStage, STAGES, trainStage } from '../../src/pipeline/stages.js';
+import { evaluateStage, exportStage, STAGES, trainStage } from '../../src/pipeline/stage-declarations.js';
 import { lastValueFrom, map, of } from '../../src/util/rx.js';
 
 /** Every config value set, so a selector that reads the wrong one cannot get away with undefined. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveConfig } from '../../src/api/resolve-config.js';
+import { resolveConfig } from '../../src/config/resolve-config.js';
 import type { BuildContext } from '../../src/pipeline/build-context.js';
 import type { BuildEvent } from '../../src/pipeline/build-events.js';
 import { selectInputs, stageKey, stageTask } from '../../src/pipeline/stage.js';
-import { bottleneckStage, STAGES, trainStage } from '../../src/pipeline/stages.js';
+import { bottleneckStage, STAGES, trainStage } from '../../src/pipeline/stage-declarations.js';
 import { map } from '../../src/util/rx.js';
 
 const base = resolveConfig({ imageDir: 'photos', train: { learningRate: 0.01 } }, '/tmp/project');

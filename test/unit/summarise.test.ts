@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { summarise } from '../../src/watch/change-batch.js';
+import { summarise } from '../../src/app/change-batch.js';
 
 describe('summarise (net effect of a burst of file events)', () => {
   it('sorts added, changed and removed paths', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { selectInputs, stageKey } from '../../src/pipeline/stage.js';
-import { trainStage } from '../../src/pipeline/stages.js';
+import { trainStage } from '../../src/pipeline/stage-declarations.js';
 import { trainingDataKey } from '../../src/store/keys.js';
 import type { ResolvedConfig } from '../../src/config/resolved-config.js';
 

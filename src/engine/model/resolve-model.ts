@@ -1,0 +1,95 @@
+import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModelOptions } from '../../config/define-config.js';
+import { downloadModel, downloadOnnxModel } from './download-model.js';
+import { isModelPath } from '../../config/model-reference.js';
+import { findKnownModel, KNOWN_MODELS } from './registry.js';
+
+export class ModelError extends Error {
+  override name = 'ModelError';
+}
+
+/** A model reference turned into a local TF.js model (model.json and its weight files) or ONNX file. */
+export interface ResolvedModel {
+  /** What the user asked for (name, path or URL), for messages and the export manifest. */
+  source: string;
+  /** `tfjs`: a TF.js model.json; `onnx`: an ONNX ModelProto file. */
+  format: 'tfjs' | 'onnx';
+  /** Absolute path of the model's main file: model.json (weight files beside it) or the `.onnx` file. */
+  modelJson: string;
+  options: ModelOptions;
+}
+
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+/** Folders searched for registry names: RETRAIN_MODELS_DIR (path-list), then ../shared/models beside the package. */
+export function modelSearchDirs(): string[] {
+  const fromEnv = (process.env.RETRAIN_MODELS_DIR ?? '').split(path.delimiter).filter(Boolean);
+  return [...fromEnv, path.resolve(PACKAGE_ROOT, '../shared/models')];
+}
+
+/**
+ * Resolves a registry name, folder, `file://` URL or http(s) URL to a local model folder.
+ * Options given by the user win over the registry's.
+ */
+export async function resolveModel(ref: string, userOptions: ModelOptions, cacheDir: string): Promise<ResolvedModel> {
+  const known = findKnownModel(ref);
+  if (known) {
+    const file = known.file ?? 'model.json';
+    const dir = modelSearchDirs()
+      .map((d) => path.join(d, known.folder))
+      .find((d) => existsSync(path.join(d, file)));
+    if (!dir) {
+      const where = modelSearchDirs().join(', ');
+      throw new ModelError(
+        `model "${ref}": weights not found in ${where}` +
+          (known.url ? `; download them from ${known.url} or set RETRAIN_MODELS_DIR` : '; set RETRAIN_MODELS_DIR to a folder that has them'),
+      );
+    }
+    return { source: ref, format: formatOf(file), modelJson: path.join(dir, file), options: withUserOptions(known.options, userOptions) };
+  }
+  if (/^https?:\/\//i.test(ref) && isOnnxName(new URL(ref).pathname)) {
+    const file = await downloadOnnxModel(ref, path.join(cacheDir, 'models'));
+    return { source: ref, format: 'onnx', modelJson: file, options: userOptions };
+  }
+  if (/^https?:\/\//i.test(ref)) {
+    const modelJson = await downloadModel(ref, path.join(cacheDir, 'models'));
+    return { source: ref, format: 'tfjs', modelJson, options: userOptions };
+  }
+  if (/^file:\/\//i.test(ref)) return localModel(ref, fileURLToPath(ref), userOptions);
+  if (isModelPath(ref)) return localModel(ref, path.resolve(ref), userOptions);
+  throw new ModelError(
+    `unknown model "${ref}": use one of ${KNOWN_MODELS.map((m) => m.name).join(', ')}, a folder with model.json or model.onnx, an .onnx file, or a URL`,
+  );
+}
+
+async function localModel(source: string, target: string, options: ModelOptions): Promise<ResolvedModel> {
+  const isFile = target.endsWith('.json') || isOnnxName(target);
+  const dir = isFile ? path.dirname(target) : target;
+  let modelJson = isFile ? target : path.join(dir, 'model.json');
+  if (!isFile && !existsSync(modelJson) && existsSync(path.join(dir, 'model.onnx'))) modelJson = path.join(dir, 'model.onnx');
+  try {
+    await fs.access(modelJson);
+  } catch {
+    throw new ModelError(`model "${source}": ${modelJson} not found${isFile ? '' : ' (nor model.onnx)'}`);
+  }
+  const known = KNOWN_MODELS.find((m) => path.basename(dir) === m.folder && path.basename(modelJson) === (m.file ?? 'model.json'));
+  return { source, format: formatOf(modelJson), modelJson, options: withUserOptions(known?.options ?? {}, options) };
+}
+
+/** The registry's options overridden by the user's; a user's `range` replaces a registry's `mean`/`std` and back. */
+function withUserOptions(known: ModelOptions, user: ModelOptions): ModelOptions {
+  const { mean, std, range, ...rest } = known;
+  const scaling = user.range || user.mean ? {} : { mean, std, range };
+  return Object.fromEntries(Object.entries({ ...rest, ...scaling, ...user }).filter(([, v]) => v !== undefined)) as ModelOptions;
+}
+
+function isOnnxName(file: string): boolean {
+  return /\.onnx$/i.test(file);
+}
+
+function formatOf(file: string): ResolvedModel['format'] {
+  return isOnnxName(file) ? 'onnx' : 'tfjs';
+}

@@ -1,0 +1,25 @@
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import type { SplitImage } from './dataset.js';
+import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage, type AuditOptions, type AuditReport } from '../core/audit/audit.js';
+import { auditImagesInWorkers } from '../engine/parallel-folds.js';
+
+type AuditSettings = { train: Pick<ResolvedConfig['train'], 'steps' | 'learningRate' | 'batchSize' | 'evalStepInterval' | 'validationBatchSize'>; seed: number };
+
+/** The audit of a build's split data set, with the config's training settings and seed (not the distorted variants). */
+export function auditDataset(images: readonly SplitImage[], labels: string[], config: AuditSettings): AuditReport {
+  return auditImages(auditImagesOf(images), labels, auditOptionsOf(config));
+}
+
+/** `auditDataset` with the cross-validation folds trained by up to `workers` threads (the config's): the same report. */
+export function auditDatasetInWorkers(images: readonly SplitImage[], labels: string[], config: AuditSettings & { workers: number }): Promise<AuditReport> {
+  return auditImagesInWorkers(auditImagesOf(images), labels, auditOptionsOf(config), config.workers);
+}
+
+function auditImagesOf(images: readonly SplitImage[]): AuditImage[] {
+  return images.map((image) => ({ path: image.path, label: image.label, set: image.set, sha256: image.sha256, vector: image.vector() }));
+}
+
+function auditOptionsOf(config: AuditSettings): AuditOptions {
+  const { steps, learningRate, batchSize, evalStepInterval, validationBatchSize } = config.train;
+  return { ...DEFAULT_AUDIT_OPTIONS, train: { steps, learningRate, batchSize, evalStepInterval, validationBatchSize, seed: config.seed } };
+}

@@ -1,0 +1,55 @@
+import { EMPTY, finalize, from, mergeMap, tap, type OperatorFunction } from '../../util/rx.js';
+import { VectorSource } from '../vector-source.js';
+import type { HashedImage, ImageWithVector } from '../dataset.js';
+import { stageTask } from '../stage.js';
+import { bottleneckStage } from '../stage-declarations.js';
+import { bottleneckKey, imagesKey } from '../../store/keys.js';
+
+/**
+ * Gives every image its bottleneck vector: from the LMDB cache when its content was seen before with this
+ * model and preprocessing, else computed by the worker pool and stored. Identical content is computed once.
+ * Images that cannot be decoded are reported, remembered (so a rebuild does not decode them again) and dropped.
+ * Up to date when every vector was cached.
+ */
+export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunction<HashedImage, ImageWithVector> => (source) => {
+  const { inputs } = context;
+  const vectors = new VectorSource(context, inputs);
+  const vectorised: ImageWithVector[] = [];
+  let started = false;
+  const progress = () => context.emit({ type: 'bottleneck-progress', ...vectors.counts });
+  return source.pipe(
+    mergeMap((image) => {
+      const key = bottleneckKey(context.identity, image.sha256);
+      return from(vectors.get({ key, path: image.path, sha256: image.sha256 })).pipe(
+        mergeMap((outcome) => {
+          if (!started && !('vector' in outcome && outcome.cached)) {
+            started = true;
+            context.events.start('computing the vectors of new and changed images');
+          }
+          if (!('vector' in outcome)) {
+            // A stopped build drops the rest quietly: those images are not bad.
+            if (!outcome.stopped) context.emit({ type: 'skipped', file: image.path, reason: outcome.error });
+            progress();
+            return EMPTY;
+          }
+          if (!outcome.cached) progress();
+          const withVector = { ...image, key, vector: outcome.vector, cached: outcome.cached };
+          vectorised.push(withVector);
+          return [withVector];
+        }),
+      );
+    }),
+    tap({
+      complete: () => {
+        progress();
+        const timings = vectors.timings();
+        if (timings.images > 0) context.emit({ type: 'bottleneck-timings', ...timings });
+        context.record({ images: imagesKey(vectorised) });
+        const { computed, cached } = vectors.counts;
+        if (started) context.events.done(`${computed} computed, ${cached} cached`);
+        else context.events.upToDate(`${cached} vectors cached`);
+      },
+    }),
+    finalize(() => vectors.close()),
+  );
+});

@@ -1,0 +1,23 @@
+import { defer, mergeMap, tap, type OperatorFunction } from '../../util/rx.js';
+import { stageTask } from '../stage.js';
+import { scanStage } from '../stage-declarations.js';
+import { scanImageDirs, type ScanResult } from '../../images/scan-image-dirs.js';
+import { fileListKey } from '../../store/keys.js';
+
+/** Lists the classes and their images under every image folder of the config (names only: it always runs). */
+export const scanTask = stageTask(scanStage, (context): OperatorFunction<void, ScanResult> =>
+  mergeMap(() =>
+    defer(() => {
+      context.events.start();
+      return scanImageDirs(context.inputs.imageDirs, { labels: context.inputs.labels });
+    }).pipe(
+      tap((scan) => {
+        for (const message of scan.warnings) context.emit({ type: 'warning', message });
+        for (const { file, reason } of scan.skipped) context.emit({ type: 'skipped', file, reason });
+        context.emit({ type: 'scanned', images: scan.images.length, labels: scan.labels });
+        context.record({ files: fileListKey(scan.images) });
+        context.events.done(`${scan.images.length} images in ${scan.labels.length} classes`);
+      }),
+    ),
+  ),
+);

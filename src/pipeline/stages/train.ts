@@ -1,0 +1,143 @@
+import { mergeMap, type OperatorFunction } from '../../util/rx.js';
+import { decodeHead, encodeHead, type StoredHead } from '../../store/retrain-cache.js';
+import type { HistogramSummary } from '../../core/histogram.js';
+import { readManifest } from '../../export/read-manifest.js';
+import type { BuildContext } from '../build-context.js';
+import type { Dataset, VectorRef } from '../dataset.js';
+import { withRepairedVectors } from '../repair-vectors.js';
+import { stageTask } from '../stage.js';
+import { trainStage } from '../stage-declarations.js';
+import type { SoftmaxHead } from '../../core/softmax-head.js';
+import { choiceFor, initBackend } from '../../engine/model/backend.js';
+import { trainHead, type EvalPoint, type IndexedVectors, type LabelledVectors, type TrainParams, type TrainResult } from '../../core/train-head.js';
+import { trainingDataKey, warmHeadKey } from '../../store/keys.js';
+
+export interface Trained {
+  dataset: Dataset;
+  head: SoftmaxHead;
+  log: EvalPoint[];
+  histograms: HistogramSummary[];
+  /** The head's key in the cache. */
+  fingerprint: string;
+  /** Identity of the data and settings it was trained on (without a warm start's starting point). */
+  trainingFingerprint: string;
+  /** False when an identical training was found in the cache. */
+  trained: boolean;
+}
+
+/**
+ * Trains the softmax head on the training vectors, validating as it goes. Skipped, like an up-to-date make
+ * target, when a head with the same training fingerprint is cached.
+ */
+export const trainTask = stageTask(trainStage, (context): OperatorFunction<Dataset, Trained> =>
+    mergeMap(async (dataset) => {
+      const { inputs } = context;
+      const params: TrainParams = {
+        steps: inputs['train.steps'],
+        learningRate: inputs['train.learningRate'],
+        batchSize: inputs['train.batchSize'],
+        evalStepInterval: inputs['train.evalStepInterval'],
+        validationBatchSize: inputs['train.validationBatchSize'],
+        seed: inputs.seed,
+      };
+      // What the head is trained from. A cold head is cached under it; a warm-started head also depends on
+      // the head it started from, so it is cached under both, and the export remembers the first.
+      const options = inputs.head;
+      const withOptions = options !== undefined;
+      const run = context.begin({ 'training data': trainingDataKey(dataset.labels, dataset.images) });
+      const trainingKey = run.key;
+      const warmStart = inputs['train.warmStart'];
+      if (warmStart && withOptions) context.emit({ type: 'warning', message: 'train.warmStart is not used with head options; training from scratch' });
+      const warm = warmStart && !withOptions ? await previousHead(context, inputs.outputDir, dataset.labels) : undefined;
+      if (warm?.trainingFingerprint === trainingKey) {
+        run.upToDate('same data and settings as the exported head');
+        return { dataset, ...warm.stored, fingerprint: warm.fingerprint, trainingFingerprint: trainingKey, trained: false };
+      }
+      const fingerprint = warm ? warmHeadKey(trainingKey, warm.fingerprint) : trainingKey;
+      const stored = context.cache.getHead(fingerprint);
+      if (stored) {
+        run.upToDate('same data and settings, head taken from the cache');
+        return { dataset, ...fromStored(stored), fingerprint, trainingFingerprint: trainingKey, trained: false };
+      }
+      const shared = await sharedHead(context, fingerprint);
+      if (shared) {
+        void context.cache.putHead(fingerprint, shared);
+        run.upToDate('same data and settings, head taken from the remote cache');
+        return { dataset, ...fromStored(shared), fingerprint, trainingFingerprint: trainingKey, trained: false };
+      }
+      run.start(`${params.steps} steps`, params.steps);
+      // A training image counts with its distorted variants (when distortions are on).
+      const classIndex = new Map(dataset.labels.map((label, i) => [label, i]));
+      const subset = (set: string): LabelledVectors => {
+        const { vectors, labels } = subsetRefs(dataset, classIndex, set);
+        return { vectors: vectors.map((vector) => vector()), labels };
+      };
+      const onEval = (point: EvalPoint) => context.emit({ type: 'train-eval', ...point });
+      let trained: TrainResult & { stoppedEarlyAt?: number };
+      if (withOptions) {
+        // TensorFlow.js only now: a build whose head is cached does not load it.
+        const { trainHeadWithOptions } = await import('../../core/head-options-trainer.js');
+        await initBackend(choiceFor(context.engine.tfBackend));
+        trained = trainHeadWithOptions(subset('training'), subset('validation'), dataset.labels, params, options, onEval);
+        if (trained.stoppedEarlyAt !== undefined) {
+          context.emit({ type: 'info', message: `early stopping at step ${trained.stoppedEarlyAt}: validation loss stopped improving; keeping the best weights` });
+        }
+      } else {
+        // Vectors are read from the cache as training samples them (streamed), not gathered first.
+        const indexed = (set: string): IndexedVectors => {
+          const { vectors, labels } = subsetRefs(dataset, classIndex, set);
+          return { labels, vector: (i) => vectors[i]!() };
+        };
+        trained = await withRepairedVectors(context, dataset.images, () =>
+          trainHead(indexed('training'), indexed('validation'), dataset.labels.length, params, onEval, warm?.stored.head),
+        );
+      }
+      const { head, log, histograms } = trained;
+      const toStore: StoredHead = { ...head, log, histograms };
+      void context.cache.putHead(fingerprint, toStore);
+      await context.remote?.putBlob('heads', fingerprint, encodeHead(toStore));
+      run.done();
+      return { dataset, head, log, histograms, fingerprint, trainingFingerprint: trainingKey, trained: true };
+    }),
+);
+
+/** The vector references and class indices of one set, each training image followed by its distorted variants. */
+function subsetRefs(dataset: Dataset, classIndex: ReadonlyMap<string, number>, set: string): { vectors: VectorRef[]; labels: number[] } {
+  const vectors: VectorRef[] = [];
+  const labels: number[] = [];
+  for (const image of dataset.images) {
+    if (image.set !== set) continue;
+    for (const vector of [image.vector, ...(image.variants ?? []).map((v) => v.vector)]) {
+      vectors.push(vector);
+      labels.push(classIndex.get(image.label)!);
+    }
+  }
+  return { vectors, labels };
+}
+
+/** The exported model's head, when it was made for the same classes and model (for a warm start). */
+async function previousHead(context: Pick<BuildContext, 'identity' | 'cache'>, outputDir: string, labels: string[]) {
+  const manifest = await readManifest(outputDir);
+  if (!manifest?.headFingerprint || manifest.model.fingerprint !== context.identity.fingerprint) return undefined;
+  if (JSON.stringify(manifest.labels) !== JSON.stringify(labels)) return undefined;
+  const stored = context.cache.getHead(manifest.headFingerprint);
+  if (!stored) return undefined;
+  return { stored: fromStored(stored), fingerprint: manifest.headFingerprint, trainingFingerprint: manifest.trainingFingerprint };
+}
+
+/**
+ * A head another machine trained on the same data and settings, from the remote cache: verified there
+ * (key and digest), and decoded and size-checked here; anything else is a miss and the head is trained.
+ */
+async function sharedHead(context: Pick<BuildContext, 'remote' | 'emit'>, fingerprint: string): Promise<StoredHead | undefined> {
+  const bytes = await context.remote?.getBlob('heads', fingerprint);
+  if (!bytes) return undefined;
+  const head = decodeHead(bytes);
+  if (!head) context.emit({ type: 'warning', message: `remote cache ${context.remote!.url}: the head ${fingerprint} does not decode; training it here` });
+  return head;
+}
+
+function fromStored(stored: StoredHead): { head: SoftmaxHead; log: EvalPoint[]; histograms: HistogramSummary[] } {
+  const { featureSize, numClasses, weights, biases, hidden } = stored;
+  return { head: { featureSize, numClasses, weights, biases, hidden }, log: stored.log as EvalPoint[], histograms: (stored.histograms ?? []) as HistogramSummary[] };
+}

@@ -124,9 +124,17 @@ describe('a damaged, foreign or missing cache file: one line, never a crash', { 
         assert.equal(verify.signal, null, `verify: killed by ${verify.signal}`);
         // Or it is a leaf whose damage stays inside values: the checksums find that (verify lists the entries),
         // and the file itself is sound to LMDB. Either way nothing may crash.
-        if (verify.code === 0 || !/the cache file .+ is damaged/.test(verify.stderr)) {
+        // A third case: the page is one that only a read of its values reaches (an overflow page, or a leaf the
+        // page walk finds well formed): verify, which reads every value, names the file as damaged, while stats and
+        // gc, which read no value there, work. Which case page 8192 is depends on the order the workers stored the
+        // vectors in. Whatever it is, nothing may crash, and a build recovers.
+        const stats = await retrain(dir, 'cache', 'stats');
+        assert.equal(stats.signal, null, `stats: killed by ${stats.signal}`);
+        if (verify.code === 0 || !/the cache file .+ is damaged/.test(verify.stderr) || stats.code === 0) {
           const build = await retrain(dir, 'build', '--json');
           assert.equal(build.signal, null, `build on a file LMDB can read: killed by ${build.signal}`);
+          // It recomputes what fails its checksum; damage LMDB itself reports mid-read ends it with one line.
+          if (build.code !== 0) assert.match(build.stderr.trim(), /^error: the cache file .+ is damaged \(.+\): run "retrain cache verify --repair[^\n]*$/);
           continue;
         }
       }

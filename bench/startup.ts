@@ -107,7 +107,7 @@ const MODULES: Array<{ name: string; code: string; loadedBy: string }> = [
   { name: 'jiti (CommonJS entry)', code: "createRequire(import.meta.url)('jiti')", loadedBy: 'commands that read a config file' },
   { name: 'lmdb', code: "await import('lmdb')", loadedBy: 'build, status, cache, watch' },
   { name: 'sharp', code: "await import('sharp')", loadedBy: 'decoding (build, watch, predict), report thumbnails' },
-  { name: 'onnxruntime-node', code: "await import('onnxruntime-node')", loadedBy: 'build with a TF.js model and --backend auto (to pick the engine); cutting an ONNX graph; computing' },
+  { name: 'onnxruntime-node', code: "await import('onnxruntime-node')", loadedBy: 'a TF.js model with --backend auto until its converted graph is made; cutting an ONNX graph; computing' },
   { name: 'onnx-proto (protobufjs)', code: "await import('onnx-proto')", loadedBy: 'reading an ONNX model that changed, converting, exporting ONNX' },
   { name: 'cli-progress', code: "await import('cli-progress')", loadedBy: 'build' },
   { name: 'piscina', code: "await import('piscina')", loadedBy: 'only a build that computes bottlenecks' },

@@ -106,8 +106,8 @@ const MODULES: Array<{ name: string; code: string; loadedBy: string }> = [
   { name: 'zod', code: "await import('zod')", loadedBy: 'commands that read a config (not --help)' },
   { name: 'jiti (CommonJS entry)', code: "createRequire(import.meta.url)('jiti')", loadedBy: 'commands that read a config file' },
   { name: 'lmdb', code: "await import('lmdb')", loadedBy: 'build, status, cache, watch' },
-  { name: 'sharp', code: "await import('sharp')", loadedBy: 'build (the image extensions libvips reads), decoding' },
-  { name: 'onnxruntime-node', code: "await import('onnxruntime-node')", loadedBy: 'build with a TF.js model and --backend auto (to pick the engine); cutting an ONNX graph; computing' },
+  { name: 'sharp', code: "await import('sharp')", loadedBy: 'decoding (build, watch, predict), report thumbnails' },
+  { name: 'onnxruntime-node', code: "await import('onnxruntime-node')", loadedBy: 'a TF.js model with --backend auto until its converted graph is made; cutting an ONNX graph; computing' },
   { name: 'onnx-proto (protobufjs)', code: "await import('onnx-proto')", loadedBy: 'reading an ONNX model that changed, converting, exporting ONNX' },
   { name: 'cli-progress', code: "await import('cli-progress')", loadedBy: 'build' },
   { name: 'piscina', code: "await import('piscina')", loadedBy: 'only a build that computes bottlenecks' },
@@ -175,8 +175,8 @@ export function startupSection(measured: StartupMeasurement, othersCpuShare: num
 Whole \`node bin/retrain.js …\` processes, spawn to exit (bench/startup.ts), ${rows[1]?.runs ?? 0} runs each; CPU is user + system
 time of the process (/usr/bin/time). Each command loads only what it runs: \`--help\` loads yargs and the
 option tables (not zod: the flag table needs only \`ConfigError\`); a no-op rebuild loads the config (jiti,
-transpiled once and cached), zod, LMDB, sharp (the image extensions libvips reads) and the pipeline, but not
-BullMQ and ioredis (only with \`--queue\`), the S3 SDK (only with a remote cache), piscina (only when
+transpiled once and cached), zod, LMDB and the pipeline, but not sharp (only decoding needs it: the image
+extensions it reads are recorded per sharp version in src/images/sharp-formats.ts), BullMQ and ioredis (only with \`--queue\`), the S3 SDK (only with a remote cache), piscina (only when
 bottlenecks are computed), TensorFlow.js (only to train with head options, export or predict), nor, for an
 ONNX model that has not changed, onnxruntime-node and protobufjs (its hash, cut and tensor names are on record
 in the cache folder); test/startup-loads.test.ts checks the "not"s. Load average ${load[0].toFixed(1)} before,

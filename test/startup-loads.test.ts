@@ -1,8 +1,9 @@
 /**
  * Start-up loads what a command needs: `--help` loads yargs and the option tables, not zod, the cache or an
  * engine; a no-op rebuild does not load the queue (BullMQ, ioredis), the S3 SDK or piscina, which only a
- * build with --queue, a remote cache or bottlenecks to compute needs, nor, for an unchanged ONNX model,
- * onnxruntime and protobufjs. Observed in a real `retrain` process
+ * build with --queue, a remote cache or bottlenecks to compute needs, nor sharp (only decoding needs it), nor
+ * onnxruntime for a TF.js model whose converted graph is made, nor, for an unchanged ONNX model, onnxruntime and
+ * protobufjs. Observed in a real `retrain` process
  * (an ES module hook and the CommonJS module cache record what it loaded), not timed: speed is for
  * `npm run bench` (BENCHMARKS.md "Start-up").
  */
@@ -76,10 +77,14 @@ describe('start-up loads only what the command needs', () => {
     const args = ['build', '--image-dir', images, '--model', MODEL_DIR, '--steps', '5', '--cache-dir', path.join(work, 'cache'), '--output-dir', path.join(work, 'out')];
     const cold = await loadsOf(args);
     assert.ok(cold.packages.has('piscina'), 'the first build computes bottlenecks in piscina workers');
+    assert.ok(cold.packages.has('sharp'), 'the first build decodes the images with sharp');
     const { stdout, packages } = await loadsOf(args);
     assert.match(stdout, /0 bottlenecks computed.*head up to date; model up to date/);
     assert.ok(packages.has('lmdb') && packages.has('zod'), 'the rebuild reads the cache and checks the config');
-    assertNotLoaded(packages, ['bullmq', 'ioredis', '@aws-sdk/client-s3', 'piscina'], 'a no-op rebuild');
+    // The image suffixes come from src/images/sharp-formats.ts: listing them loads no sharp.
+    // The TF.js model's converted graph is on record: --backend auto picks onnxruntime without loading it.
+    assert.match(stdout, /backend: onnxruntime/);
+    assertNotLoaded(packages, ['bullmq', 'ioredis', '@aws-sdk/client-s3', 'piscina', 'sharp', 'onnxruntime-node'], 'a no-op rebuild');
   });
 
   it('a no-op rebuild with an unchanged ONNX model (the example\'s) loads neither onnxruntime-node nor protobufjs', { skip: !HAS_SHARED && 'shared models/data sets not found' }, async () => {
@@ -91,6 +96,6 @@ describe('start-up loads only what the command needs', () => {
     const { stdout, packages } = await loadsOf(args);
     assert.match(stdout, /backend: onnxruntime/);
     assert.match(stdout, /0 bottlenecks computed.*head up to date; model up to date/);
-    assertNotLoaded(packages, ['onnxruntime-node', 'onnxruntime-common', 'onnx-proto', 'protobufjs', 'piscina'], 'a no-op rebuild with an ONNX model');
+    assertNotLoaded(packages, ['onnxruntime-node', 'onnxruntime-common', 'onnx-proto', 'protobufjs', 'piscina', 'sharp'], 'a no-op rebuild with an ONNX model');
   });
 });

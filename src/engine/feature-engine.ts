@@ -1,4 +1,4 @@
-import { storedGraph, type GraphShare } from './onnx/graph-store.js';
+import { readyGraph, storedGraph, type GraphShare } from './onnx/graph-store.js';
 import { checkGraph } from './onnx/onnx-extractor.js';
 import { prepareOnnxModel } from './onnx/onnx-source.js';
 import { loadOnnxRuntime, onnxRuntimeVersion, requireOnnxRuntime, type OnnxRuntime } from './onnx/onnx-runtime.js';
@@ -35,6 +35,14 @@ export async function selectEngine(choice: BackendChoice, resolved: ResolvedMode
   const files = await readModelFiles(resolved.modelJson);
   const tfChoice: TfBackendChoice = choice === 'onnx' ? 'auto' : choice;
   let note: string | undefined;
+  if ((choice === 'onnx' || choice === 'auto') && onnxRuntimeVersion() !== undefined) {
+    // The graph converted and checked by an earlier build: onnxruntime is picked without loading it (the
+    // workers load it if there is anything to compute), as for an ONNX model whose cut is made.
+    const identity = await identifyModel(resolved, 'onnxruntime', files);
+    const options = { featureLayer: resolved.options.featureLayer, pooling: resolved.options.pooling, inputSize: identity.inputSize, range: identity.range };
+    const ready = await readyGraph(files, options, cacheDir);
+    if (ready) return { engine: { name: 'onnxruntime', tfBackend: await detectBackend(tfChoice), onnxFile: ready }, identity };
+  }
   if (choice === 'onnx' || choice === 'auto') {
     const ort = choice === 'onnx' ? await requireOnnxRuntime() : await loadOnnxRuntime();
     if (typeof ort === 'string') {

@@ -28,6 +28,7 @@ import type { ObjectCounts, RemoteCounts } from '../store/remote-cache.js';
 import { graphShare } from '../store/graph-share.js';
 import type { BottleneckQueue } from '../engine/queue/bottleneck-queue.js';
 import { configHash } from '../store/keys.js';
+import { declaredConfig } from './declared-config.js';
 import { writeStageRecord } from './stage-record.js';
 import { STAGES } from './stage-declarations.js';
 import { VectorSource } from './vector-source.js';
@@ -101,7 +102,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     }
     const context: BuildContext = {
       config,
-      configHash: configHash(config),
+      configHash: configHash(declaredConfig(config)),
       cache: resources.cache,
       remote,
       queue,

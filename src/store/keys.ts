@@ -240,10 +240,14 @@ export function warmHeadKey(trainingKey: string, startHead: string): string {
   return sha256Hex(`${trainingKey}|warm:${startHead}`);
 }
 
-/** The manifest's `configHash`: the whole resolved config but where vectors are shared from (remote, shard). */
-export function configHash(config: { remote?: unknown; shard?: unknown }): string {
-  const { remote: _remote, shard: _shard, ...model } = config;
-  return sha256Hex(JSON.stringify(model)).slice(0, 16);
+/**
+ * The manifest's `configHash`: the config values the stages declare as keyed inputs (named `stage:input`,
+ * sorted), so settings that do not change the model (workers, folders, where vectors are shared from) do not
+ * change it either.
+ */
+export function configHash(declared: Readonly<Record<string, unknown>>): string {
+  const sorted = Object.fromEntries(Object.keys(declared).sort().map((k) => [k, declared[k]]));
+  return sha256Hex(JSON.stringify(sorted)).slice(0, 16);
 }
 
 /** The file name of an output folder's stage record (`<cacheDir>/stages/<name>`), from its absolute path. */

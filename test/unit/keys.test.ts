@@ -5,6 +5,7 @@ import { sha256Hex } from '../../src/util/content-hash.js';
 import type { ResolvedConfig } from '../../src/config/resolved-config.js';
 import { selectInputs, stageKey as declaredStageKey } from '../../src/pipeline/stage.js';
 import { STAGES } from '../../src/pipeline/stage-declarations.js';
+import { declaredConfig } from '../../src/pipeline/declared-config.js';
 import {
   augmentId,
   BN_FOLD_VERSION,
@@ -112,7 +113,11 @@ describe('keys (src/store/keys.ts) are byte-identical to the keys of the code be
   });
 
   it('config hash, stage record name, remote object name and queue job id', () => {
-    assert.equal(configHash({ ...config, remote: 's3://x' }), '23922bec9cc0d64e');
+    const declared = declaredConfig(config as unknown as ResolvedConfig);
+    assert.equal(configHash(declared), '4092dedceaaa2dbc');
+    // Only what the stages key on: not the workers, the folders or where vectors are shared from.
+    assert.equal(configHash(declaredConfig({ ...config, workers: 7, outputDir: '/elsewhere', remote: 's3://x' } as unknown as ResolvedConfig)), configHash(declared));
+    assert.notEqual(configHash(declaredConfig({ ...config, seed: 99 } as unknown as ResolvedConfig)), configHash(declared));
     assert.equal(stageRecordName('/out/model'), 'f926b6bb0a3cf151.json');
     const key = bottleneckKey(model, sha);
     assert.equal(remoteObjectName('pre/fix', 'bottlenecks', key), 'pre/fix/bottlenecks/9b/9bf711785d7ac3bee82e7974cb984bc21a7cff37d78044046fe14b811eb21b20');

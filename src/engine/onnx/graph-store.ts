@@ -34,6 +34,17 @@ export type { GraphShare };
  * missing here is first looked for there (checked by running it once, like a converted one), and a graph
  * converted here is put there.
  */
+/**
+ * The converted graph already in the cache folder and matching its checksum (touched, as storedGraph does),
+ * or undefined: what a rebuild uses to pick onnxruntime without loading it.
+ */
+export async function readyGraph(files: ModelFiles, options: ConversionOptions, cacheDir: string): Promise<string | undefined> {
+  const file = path.join(graphDir(cacheDir), `${convertedGraphKey(files.contentHash, options)}${GRAPH}`);
+  if (!(await touch(file))) return undefined;
+  await touch(`${file}${DIGEST}`);
+  return (await checkStoredGraph(file)) === 'ok' ? file : undefined;
+}
+
 export async function storedGraph(
   files: ModelFiles,
   options: ConversionOptions,

@@ -1,5 +1,5 @@
 import { mergeMap, type OperatorFunction } from '../../util/rx.js';
-import { ONNX_FILE } from '../../export/export-manifest.js';
+import { MANIFEST_FILE, ONNX_FILE } from '../../export/export-manifest.js';
 import type { ExportManifest } from '../../export/export-manifest.js';
 import { readManifest } from '../../export/read-manifest.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -35,7 +35,11 @@ export const exportTask = stageTask(exportStage, (context): OperatorFunction<Eva
       const buildFingerprint = run.key;
       // TensorFlow.js and sharp (report images) only when exporting: an up-to-date build does not load them.
       const exporting = () => import('../../export/export-model.js');
-      if ((await readManifest(outputDir))?.buildFingerprint === buildFingerprint) {
+      const existing = await readManifest(outputDir);
+      if (existing?.buildFingerprint === buildFingerprint) {
+        // The same model from declared settings that differ (e.g. another image folder with the same photos):
+        // the manifest names the settings of this build.
+        if (existing.configHash !== context.configHash) await refreshConfigHash(outputDir, existing, context.configHash);
         if (outputLabels) await (await exporting()).writeLabelsFile(outputLabels, labels);
         run.upToDate(outputDir);
         return { ...evaluated, outputDir, exported: false };
@@ -127,4 +131,13 @@ function count(images: ReadonlyArray<{ set: string }>, set: string): number {
 function trainingCount(images: ReadonlyArray<{ set: string; variants?: unknown[] }>): string {
   const variants = images.reduce((n, i) => n + (i.set === 'training' ? (i.variants?.length ?? 0) : 0), 0);
   return variants ? `${count(images, 'training')} (+${variants} distorted variants)` : String(count(images, 'training'));
+}
+
+/** Rewrites the manifest with the current `configHash` (atomically); the model files are unchanged. */
+async function refreshConfigHash(outputDir: string, manifest: ExportManifest, configHash: string): Promise<void> {
+  try {
+    await writeFileAtomic(path.join(outputDir, MANIFEST_FILE), JSON.stringify({ ...manifest, configHash }, null, 2) + '\n');
+  } catch (error) {
+    throw new Error(`cannot update ${path.join(outputDir, MANIFEST_FILE)}: ${describeWriteError(error)}; choose a writable --output-dir`);
+  }
 }

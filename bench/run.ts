@@ -218,7 +218,7 @@ function noopTable(builds: ThroughputRow[]): string {
 function scaleTable(scale: ScaleRow[]): string {
   const mb = (value: number | undefined) => (value === undefined ? '—' : fixed(value, 0));
   return table(
-    ['files', 'cold scan + hash (s)', 'warm scan + stat (s)', 'look-up (s)', 'no-op (s)', 'no-op CPU (s)', 'no-op peak RSS (MB)', 'of it anon / LMDB map (MB)', 'training build (s)', 'training peak RSS (MB)', 'of it anon / LMDB map (MB)'],
+    ['files', 'cold scan + hash (s)', 'warm scan + stat (s)', 'look-up (s)', 'no-op (s)', 'no-op CPU (s)', 'no-op peak RSS (MB)', 'of it anon / LMDB map (MB)', 'training build (s)', 'training peak RSS (MB)', 'of it anon / LMDB map (MB)', 'open check: walk / skipped (s)', 'stage record (MB)'],
     scale.map((r) => [
       r.files.toLocaleString('en'),
       fixed(r.coldScanHashSeconds),
@@ -231,6 +231,8 @@ function scaleTable(scale: ScaleRow[]): string {
       r.train ? fixed(r.train.seconds) : '—',
       mb(r.train?.peakRssMB),
       r.train ? `${mb(r.train.peakRssAnonMB)} / ${mb(r.train.peakRssFileMB)}` : '—',
+      r.openCheck ? `${fixed(r.openCheck.walkSeconds, 3)} / ${fixed(r.openCheck.skipSeconds, 4)}` : '—',
+      r.stageRecordMB === undefined ? '—' : fixed(r.stageRecordMB, 1),
     ]),
   );
 }

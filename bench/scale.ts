@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { checkCacheFile } from '../src/store/cache-file-check.js';
+import { readWalkRecord } from '../src/store/cache-walk-record.js';
 import { bottleneckKey } from '../src/store/keys.js';
 import { RetrainCache } from '../src/store/retrain-cache.js';
 import { hashFile } from '../src/images/hash-file.js';
@@ -28,6 +30,10 @@ export interface ScaleRow {
   train?: ChildBuild;
   /** The rebuild with nothing changed. */
   noop?: ChildBuild;
+  /** The open-time check of the cache file after the builds: with the B-tree page walk, and skipped (walk record). */
+  openCheck?: { walkSeconds: number; skipSeconds: number };
+  /** Size of the stage record (`<cacheDir>/stages/<hash>.json`) after the builds. */
+  stageRecordMB?: number;
   rssMB: number;
 }
 
@@ -86,6 +92,10 @@ export async function measureScale(modelDir: string, counts: number[], buildsUpT
         if (!row.train.trained) throw new Error(`the first build at ${files} files did not train`);
         row.noop = await childBuild(work, modelDir);
         if (row.noop.bottlenecksComputed !== 0 || row.noop.trained || row.noop.exported) throw new Error(`no-op build at ${files} files did work`);
+        row.openCheck = await measureOpenCheck(path.join(cacheDir, 'cache.lmdb'));
+        const stages = path.join(cacheDir, 'stages');
+        const [record] = await fs.readdir(stages);
+        row.stageRecordMB = (await fs.stat(path.join(stages, record!))).size / 2 ** 20;
       } else {
         await cache.close();
       }
@@ -95,4 +105,13 @@ export async function measureScale(modelDir: string, counts: number[], buildsUpT
     }
   }
   return rows;
+}
+
+/** The cache file's open-time check, walking its B-tree pages and skipped by the record the builds left. */
+async function measureOpenCheck(file: string): Promise<{ walkSeconds: number; skipSeconds: number }> {
+  const [walked, walkSeconds] = await seconds(async () => checkCacheFile(file));
+  const trusted = readWalkRecord(file);
+  const [skipped, skipSeconds] = await seconds(async () => checkCacheFile(file, { trusted }));
+  if (walked.state !== 'ok' || !walked.walked || skipped.state !== 'ok' || skipped.walked) throw new Error(`open check of ${file}: ${walked.state}, ${skipped.state} (no walk record after the builds?)`);
+  return { walkSeconds, skipSeconds };
 }

@@ -9,10 +9,13 @@
  * version u32, address u64, mapsize u64, two 48-byte MDB_db records — the first one's md_pad is the page
  * size — then last_pg u64 and txnid u64). Every page up to last_pg is in the file, so the file must be at
  * least (last_pg + 1) pages long. Then every page the current meta page reaches is checked
- * (cache-page-walk.ts): damage inside B-tree pages sends LMDB through wild pointers too.
+ * (cache-page-walk.ts): damage inside B-tree pages sends LMDB through wild pointers too — unless the file's
+ * facts (size, inode, times, transaction id, meta-page digest) are those of a file retrain last found or left
+ * sound (cache-walk-record.ts): then the meta pages are checked and the walk is skipped.
  */
 import fs from 'node:fs';
 import { DB_RECORD, P_INVALID, PAGE_HEADER, walkPages } from './cache-page-walk.js';
+import { sameFacts, walkFacts, type WalkFacts } from './cache-walk-record.js';
 
 const P_META = 0x08;
 const MDB_MAGIC = 0xbeefc0de;
@@ -26,7 +29,8 @@ export type CacheFileState =
   | { state: 'absent' }
   /** Zero bytes: LMDB writes its meta pages into it on open (a cache being created looks like this). */
   | { state: 'empty' }
-  | { state: 'ok'; pageSize: number; lastPage: number }
+  /** `walked`: whether the B-tree pages were walked (false when `facts` matched the trusted ones). */
+  | { state: 'ok'; pageSize: number; lastPage: number; facts: WalkFacts; walked: boolean }
   | { state: 'damaged'; reason: string };
 
 interface Meta {
@@ -36,8 +40,12 @@ interface Meta {
   txnid: bigint;
 }
 
-/** Whether `file` is absent, empty, a sound LMDB file as far as its meta pages tell, or damaged (and why). */
-export function checkCacheFile(file: string, { thorough = false }: { thorough?: boolean } = {}): CacheFileState {
+/**
+ * Whether `file` is absent, empty, a sound LMDB file as far as its meta pages and B-tree pages tell, or
+ * damaged (and why). The B-tree pages are not walked when the file's facts equal `trusted`, nor with
+ * `walk: false` (retrain's own file as it leaves it, to record its facts).
+ */
+export function checkCacheFile(file: string, { thorough = false, trusted, walk: mayWalk = true }: { thorough?: boolean; trusted?: WalkFacts; walk?: boolean } = {}): CacheFileState {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -47,9 +55,9 @@ export function checkCacheFile(file: string, { thorough = false }: { thorough?: 
     throw error;
   }
   try {
-    const stat = fs.fstatSync(fd);
+    const stat = fs.fstatSync(fd, { bigint: true });
     if (!stat.isFile()) return { state: 'damaged', reason: 'not a regular file' };
-    const size = stat.size;
+    const size = Number(stat.size);
     if (size === 0) return { state: 'empty' };
     const read = (offset: number): Buffer | undefined => {
       const bytes = Buffer.alloc(META_BYTES);
@@ -78,9 +86,11 @@ export function checkCacheFile(file: string, { thorough = false }: { thorough?: 
     }
     // LMDB reads the trees of the meta page with the newer transaction: walk them page by page.
     const current = meta1.txnid > meta0.txnid ? meta1 : meta0;
-    const problem = walkPages(fd, pageSize, Number(current.lastPage), current.roots, thorough);
+    const facts = walkFacts(stat, current.txnid, [first, second!]);
+    const walk = thorough || (mayWalk && (!trusted || !sameFacts(facts, trusted)));
+    const problem = walk ? walkPages(fd, pageSize, Number(current.lastPage), current.roots, thorough) : undefined;
     if (problem) return { state: 'damaged', reason: problem };
-    return { state: 'ok', pageSize, lastPage: Number(lastPage) };
+    return { state: 'ok', pageSize, lastPage: Number(lastPage), facts, walked: walk };
   } finally {
     fs.closeSync(fd);
   }

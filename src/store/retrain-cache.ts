@@ -3,6 +3,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { checkCacheFile } from './cache-file-check.js';
+import { dropWalkRecord, readWalkRecord, writeWalkRecord } from './cache-walk-record.js';
 import { CacheError, cacheDamagedMessage, describeOpenError, lmdbDamage, moveAside, type MovedAside } from './cache-file-errors.js';
 import { seal, unseal } from './sealed-value.js';
 
@@ -73,6 +74,11 @@ export class RetrainCache {
   private writeError?: Error;
   /** Device and inode of the data file as opened (see changedOnDisk). */
   private opened?: { dev: number; ino: number };
+  /**
+   * Whether open walked the data file's B-tree pages (false when the file was absent, empty, or provably the
+   * one retrain last walked or wrote: cache-walk-record.ts).
+   */
+  readonly walkedPages: boolean;
 
   private constructor(dir: string, options: OpenCacheOptions) {
     this.dir = dir;
@@ -81,11 +87,14 @@ export class RetrainCache {
     if (dirStat && !dirStat.isDirectory()) {
       throw new CacheError(`the cache folder ${dir} is a file, not a folder: point --cache-dir (cacheDir) at a folder`);
     }
-    const state = checkCacheFile(this.file, { thorough: options.thorough });
+    const state = checkCacheFile(this.file, { thorough: options.thorough, trusted: readWalkRecord(this.file) });
+    this.walkedPages = state.state === 'ok' && state.walked;
+    if (state.state === 'ok' && state.walked) writeWalkRecord(this.file, state.facts);
     if (state.state === 'absent' && options.mustExist) {
       throw new CacheError(`no cache in ${dir} (${this.file} does not exist): check --cache-dir (cacheDir)`);
     }
     if (state.state === 'damaged') {
+      dropWalkRecord(this.file);
       if (options.ifDamaged !== 'move-aside') throw new CacheError(cacheDamagedMessage(this.file, state.reason));
       this.movedAside = moveAside(this.file, state.reason);
     }
@@ -102,6 +111,7 @@ export class RetrainCache {
       const reason = lmdbDamage(error);
       if (!reason) throw error;
       void this.root.close();
+      dropWalkRecord(this.file);
       if (options.ifDamaged !== 'move-aside') throw new CacheError(cacheDamagedMessage(this.file, reason));
       this.movedAside = moveAside(this.file, reason);
       this.root = open({ path: this.file, maxDbs: 12, compression: false });
@@ -127,9 +137,10 @@ export class RetrainCache {
     if (!stat) return 'it was deleted';
     if (stat.dev !== this.opened.dev || stat.ino !== this.opened.ino) return 'it was replaced by another file';
     const state = checkCacheFile(this.file);
-    if (state.state === 'empty') return 'it was truncated to 0 bytes';
-    if (state.state === 'damaged') return `it is damaged now: ${state.reason}`;
-    return undefined;
+    const problem = state.state === 'empty' ? 'it was truncated to 0 bytes' : state.state === 'damaged' ? `it is damaged now: ${state.reason}` : undefined;
+    // Damage seen while open: close must not record this file as sound.
+    if (problem) this.opened = undefined;
+    return problem;
   }
 
   private openTables(): Record<CacheTable, Database<Buffer, string>> {
@@ -280,8 +291,21 @@ export class RetrainCache {
     if (this.writeError) throw new Error(`cannot write the cache in ${this.dir}: ${this.writeError.message}`);
   }
 
+  /**
+   * Closes the environment and records the data file's facts as retrain leaves it (after its own last
+   * write), so the next open need not walk it: only when this open checked the file and it is still the
+   * same file with sound meta pages.
+   */
   async close(): Promise<void> {
     await this.root.close();
+    if (!this.opened || this.changedIdentity()) return;
+    const state = checkCacheFile(this.file, { walk: false });
+    if (state.state === 'ok') writeWalkRecord(this.file, state.facts);
+  }
+
+  private changedIdentity(): boolean {
+    const stat = statSync(this.file, { throwIfNoEntry: false });
+    return !stat || stat.dev !== this.opened?.dev || stat.ino !== this.opened.ino;
   }
 
   private read(table: CacheTable, key: string): Uint8Array | undefined {

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { copySubset, HAS_SHARED, HYMENOPTERA, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
+import { SERVICES_MISSING, useServices, type Services } from './helpers/services.js';
+import { WatchProcess } from './helpers/watch-process.js';
+
+const BIN = path.join(REPO_ROOT, 'bin/retrain.js');
+const PER_CLASS = 4;
+const IMAGES = PER_CLASS * 2;
+
+/** `retrain watch --queue`: every vector, at start and for a photo added later, comes from a real `retrain worker`. */
+describe('watch --queue (real Redis + S3 API store + retrain worker)', { skip: (!HAS_SHARED && 'shared models/data sets not found') || SERVICES_MISSING }, () => {
+  let services: Services;
+  let images: string;
+  let work: string;
+  let worker: ChildProcess | undefined;
+  let watch: WatchProcess | undefined;
+  let workerLog = '';
+  const saved = { ...process.env };
+
+  before(async () => {
+    services = (await useServices())!;
+    Object.assign(process.env, services.env);
+    images = await copySubset(PER_CLASS);
+    work = await tempDir('retrain-watch-queue-');
+  });
+
+  after(async () => {
+    if (watch && watch.child.exitCode === null) await watch.stop('SIGKILL');
+    if (worker && worker.exitCode === null && worker.signalCode === null) {
+      const exited = new Promise((resolve) => worker!.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+    process.env = saved;
+    await services?.stop();
+  });
+
+  it('starts, builds from the worker\'s vectors, and rebuilds when a photo is added (one vector, computed by the worker)', async () => {
+    worker = spawn(process.execPath, [BIN, 'worker', '--queue', services.redisUrl, '--workers', '1', '--cache-dir', path.join(work, 'worker-models')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      worker!.stderr!.on('data', (chunk: Buffer) => {
+        workerLog += chunk.toString();
+        if (workerLog.includes('waiting for bottleneck jobs')) resolve();
+      });
+      worker!.once('exit', (code) => reject(new Error(`worker exited (${code}): ${workerLog}`)));
+    });
+    const configFile = path.join(work, 'retrain.config.mjs');
+    await fs.writeFile(
+      configFile,
+      `export default ${JSON.stringify({
+        imageDir: images,
+        model: MODEL_DIR,
+        seed: 2,
+        workers: 1,
+        train: { steps: 20 },
+        cacheDir: path.join(work, 'cache'),
+        outputDir: path.join(work, 'out'),
+        remoteCache: `s3://${services.bucket}/watch`,
+      })};\n`,
+    );
+    watch = new WatchProcess(work, ['--config', configFile, '--queue', services.redisUrl, '--quiet-ms', '300']);
+    const first = await watch.nextBuild(0, 180_000);
+    assert.equal(first.event.bottlenecksComputed, IMAGES, JSON.stringify(first.event));
+    assert.equal(first.event.trained, true);
+
+    const [photo] = (await fs.readdir(path.join(HYMENOPTERA, 'val', 'ants'))).sort();
+    await fs.copyFile(path.join(HYMENOPTERA, 'val', 'ants', photo!), path.join(images, 'ants', 'added-while-watching.jpg'));
+    const second = await watch.nextBuild(first.index + 1, 180_000);
+    assert.equal(second.event.bottlenecksComputed, 1, JSON.stringify(second.event));
+    assert.equal(second.event.trained, true);
+    await watch.stop('SIGINT');
+    const warnings = watch.events.filter((e) => e.type === 'warning').map((e) => String(e.message));
+    assert.ok(!warnings.some((w) => /locally|switched off/.test(w)), warnings.join('\n'));
+
+    // Every vector was computed by the worker, none by the watching process.
+    const exited = new Promise((resolve) => worker!.once('exit', resolve));
+    worker!.kill('SIGTERM');
+    await exited;
+    const done = /worker stopped: (\d+) computed, (\d+) already in the remote cache/.exec(workerLog);
+    assert.ok(done, workerLog);
+    assert.equal(Number(done[1]), IMAGES + 1, workerLog);
+  });
+});

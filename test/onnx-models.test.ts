@@ -144,6 +144,34 @@ describe('ONNX models in (the shared 8-bit MobileNetV2 1.0)', { skip }, () => {
     await session.release();
   });
 
+  it("a graph whose own tensors are named like the feature graph's contract (`pixels`, `features`) cuts and gives the same vectors", async () => {
+    // Was: onnxruntime refused the cut graph ("Duplicate definition of name (features)").
+    const renamed = await modified((model) => {
+      const names: Record<string, string> = { input: 'pixels', '627': 'features' };
+      const to = (name: string) => names[name] ?? name;
+      for (const n of model.graph!.node!) {
+        n.input = (n.input ?? []).map(to);
+        n.output = (n.output ?? []).map(to);
+      }
+      for (const v of [...model.graph!.input!, ...model.graph!.output!, ...(model.graph!.valueInfo ?? [])]) v.name = to(v.name!);
+    });
+    const options = { mean: MEAN as [number, number, number], std: STD as [number, number, number], resize: 'crop' as const };
+    const cache = await tempDir();
+    const vectorsOf = async (model: string, featureLayer: string) => {
+      const { engine } = await selectEngine('onnx', await resolveModel(model, { ...options, featureLayer }, cache), cache);
+      const extractor = await OnnxFeatureExtractor.load(engine.onnxFile!, [224, 224]);
+      const pixels = await decodeImage(await fs.readFile((await photos('ants', 1))[0]!), [224, 224], 'crop');
+      const [vector] = await extractor.extract([pixels]);
+      await extractor.release();
+      return vector!;
+    };
+    const expected = await vectorsOf(INT8, '627');
+    const got = await vectorsOf(renamed, 'features');
+    assert.equal(got.length, 1280);
+    assert.ok(expected.some((v) => v !== 0));
+    assert.deepEqual(Array.from(got), Array.from(expected));
+  });
+
   it('inspect lists candidate feature tensors with shapes and the default', async () => {
     const inspection = await inspectOnnxModel(await resolveModel('mobilenet_v2_100_224_int8', {}, await tempDir()));
     assert.deepEqual(inspection.input, { name: 'input', layout: 'nchw', size: [224, 224] });

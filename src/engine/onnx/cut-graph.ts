@@ -22,14 +22,28 @@ export interface FeatureCut {
 }
 
 const PREFIX = 'retrain_';
+const RESERVED = new Set([INPUT_NAME, OUTPUT_NAME]);
+
+/** A source tensor's name in the feature graph: its own, unless the feature graph's contract uses it. */
+function ownName(name: string): string {
+  return RESERVED.has(name) ? `${PREFIX}source_${name}` : name;
+}
 
 /**
  * The feature graph: input `pixels` uint8 [batch, height, width, 3] (RGB, NHWC), output `features` float32
  * [batch, size], the same contract as the Keras conversion, so the workers run either one.
  */
-export function featureGraph(source: ModelProto, cut: FeatureCut): ModelProto {
+export function featureGraph(source: ModelProto, original: FeatureCut): ModelProto {
   const graph = source.graph!;
-  const [height, width] = cut.inputSize;
+  const [height, width] = original.inputSize;
+  // The contract's own names may be tensors of the source graph (an input named `pixels`, an output named
+  // `features`): those are renamed inside the feature graph, so the two never meet.
+  const cut: FeatureCut = {
+    ...original,
+    inputName: ownName(original.inputName),
+    tensor: ownName(original.tensor),
+    quantization: original.quantization && { scale: ownName(original.quantization.scale), zeroPoint: ownName(original.quantization.zeroPoint) },
+  };
   const head: NodeProto[] = [
     node('Cast', [INPUT_NAME], [`${PREFIX}pixels_float`], [intAttribute('to', ElemType.FLOAT)]),
     node('Mul', [`${PREFIX}pixels_float`, `${PREFIX}scale`], [`${PREFIX}scaled`]),
@@ -54,10 +68,14 @@ export function featureGraph(source: ModelProto, cut: FeatureCut): ModelProto {
   if (cut.rank !== 2) step('Flatten', [intAttribute('axis', 1)]);
   tail.push(node('Identity', [x], [OUTPUT_NAME]));
 
-  const kept = neededNodes(graph, [cut.tensor, ...(cut.quantization ? [cut.quantization.scale, cut.quantization.zeroPoint] : [])]);
+  const kept = neededNodes(graph, [original.tensor, ...(original.quantization ? [original.quantization.scale, original.quantization.zeroPoint] : [])]).map(
+    (n): NodeProto => ({ ...n, input: (n.input ?? []).map(ownName), output: (n.output ?? []).map(ownName) }),
+  );
   const nodes = [...head, ...kept, ...tail];
   const used = new Set(nodes.flatMap((n) => n.input ?? []));
-  const initializers = (graph.initializer ?? []).filter((t) => used.has(t.name ?? ''));
+  const initializers = (graph.initializer ?? [])
+    .map((t) => (RESERVED.has(t.name ?? '') ? { ...t, name: ownName(t.name!) } : t))
+    .filter((t) => used.has(t.name ?? ''));
   const initializerNames = new Set(initializers.map((t) => t.name));
   return onnx.ModelProto.create({
     ...source,
@@ -72,7 +90,9 @@ export function featureGraph(source: ModelProto, cut: FeatureCut): ModelProto {
       ],
       input: [valueInfo(INPUT_NAME, ElemType.UINT8, ['batch', height, width, 3])],
       output: [valueInfo(OUTPUT_NAME, ElemType.FLOAT, ['batch', 'features'])],
-      valueInfo: (graph.valueInfo ?? []).filter((v) => used.has(v.name ?? '') && !initializerNames.has(v.name)),
+      valueInfo: (graph.valueInfo ?? [])
+        .map((v) => (RESERVED.has(v.name ?? '') ? { ...v, name: ownName(v.name!) } : v))
+        .filter((v) => used.has(v.name ?? '') && !initializerNames.has(v.name)),
     },
   });
 }

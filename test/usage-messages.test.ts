@@ -87,3 +87,12 @@ describe('a misspelt flag or a wrong sub-command word', () => {
     assert.match(cache.stderr, /^error: cache foo: must be one of stats, verify, gc$/m);
   });
 });
+
+// Before the fix `retrain build --help` described --model as "registry name, folder, file:// or http(s) URL of
+// model.json": the ONNX files the main job uses were not mentioned.
+describe('retrain build --help', () => {
+  it('says --model takes an ONNX file or folder', async () => {
+    const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'build', '--help'], { cwd: await tempDir() });
+    assert.match(stdout.replace(/\s+/g, ' '), /--model, --tfhub_module Feature extractor: registry name, folder \(model\.json or model\.onnx\), \.onnx file/);
+  });
+});

@@ -10,5 +10,5 @@ export default defineConfig({
   model: `${shared}/models/darknet_tiny_224`,
   modelOptions: { featureLayer: 'leaky_re_lu_14', pooling: 'avg', range: [0, 1] },
   cacheDir: '../.retrain-cache',
-  outputDir: '../retrain-output/darknet',
+  outputDir: '../retrain-output-darknet',
 });

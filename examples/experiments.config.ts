@@ -8,7 +8,7 @@ export default defineConfig({
   imageDir: `${shared}/datasets/hymenoptera_data/train`,
   model: `${shared}/models/mobilenet_v2_035_224`,
   cacheDir: '../.retrain-cache',
-  outputDir: '../retrain-output/experiments-example',
+  outputDir: '../retrain-output-experiments-example',
   experimentGrid: {
     'train.learningRate': [0.01, 0.1],
     'distortions.flipLeftRight': [false, true],

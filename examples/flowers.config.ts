@@ -8,5 +8,5 @@ export default defineConfig({
   imageDir: `${shared}/datasets/flower_photos_mini`,
   model: `${shared}/models/mobilenet_v2_035_224`,
   cacheDir: '../.retrain-cache',
-  outputDir: '../retrain-output/flowers',
+  outputDir: '../retrain-output-flowers',
 });

@@ -62,3 +62,37 @@ describe('a config flag given without a value', () => {
     }
   });
 });
+
+// Before the fix `retrain cache foo` said `--action foo: must be one of …` (a flag nobody typed), and
+// `retrain build --stpes 10` said `Unknown argument: stpes` with no dash and no suggestion.
+describe('a misspelt flag or a wrong sub-command word', () => {
+  it('a wrong positional is named by its command, not as a flag', () => {
+    const message = plainUsageMessage('Invalid values:\n  Argument: action, Given: "foo", Choices: "stats", "verify", "gc"', ['cache', 'foo']);
+    assert.equal(message, 'cache foo: must be one of stats, verify, gc');
+  });
+
+  it('an unknown flag is named as typed, with the closest known flag', () => {
+    const known = ['config', 'steps', 'how_many_training_steps', 'learning-rate', 'learningRate'];
+    assert.equal(plainUsageMessage('Unknown arguments: stpes, lr', ['build', '--stpes=10', '--lr', '3'], known), '--stpes: unknown flag (did you mean --steps?); --lr: unknown flag');
+    assert.equal(plainUsageMessage('Unknown arguments: learning-rat, learningRat', ['build', '--learning-rat', '0.1'], known), '--learning-rat: unknown flag (did you mean --learning-rate?)');
+  });
+
+  it('on the command line: one line, exit 2', async () => {
+    const dir = await tempDir();
+    const misspelt = await retrain(['build', '--stpes', '10'], dir);
+    assert.equal(misspelt.code, 2);
+    assert.match(misspelt.stderr, /^error: --stpes: unknown flag \(did you mean --steps\?\)$/m);
+    const cache = await retrain(['cache', 'foo'], dir);
+    assert.equal(cache.code, 2);
+    assert.match(cache.stderr, /^error: cache foo: must be one of stats, verify, gc$/m);
+  });
+});
+
+// Before the fix `retrain build --help` described --model as "registry name, folder, file:// or http(s) URL of
+// model.json": the ONNX files the main job uses were not mentioned.
+describe('retrain build --help', () => {
+  it('says --model takes an ONNX file or folder', async () => {
+    const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'build', '--help'], { cwd: await tempDir() });
+    assert.match(stdout.replace(/\s+/g, ' '), /--model, --tfhub_module Feature extractor: registry name, folder \(model\.json or model\.onnx\), \.onnx file/);
+  });
+});

@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { TYPED_FLAGS, typedFlags } from '../config/typed-flags.js';
 import { booleanValues } from './option-checks.js';
 import { printable } from '../util/printable.js';
+import { closestKey } from '../config/config-issues.js';
 import { auditCommand } from './audit-command.js';
 import { buildCommand } from './build-command.js';
 import { statusCommand } from './status-command.js';
@@ -54,7 +55,8 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       if (error instanceof Error && error.name !== 'YError') throw error;
       // recommendCommands' message alone ("Did you mean build?") does not say what was wrong.
       if (/^Did you mean/.test(message)) message = `unknown command "${printable(args[0] ?? '')}": ${message.replace(/^D/, 'd')}`;
-      message = plainUsageMessage(message, args);
+      // The flags of the command that failed (yargs resets its options per command).
+      message = plainUsageMessage(message, args, Object.keys((cli as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key));
       process.stderr.write(`error: ${printable(message)}\nRun "retrain --help" for usage.\n`);
       process.exit(2);
     }) as Argv;
@@ -72,17 +74,33 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
  * yargs' own wording made one line a user can act on: its choices error spans lines ("Invalid values:\n
  * Argument: format, Given: …") and its positional count speaks of "non-option arguments".
  */
-export function plainUsageMessage(message: string, args: readonly string[]): string {
+export function plainUsageMessage(message: string, args: readonly string[], knownFlags: readonly string[] = []): string {
+  const command = args.find((arg) => !arg.startsWith('-')) ?? '';
+  // How a flag was typed: `--name`, `--name=…`, `-n`; undefined when it was not typed as a flag.
+  const typedFlag = (name: string) => args.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`) || arg === `-${name}`)?.replace(/=.*$/s, '');
   if (/^Invalid values:/.test(message)) {
     const parts = [...message.matchAll(/Argument: ([^,]+), Given: (.*?), Choices: (.*)$/gm)].map(([, name, given, choices]) => {
       const values = choices!.split(/,\s*/).map((c) => c.replace(/^"|"$/g, '')).join(', ');
-      return `--${name} ${given!.replace(/^"|"$/g, '')}: must be one of ${values}`;
+      const value = given!.replace(/^"|"$/g, '');
+      // A positional (`retrain cache foo`) is named by its command, not by a flag the user never typed.
+      return typedFlag(name!) === undefined ? `${command} ${value}: must be one of ${values}` : `--${name} ${value}: must be one of ${values}`;
+    });
+    if (parts.length > 0) return parts.join('; ');
+  }
+  // `Unknown arguments: stpes-x, stpesX` (yargs adds the camel-case twin): each as typed, with the closest flag.
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (unknown) {
+    const flags = knownFlags.filter((flag) => flag.length > 1 && !/[A-Z]/.test(flag));
+    const parts = unknown[1]!.split(', ').flatMap((name) => {
+      const typed = typedFlag(name);
+      if (typed === undefined) return args.includes(name) ? [`${command} ${name}: unexpected argument (see retrain ${command} --help)`] : [];
+      const near = closestKey(name, flags);
+      return [`${typed}: unknown flag${near ? ` (did you mean --${near}?)` : ''}`];
     });
     if (parts.length > 0) return parts.join('; ');
   }
   const missing = /^Not enough non-option arguments: got 0, need at least (\d+)/.exec(message);
   if (missing) {
-    const command = args.find((arg) => !arg.startsWith('-')) ?? '';
     const what: Record<string, string> = { predict: 'name at least one image file', cache: 'name a cache command: stats, verify or gc' };
     return `${command || 'this command'}: ${what[command] ?? 'an argument is missing (see --help)'}`;
   }

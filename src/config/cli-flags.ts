@@ -18,7 +18,7 @@ interface ConfigFlag {
 
 export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'image-dir', original: 'image_dir', field: ['imageDir'], type: 'string', isPath: true, describe: 'Folder with one sub-folder of images per class' },
-  { name: 'model', original: 'tfhub_module', field: ['model'], type: 'string', describe: 'Feature extractor: registry name, folder, file:// or http(s) URL of model.json [mobilenet_v2_035_224]' },
+  { name: 'model', original: 'tfhub_module', field: ['model'], type: 'string', describe: 'Feature extractor: registry name, folder (model.json or model.onnx), .onnx file, file:// or http(s) URL [mobilenet_v2_035_224]' },
   { name: 'steps', original: 'how_many_training_steps', field: ['train', 'steps'], type: 'number', describe: 'Training steps [4000]' },
   { name: 'learning-rate', original: 'learning_rate', field: ['train', 'learningRate'], type: 'number', describe: 'SGD learning rate [0.01]' },
   { name: 'batch-size', original: 'train_batch_size', field: ['train', 'batchSize'], type: 'number', describe: 'Images per training step [100]' },

@@ -5,7 +5,10 @@ export function isUrl(ref: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref);
 }
 
-/** A model reference that names a folder or file (not a URL, not a registry name). */
+/**
+ * A model reference that names a folder or file (not a URL, not a registry name). A bare file name of a model
+ * (`model.onnx`, `model.json`) is a file here: no registry name ends that way.
+ */
 export function isModelPath(ref: string): boolean {
-  return !isUrl(ref) && (ref.startsWith('.') || ref.startsWith('/') || ref.includes('/') || ref.includes(path.sep));
+  return !isUrl(ref) && (ref.startsWith('.') || ref.startsWith('/') || ref.includes('/') || ref.includes(path.sep) || /\.(onnx|json)$/i.test(ref));
 }

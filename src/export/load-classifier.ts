@@ -2,6 +2,7 @@
  * An exported model folder loaded for classification in either of its formats: the TF.js layers model
  * (needs an initialised TensorFlow.js backend) or the ONNX classifier (onnxruntime-node).
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { decodeImage } from '../images/decode-image.js';
 import type { ExportManifest } from './export-manifest.js';
@@ -35,6 +36,11 @@ async function loadOnnxClassifier(dir: string, manifest: ExportManifest): Promis
   const contract = manifest.onnx!;
   const ort = await requireOnnxRuntime();
   const file = path.join(dir, contract.file);
+  // onnxruntime's own words for a missing or empty file are a C++ signature; say it plainly.
+  const size = await fs.stat(file).then((s) => s.size, () => undefined);
+  if (size === undefined || size === 0) {
+    throw new ExportedModelError(`${file}: ${size === 0 ? 'empty (0 bytes)' : 'missing'}; rebuild the model with retrain build`);
+  }
   const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1 }).catch((error: Error) => {
     throw new ExportedModelError(`${file}: damaged or incomplete (${error.message.split('\n')[0]}); rebuild the model with retrain build`);
   });

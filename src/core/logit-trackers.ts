@@ -17,27 +17,38 @@ export interface LogitTracker {
   weights(): Float32Array;
 }
 
-/** Keeps W itself and computes logits on demand: cost grows with the batch size × vector length. */
-export class DirectLogits implements LogitTracker {
+/** Vectors read by index, on demand (from the LMDB cache): nothing is held between steps. */
+export type VectorAt = (index: number) => Float32Array;
+
+/**
+ * Keeps W itself and computes logits on demand (cost grows with the batch size × vector length), on vectors
+ * read when a step needs them (from the LMDB cache, or an array): a step reads its batch once (kept until
+ * `update`), an evaluation reads the validation vectors it picks. Memory is W plus one batch, whatever the
+ * number of images.
+ */
+export class StreamedLogits implements LogitTracker {
   private readonly w: Float64Array;
   private readonly out: Float64Array;
+  private readonly batch = new Map<number, Float32Array>();
 
   constructor(
     initial: Float32Array,
     private readonly numClasses: number,
-    private readonly train: readonly Float32Array[],
-    private readonly validation: readonly Float32Array[],
+    private readonly train: VectorAt,
+    private readonly validation: VectorAt,
   ) {
     this.w = Float64Array.from(initial);
     this.out = new Float64Array(numClasses);
   }
 
   trainLogits(n: number): Float64Array {
-    return this.logits(this.train[n]!);
+    let x = this.batch.get(n);
+    if (!x) this.batch.set(n, (x = this.train(n)));
+    return this.logits(x);
   }
 
   validationLogits(v: number): Float64Array {
-    return this.logits(this.validation[v]!);
+    return this.logits(this.validation(v));
   }
 
   private logits(x: Float32Array): Float64Array {
@@ -53,7 +64,7 @@ export class DirectLogits implements LogitTracker {
 
   update(coefficients: Map<number, Float64Array>): void {
     for (const [n, coefficient] of coefficients) {
-      const x = this.train[n]!;
+      const x = this.batch.get(n) ?? this.train(n);
       const d = x.length;
       for (let c = 0; c < this.numClasses; c++) {
         const a = coefficient[c]!;
@@ -62,10 +73,18 @@ export class DirectLogits implements LogitTracker {
         for (let i = 0; i < d; i++) this.w[row + i] = this.w[row + i]! - a * x[i]!;
       }
     }
+    this.batch.clear();
   }
 
   weights(): Float32Array {
     return Float32Array.from(this.w);
+  }
+}
+
+/** StreamedLogits over vectors held in memory. */
+export class DirectLogits extends StreamedLogits {
+  constructor(initial: Float32Array, numClasses: number, train: readonly Float32Array[], validation: readonly Float32Array[]) {
+    super(initial, numClasses, (n) => train[n]!, (v) => validation[v]!);
   }
 }
 

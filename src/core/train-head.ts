@@ -1,8 +1,7 @@
 import { createClassBalancedSampler } from './class-balanced-sampler.js';
 import { Random } from './random.js';
 import { histogramOf, type HistogramSummary } from './histogram.js';
-import { chooseLogitTracker, GramLogits, prefersGram, type LogitTracker, type LogitTrackerChooser } from './logit-trackers.js';
-import { StreamedLogits, type VectorAt } from './streamed-logits.js';
+import { chooseLogitTracker, GramLogits, prefersGram, StreamedLogits, type LogitTracker, type LogitTrackerChooser, type VectorAt } from './logit-trackers.js';
 import { argmax, createHead, softmaxInPlace, softmaxInto, type SoftmaxHead } from './softmax-head.js';
 
 export interface LabelledVectors {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RetrainCache } from '../src/store/retrain-cache.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
+import { startWorker, type WorkerProcess } from './helpers/worker-process.js';
 import { SERVICES_MISSING, useServices, type Services } from './helpers/services.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/retrain.js');
@@ -16,8 +17,7 @@ describe('experiment --queue (real Redis + S3 API store + retrain worker)', { sk
   let services: Services;
   let images: string;
   let work: string;
-  let worker: ChildProcess | undefined;
-  let workerLog = '';
+  let worker: WorkerProcess | undefined;
   const saved = { ...process.env };
 
   before(async () => {
@@ -28,28 +28,13 @@ describe('experiment --queue (real Redis + S3 API store + retrain worker)', { sk
   });
 
   after(async () => {
-    if (worker && worker.exitCode === null && worker.signalCode === null) {
-      const exited = new Promise((resolve) => worker!.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    await worker?.stop();
     process.env = saved;
     await services?.stop();
   });
 
-  async function startWorker(): Promise<void> {
-    worker = spawn(process.execPath, [BIN, 'worker', '--queue', services.redisUrl, '--workers', '1', '--cache-dir', path.join(work, 'worker-models')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      worker!.stderr!.on('data', (chunk: Buffer) => {
-        workerLog += chunk.toString();
-        if (workerLog.includes('waiting for bottleneck jobs')) resolve();
-      });
-      worker!.once('exit', (code) => reject(new Error(`worker exited (${code}): ${workerLog}`)));
-    });
-  }
-
   it('two experiments: the worker computes every vector once, the coordinator none, and both train', async () => {
-    await startWorker();
+    worker = await startWorker(services.redisUrl, path.join(work, 'worker-models'));
     const configFile = path.join(work, 'retrain.config.mjs');
     await fs.writeFile(
       configFile,
@@ -75,9 +60,7 @@ describe('experiment --queue (real Redis + S3 API store + retrain worker)', { sk
     assert.deepEqual(results.map((r) => [r.name, r.bottlenecksComputed]), [['short', IMAGES], ['long', 0]]);
 
     // The worker says what it did when it stops.
-    const exited = new Promise((resolve) => worker!.once('exit', resolve));
-    worker!.kill('SIGTERM');
-    await exited;
+    const workerLog = await worker!.stop();
     const done = /worker stopped: (\d+) computed, (\d+) already in the remote cache/.exec(workerLog);
     assert.ok(done, workerLog);
     assert.equal(Number(done[1]), IMAGES, workerLog);

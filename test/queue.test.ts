@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePorts } from '../bench/services.js';
@@ -8,10 +8,10 @@ import type { RetrainConfig } from '../src/config/define-config.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import type { BuildEvent } from '../src/pipeline/build-events.js';
 import { build } from '../src/pipeline/build.js';
-import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
+import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
+import { startWorker as startWorkerProcess, type WorkerProcess } from './helpers/worker-process.js';
 import { SERVICES_MISSING, useServices, type Services } from './helpers/services.js';
 
-const BIN = path.join(REPO_ROOT, 'bin/retrain.js');
 const PER_CLASS = 10;
 
 /** `retrain worker` processes on real Redis (BullMQ) and a real S3 API store, one of them SIGKILLed mid-run. */
@@ -19,7 +19,7 @@ describe('bottleneck queue (real Redis + S3 API store)', { skip: (!HAS_SHARED &&
   let services: Services;
   let images: string;
   let work: string;
-  const workers: ChildProcess[] = [];
+  const workers: WorkerProcess[] = [];
   const saved = { ...process.env };
 
   before(async () => {
@@ -30,13 +30,7 @@ describe('bottleneck queue (real Redis + S3 API store)', { skip: (!HAS_SHARED &&
   });
 
   after(async () => {
-    for (const worker of workers) {
-      if (worker.exitCode === null && worker.signalCode === null) {
-        const exited = new Promise((resolve) => worker.once('exit', resolve));
-        worker.kill('SIGTERM');
-        await exited;
-      }
-    }
+    for (const worker of workers) await worker.stop();
     process.env = saved;
     await services?.stop();
   });
@@ -46,17 +40,9 @@ describe('bottleneck queue (real Redis + S3 API store)', { skip: (!HAS_SHARED &&
 
   /** A `retrain worker` with one thread; resolves once it takes jobs. */
   async function startWorker(name: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [BIN, 'worker', '--queue', services.redisUrl, '--workers', '1', '--cache-dir', path.join(work, `${name}-models`), '--lock-ms', '4000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    workers.push(child);
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('waiting for bottleneck jobs')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`worker ${name} exited (${code}): ${stderr}`)));
-    });
-    return child;
+    const worker = await startWorkerProcess(services.redisUrl, path.join(work, `${name}-models`), ['--lock-ms', '4000']);
+    workers.push(worker);
+    return worker.child;
   }
 
   function vectors(cacheDir: string): Map<string, Float32Array> {

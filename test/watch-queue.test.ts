@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { copySubset, HAS_SHARED, HYMENOPTERA, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
+import { copySubset, HAS_SHARED, HYMENOPTERA, MODEL_DIR, tempDir } from './helpers/shared.js';
+import { startWorker, type WorkerProcess } from './helpers/worker-process.js';
 import { SERVICES_MISSING, useServices, type Services } from './helpers/services.js';
 import { WatchProcess } from './helpers/watch-process.js';
 
-const BIN = path.join(REPO_ROOT, 'bin/retrain.js');
 const PER_CLASS = 4;
 const IMAGES = PER_CLASS * 2;
 
@@ -16,9 +15,8 @@ describe('watch --queue (real Redis + S3 API store + retrain worker)', { skip: (
   let services: Services;
   let images: string;
   let work: string;
-  let worker: ChildProcess | undefined;
+  let worker: WorkerProcess | undefined;
   let watch: WatchProcess | undefined;
-  let workerLog = '';
   const saved = { ...process.env };
 
   before(async () => {
@@ -30,24 +28,13 @@ describe('watch --queue (real Redis + S3 API store + retrain worker)', { skip: (
 
   after(async () => {
     if (watch && watch.child.exitCode === null) await watch.stop('SIGKILL');
-    if (worker && worker.exitCode === null && worker.signalCode === null) {
-      const exited = new Promise((resolve) => worker!.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    await worker?.stop();
     process.env = saved;
     await services?.stop();
   });
 
   it('starts, builds from the worker\'s vectors, and rebuilds when a photo is added (one vector, computed by the worker)', async () => {
-    worker = spawn(process.execPath, [BIN, 'worker', '--queue', services.redisUrl, '--workers', '1', '--cache-dir', path.join(work, 'worker-models')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      worker!.stderr!.on('data', (chunk: Buffer) => {
-        workerLog += chunk.toString();
-        if (workerLog.includes('waiting for bottleneck jobs')) resolve();
-      });
-      worker!.once('exit', (code) => reject(new Error(`worker exited (${code}): ${workerLog}`)));
-    });
+    worker = await startWorker(services.redisUrl, path.join(work, 'worker-models'));
     const configFile = path.join(work, 'retrain.config.mjs');
     await fs.writeFile(
       configFile,
@@ -77,9 +64,7 @@ describe('watch --queue (real Redis + S3 API store + retrain worker)', { skip: (
     assert.ok(!warnings.some((w) => /locally|switched off/.test(w)), warnings.join('\n'));
 
     // Every vector was computed by the worker, none by the watching process.
-    const exited = new Promise((resolve) => worker!.once('exit', resolve));
-    worker!.kill('SIGTERM');
-    await exited;
+    const workerLog = await worker!.stop();
     const done = /worker stopped: (\d+) computed, (\d+) already in the remote cache/.exec(workerLog);
     assert.ok(done, workerLog);
     assert.equal(Number(done[1]), IMAGES + 1, workerLog);

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import v8 from 'node:v8';
+import { seal, unseal } from '../store/sealed-value.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Evaluation } from '../core/evaluate-head.js';
 
@@ -15,12 +16,16 @@ function evaluationFile(cacheDir: string, key: string): string {
   return path.join(cacheDir, 'evaluations', `${key}.v8`);
 }
 
-/** The stored evaluation, or undefined when absent or unreadable (then it is evaluated again: time, not correctness). */
+/**
+ * The stored evaluation, or undefined when absent, unreadable or failing its checksum (sealed with its key like every
+ * cached value): then it is evaluated again — time, not correctness.
+ */
 export async function readEvaluation(cacheDir: string, key: string): Promise<StoredEvaluation | undefined> {
   const bytes = await fs.readFile(evaluationFile(cacheDir, key)).catch(() => undefined);
-  if (!bytes) return undefined;
+  const payload = bytes && unseal(`evaluation:${key}`, bytes);
+  if (!payload) return undefined;
   try {
-    const stored = v8.deserialize(bytes) as StoredEvaluation;
+    const stored = v8.deserialize(payload) as StoredEvaluation;
     const ok = (e: Evaluation | undefined) => typeof e?.accuracy === 'number' && Number.isInteger(e.count) && Array.isArray(e.confusion) && Array.isArray(e.misclassified);
     return ok(stored?.test) && ok(stored?.validation) ? stored : undefined;
   } catch {
@@ -30,5 +35,5 @@ export async function readEvaluation(cacheDir: string, key: string): Promise<Sto
 
 /** Stores it atomically; a failure to store costs the next build an evaluation, so it is not an error. */
 export async function writeEvaluation(cacheDir: string, key: string, evaluation: StoredEvaluation): Promise<void> {
-  await writeFileAtomic(evaluationFile(cacheDir, key), v8.serialize(evaluation)).catch(() => undefined);
+  await writeFileAtomic(evaluationFile(cacheDir, key), seal(`evaluation:${key}`, v8.serialize(evaluation))).catch(() => undefined);
 }

@@ -87,7 +87,7 @@ export async function collectGarbage(
   config: ResolvedConfig,
   { keepOtherModels = false }: { keepOtherModels?: boolean } = {},
 ): Promise<{ removed: Record<CacheTable | 'onnxGraphs' | 'formerFormat', number>; kept: number }> {
-  const { identity, engine } = await selectEngine(config.backend, await resolveModel(config.model, config.modelOptions, config.cacheDir), config.cacheDir);
+  const { identity, engine } = await selectEngine(config.backend, await resolveModel(config.model, config.modelOptions, config.cacheDir, config.modelsDirs), config.cacheDir);
   const currentModel = `${identity.fingerprint}:${identity.preprocessId}`;
   const { images } = await scanImageDirs(config.imageDirs, { labels: config.labels });
   const contents = new Set<string>();

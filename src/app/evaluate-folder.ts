@@ -12,6 +12,8 @@ export interface FolderEvaluation {
   classes: ClassMetrics[];
   misclassified: Array<{ file: string; label: string; predicted: string; score: number }>;
   skipped: Array<{ file: string; reason: string }>;
+  /** What the scan left out, one line per kind (empty class folders, files that are no image, …), as a build says them. */
+  warnings: string[];
 }
 
 export class EvaluateError extends Error {
@@ -32,19 +34,20 @@ export async function evaluateFolder(model: Pick<Classifier, 'manifest' | 'class
     if (!stat.isDirectory()) throw new EvaluateError(`${dir}: is a file; --image_dir names a folder with one sub-folder of images per class`);
   }
   const unknownOf = (images: Array<{ label: string }>) => [...new Set(images.map((i) => i.label))].filter((l) => !labels.includes(l));
-  let { images } = await scanImageDirs(imageDirs, { minClasses: 1 });
+  let scan = await scanImageDirs(imageDirs, { minClasses: 1, warnFewImages: false });
+  let { images } = scan;
   let unknown = unknownOf(images);
   if (unknown.length > 0) {
     // A model trained with `labels: 'original'`: its labels are the folder names under the original's rule.
-    const original = (await scanImageDirs(imageDirs, { labels: 'original', minClasses: 1 })).images;
-    if (unknownOf(original).length === 0) [images, unknown] = [original, []];
+    const original = await scanImageDirs(imageDirs, { labels: 'original', minClasses: 1, warnFewImages: false });
+    if (unknownOf(original.images).length === 0) [scan, images, unknown] = [original, original.images, []];
   }
   if (unknown.length > 0) {
     throw new EvaluateError(`${imageDirs.join(', ')}: classes the model does not know: ${unknown.join(', ')} (it knows ${labels.join(', ')})`);
   }
   const confusion = labels.map(() => labels.map(() => 0));
   const misclassified: FolderEvaluation['misclassified'] = [];
-  const skipped: FolderEvaluation['skipped'] = [];
+  const skipped: FolderEvaluation['skipped'] = [...scan.skipped];
   let done = 0;
   for (const image of images) {
     try {
@@ -63,5 +66,5 @@ export async function evaluateFolder(model: Pick<Classifier, 'manifest' | 'class
   }
   const count = confusion.flat().reduce((a, b) => a + b, 0);
   const correct = labels.reduce((sum, _, c) => sum + confusion[c]![c]!, 0);
-  return { accuracy: count ? correct / count : NaN, count, labels, confusion, classes: classMetrics(confusion, labels), misclassified, skipped };
+  return { accuracy: count ? correct / count : NaN, count, labels, confusion, classes: classMetrics(confusion, labels), misclassified, skipped, warnings: scan.warnings };
 }

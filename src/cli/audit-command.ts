@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { AuditReport } from '../core/audit/audit.js';
 import { configFlagOptions } from '../config/cli-flags.js';
+import { withModelsEnv } from './models-env.js';
 
 export function auditCommand(yargs: Argv) {
   return yargs.command(
@@ -20,7 +21,7 @@ export function auditCommand(yargs: Argv) {
       const { createReporter } = await import('./build-reporter.js');
       const json = Boolean(argv.json);
       const reporter = createReporter({ json });
-      const { config } = await readConfig(argv, process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
+      const { config } = await readConfig(withModelsEnv(argv), process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
       const report = await auditConfig(config, { onEvent: (event) => reporter.onEvent(event) });
       if (json) process.stdout.write(JSON.stringify(report) + '\n');
       else process.stdout.write(formatAudit(report, Math.max(1, argv.top), process.cwd()));

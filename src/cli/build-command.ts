@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
+import { withModelsEnv } from './models-env.js';
 import { quietSdkNodeWarning, withRemoteEnv } from './remote-env.js';
 
 export function buildCommand(yargs: Argv) {
@@ -21,7 +22,7 @@ export function buildCommand(yargs: Argv) {
       const { onInterrupt } = await import('./interrupt.js');
       quietSdkNodeWarning();
       const reporter = createReporter({ json: Boolean(argv.json) });
-      const { config } = await readConfig(withRemoteEnv(argv), process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
+      const { config } = await readConfig(withModelsEnv(withRemoteEnv(argv)), process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
       const controller = new AbortController();
       if (config.shard) {
         if (argv.queue) throw new Error('--shard and --queue: choose one (a shard computes here, without Redis)');

@@ -2,9 +2,10 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { MovedAside } from '../store/cache-file-errors.js';
 import { configFlagOptions } from '../config/cli-flags.js';
+import { withModelsEnv } from './models-env.js';
 
 /** The config flags cache commands read: where the cache is, and (gc) which images, model and variants are still used. */
-const CACHE_FLAGS = ['cache-dir', 'image-dir', 'model', 'backend', 'labels', 'flip-left-right', 'random-crop', 'random-scale', 'random-brightness', 'distortion-variants'];
+const CACHE_FLAGS = ['cache-dir', 'image-dir', 'model', 'models-dir', 'backend', 'labels', 'flip-left-right', 'random-crop', 'random-scale', 'random-brightness', 'distortion-variants'];
 
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -29,7 +30,7 @@ export function cacheCommand(yargs: Argv) {
       const { verifyGraphs } = await import('../engine/onnx/graph-store.js');
       const print = (text: string, value: unknown) => process.stdout.write(argv.json ? JSON.stringify(value) + '\n' : text + '\n');
       // stats and verify need only the cache folder; gc also the image folders (what is still used).
-      const config = argv.action === 'gc' ? (await readConfig(argv, process.cwd())).config : undefined;
+      const config = argv.action === 'gc' ? (await readConfig(withModelsEnv(argv), process.cwd())).config : undefined;
       const cacheDir = config?.cacheDir ?? (await readCacheDir(argv, process.cwd()));
       // Reading never creates a cache: a mistyped folder is an error, not a new empty cache.
       let cache = RetrainCache.open(cacheDir, { mustExist: true, ifDamaged: argv.action === 'verify' && argv.repair ? 'move-aside' : 'refuse', thorough: argv.action === 'verify' });

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import type { TfBackendChoice } from '../engine/model/backend.js';
-import type { ExportFormat } from '../export/load-classifier.js';
 import { printable } from '../util/printable.js';
+import { classifierChoice, CLASSIFIER_BACKENDS } from './classifier-choice.js';
 
 export function evalCommand(yargs: Argv) {
   return yargs.command(
@@ -12,7 +11,7 @@ export function evalCommand(yargs: Argv) {
       y
         .option('model', { type: 'string', describe: "Exported model folder [the config's outputDir, else retrain-output]" })
         .option('image-dir', { type: 'string', alias: 'image_dir', array: true, demandOption: true, describe: 'Folder(s) with one sub-folder per class' })
-        .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' })
+        .option('backend', { type: 'string', choices: CLASSIFIER_BACKENDS, default: 'auto', describe: "What runs the model: onnx runs the export's model.onnx on onnxruntime (as --format onnx), the others are TensorFlow.js backends for its TF.js model [auto: tfjs-node if it loads, else wasm]" })
         .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'Which file of the export to run [the TF.js model when there is one, else model.onnx]' })
         .option('json', { type: 'boolean', describe: 'Print the evaluation as one JSON object' })
         .example('$0 eval --model retrain-output --image_dir ../shared/datasets/hymenoptera_data/val', ''),
@@ -22,9 +21,11 @@ export function evalCommand(yargs: Argv) {
       const { initBackend } = await import('../engine/model/backend.js');
       const { loadClassifier } = await import('../export/load-classifier.js');
       const { exportedModelDir } = await import('./model-dir.js');
-      if (argv.format !== 'onnx') await initBackend(argv.backend as TfBackendChoice);
-      const model = await loadClassifier(await exportedModelDir(argv, process.cwd()), argv.format as ExportFormat | undefined);
+      const { format, tfBackend } = classifierChoice(argv);
+      if (format !== 'onnx') await initBackend(tfBackend!);
+      const model = await loadClassifier(await exportedModelDir(argv, process.cwd()), format);
       const result = await evaluateFolder(model, (argv['image-dir'] as string[]).map((d) => path.resolve(d)));
+      for (const warning of result.warnings) process.stderr.write(`warning: ${printable(warning)}\n`);
       if (argv.json) {
         process.stdout.write(JSON.stringify(result) + '\n');
         return;

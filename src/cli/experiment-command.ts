@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
+import { withModelsEnv } from './models-env.js';
 
 export function experimentCommand(yargs: Argv) {
   return yargs.command(
@@ -24,7 +25,7 @@ export function experimentCommand(yargs: Argv) {
       const { makeTempDirBeside, replaceDir, writeFileAtomic } = await import('../util/atomic-write.js');
       const { quietSdkNodeWarning, withRemoteEnv } = await import('./remote-env.js');
       quietSdkNodeWarning();
-      const { raw, baseDir, config } = await readConfig(withRemoteEnv(argv), process.cwd());
+      const { raw, baseDir, config } = await readConfig(withModelsEnv(withRemoteEnv(argv)), process.cwd());
       const experiments = selectExperiments(expandExperiments(raw), (argv.names as string[] | undefined) ?? []);
       if (experiments.length === 0) throw new Error('the config declares no experiments (add `experiments` or `experimentGrid`)');
       await checkExperimentOutputs(raw, baseDir, experiments, Boolean(argv['export-best']));

@@ -1,9 +1,8 @@
 import fs from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import type { TfBackendChoice } from '../engine/model/backend.js';
-import type { ExportFormat } from '../export/load-classifier.js';
 import { errnoText } from '../util/errno-text.js';
 import { printable } from '../util/printable.js';
+import { classifierChoice, CLASSIFIER_BACKENDS } from './classifier-choice.js';
 import { numberAtLeast } from './option-checks.js';
 
 export function predictCommand(yargs: Argv) {
@@ -16,7 +15,7 @@ export function predictCommand(yargs: Argv) {
         .option('model', { type: 'string', describe: "Exported model folder (from retrain build) [the config's outputDir, else retrain-output]" })
         .option('top', { type: 'number', default: 5, describe: 'How many labels to print per image' })
         .check(numberAtLeast('top', 1))
-        .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto', describe: 'TensorFlow.js backend [auto: tfjs-node if it loads, else wasm]' })
+        .option('backend', { type: 'string', choices: CLASSIFIER_BACKENDS, default: 'auto', describe: "What runs the model: onnx runs the export's model.onnx on onnxruntime (as --format onnx), the others are TensorFlow.js backends for its TF.js model [auto: tfjs-node if it loads, else wasm]" })
         .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'Which file of the export to run [the TF.js model when there is one, else model.onnx]' })
         .option('json', { type: 'boolean', describe: 'Print one JSON object per image' })
         .example('$0 predict --model retrain-output photo.jpg', ''),
@@ -24,8 +23,9 @@ export function predictCommand(yargs: Argv) {
       const { initBackend } = await import('../engine/model/backend.js');
       const { loadClassifier } = await import('../export/load-classifier.js');
       const { exportedModelDir } = await import('./model-dir.js');
-      if (argv.format !== 'onnx') await initBackend(argv.backend as TfBackendChoice);
-      const model = await loadClassifier(await exportedModelDir(argv, process.cwd()), argv.format as ExportFormat | undefined);
+      const { format, tfBackend } = classifierChoice(argv);
+      if (format !== 'onnx') await initBackend(tfBackend!);
+      const model = await loadClassifier(await exportedModelDir(argv, process.cwd()), format);
       let failures = 0;
       for (const image of argv.images as string[]) {
         try {

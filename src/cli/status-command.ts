@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
+import { withModelsEnv } from './models-env.js';
 import { withRemoteEnv } from './remote-env.js';
 
 export function statusCommand(yargs: Argv) {
@@ -16,7 +17,7 @@ export function statusCommand(yargs: Argv) {
       // Loaded when the command runs, so `--help` and the other commands do not load it.
       const { readConfig } = await import('../config/read-config.js');
       const { buildStatus, explainStage } = await import('../pipeline/stage-status.js');
-      const { config } = await readConfig(withRemoteEnv(argv), process.cwd(), (message) => process.stderr.write(`warning: ${message}\n`));
+      const { config } = await readConfig(withModelsEnv(withRemoteEnv(argv)), process.cwd(), (message) => process.stderr.write(`warning: ${message}\n`));
       const status = await buildStatus(config);
       if (argv.json) {
         process.stdout.write(`${JSON.stringify(status)}\n`);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
+import { withModelsEnv } from './models-env.js';
 import type { WatchEvent } from '../app/watch-events.js';
 import { explainStage } from '../pipeline/explain-stage.js';
 import { plural } from '../util/plural.js';
@@ -35,7 +36,7 @@ export function watchCommand(yargs: Argv) {
       let toUi: ((event: WatchEvent) => void) | undefined;
       const { quietSdkNodeWarning, withRemoteEnv } = await import('./remote-env.js');
       quietSdkNodeWarning();
-      const session = new WatchSession({ argv: withRemoteEnv(argv), cwd: process.cwd(), onEvent: (event) => (onEvent(event), toUi?.(event)), quietMs: argv['quiet-ms'], queue: argv.queue as string | undefined });
+      const session = new WatchSession({ argv: withModelsEnv(withRemoteEnv(argv)), cwd: process.cwd(), onEvent: (event) => (onEvent(event), toUi?.(event)), quietMs: argv['quiet-ms'], queue: argv.queue as string | undefined });
       const port = Number(argv['ui-port']) || 0;
       const ui = argv.ui
         ? await startUiServer({ scope: () => ({ imageDirs: session.current.config?.imageDirs ?? [], labels: session.current.config?.labels }), port }).catch((error: NodeJS.ErrnoException) => {

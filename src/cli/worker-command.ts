@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { quietSdkNodeWarning } from './remote-env.js';
+import { commandModelsDirs } from './models-env.js';
 
 export function workerCommand(yargs: Argv) {
   return yargs.command(
@@ -13,6 +14,7 @@ export function workerCommand(yargs: Argv) {
         .option('workers', { type: 'number', describe: 'Bottleneck worker threads [one per core]' })
         .option('inference-batch-size', { type: 'number', default: 4, describe: 'Images per inference call' })
         .option('cache-dir', { type: 'string', default: '.retrain-cache', describe: 'Local folder for models and converted graphs' })
+        .option('models-dir', { type: 'string', describe: "Folder holding the registry's models (also RETRAIN_MODELS_DIR) [../shared/models]" })
         .option('lock-ms', { type: 'number', default: 30_000, describe: 'A job whose worker stops answering is taken by another after about this long' })
         .example('$0 worker --queue redis://10.0.0.5:6379', 'endpoint and keys of the remote cache from AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, …'),
     async (argv) => {
@@ -27,6 +29,7 @@ export function workerCommand(yargs: Argv) {
           threads: argv.workers ?? Math.max(1, os.availableParallelism()),
           inferenceBatchSize: argv['inference-batch-size'],
           cacheDir: path.resolve(argv['cache-dir']),
+          modelsDirs: commandModelsDirs(argv['models-dir'], process.cwd()),
           lockMs: argv['lock-ms'],
           log,
         },

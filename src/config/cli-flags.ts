@@ -19,6 +19,7 @@ interface ConfigFlag {
 export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'image-dir', original: 'image_dir', field: ['imageDir'], type: 'string', isPath: true, describe: 'Folder with one sub-folder of images per class' },
   { name: 'model', original: 'tfhub_module', field: ['model'], type: 'string', describe: 'Feature extractor: registry name, folder (model.json or model.onnx), .onnx file, file:// or http(s) URL [mobilenet_v2_035_224]' },
+  { name: 'models-dir', field: ['modelsDir'], type: 'string', isPath: true, describe: 'Folder holding the registry\'s models, searched first (also RETRAIN_MODELS_DIR, a path list) [../shared/models]' },
   { name: 'steps', original: 'how_many_training_steps', field: ['train', 'steps'], type: 'number', describe: 'Training steps [4000]' },
   { name: 'learning-rate', original: 'learning_rate', field: ['train', 'learningRate'], type: 'number', describe: 'SGD learning rate [0.01]' },
   { name: 'batch-size', original: 'train_batch_size', field: ['train', 'batchSize'], type: 'number', describe: 'Images per training step [100]' },
@@ -87,6 +88,7 @@ export function configFromFlags(argv: Record<string, unknown>, cwd: string, warn
   for (const flag of CONFIG_FLAGS) {
     let value = argv[flag.name];
     if (value === undefined) continue;
+    if (flag.isPath && Array.isArray(value)) value = value.map((v) => path.resolve(cwd, String(v)));
     if (flag.isPath && typeof value === 'string') {
       if (flag.name === 'output-dir' && value.endsWith('.pb')) {
         warn(`--output_graph ${value}: writing a TF.js model folder ${value.slice(0, -3)} instead of a frozen .pb graph`);

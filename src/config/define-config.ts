@@ -13,6 +13,11 @@ export interface RetrainConfig {
   model?: string;
   /** Overrides for a model the registry does not know. */
   modelOptions?: ModelOptions;
+  /**
+   * Folder(s) holding the registry's models (`<folder>/mobilenet_v2_035_224/model.json`), searched before
+   * `../shared/models` beside this file and beside the working folder. Also `--models-dir` or RETRAIN_MODELS_DIR.
+   */
+  modelsDir?: string | string[];
   split?: {
     /** Percent of images used for validation. Default 10. */
     validationPercentage?: number;

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Distortions } from './distortion-settings.js';
 import { isModelPath } from './model-reference.js';
+import { modelsDirs } from './models-dirs.js';
 import { parseShard, type Shard } from '../store/shard.js';
 import type { RemoteCacheSettings } from '../store/remote-cache.js';
 import type { HeadOptions, ModelOptions, RetrainConfig } from './define-config.js';
@@ -11,6 +12,8 @@ export interface ResolvedConfig {
   imageDirs: string[];
   model: string;
   modelOptions: ModelOptions;
+  /** Where registry names are looked up, in order (src/config/models-dirs.ts). */
+  modelsDirs: string[];
   split: { validationPercentage: number; testingPercentage: number };
   train: {
     steps: number;
@@ -52,6 +55,7 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
     imageDirs: dirs.map(abs),
     model: isModelPath(model) ? abs(model) : model,
     modelOptions: config.modelOptions ?? {},
+    modelsDirs: modelsDirs(config.modelsDir === undefined ? [] : [config.modelsDir].flat(), baseDir, process.cwd()),
     split: {
       validationPercentage: config.split?.validationPercentage ?? 10,
       testingPercentage: config.split?.testingPercentage ?? 10,

@@ -71,6 +71,7 @@ const baseSchema = z
       .optional(),
     labels: z.enum(['unicode', 'original']).optional(),
     seed: z.number().int().optional(),
+    modelsDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
     cacheDir: z.string().min(1).optional(),
     outputDir: z.string().min(1).optional(),
     outputLabels: z.string().min(1).optional(),

@@ -31,6 +31,8 @@ export interface ScanOptions {
   labels?: LabelStyle;
   /** Fewer classes with images than this is an error: 2 for training (the default), 1 for evaluating. */
   minClasses?: number;
+  /** Say which classes have fewer than 20 images (advice for training). Default true. */
+  warnFewImages?: boolean;
 }
 
 export class ScanError extends Error {
@@ -121,7 +123,7 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
   if (empty.length > 0) {
     warnings.push(`${plural(empty.length, 'class folder')} with no images, skipped: ${listSome(empty)}`);
   }
-  if (small.length > 0) {
+  if (small.length > 0 && options.warnFewImages !== false) {
     warnings.push(
       `${plural(small.length, 'class', 'classes')} with fewer than ${FEW_IMAGES} images (at least ${FEW_IMAGES} recommended): ${listSome(small, 10)}`,
     );

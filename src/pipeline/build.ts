@@ -83,7 +83,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       emit({ type: 'warning', message: `the cache file ${moved.from} was damaged (${moved.reason}): moved it to ${path.basename(moved.to)} and started an empty cache; everything is recomputed` });
     }
     await recoverDir(config.outputDir, holdsOnlyExportFiles);
-    const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
+    const model = await resolveModel(config.model, config.modelOptions, config.cacheDir, config.modelsDirs);
     // Decided on every build (cheap: the model's files are read and hashed, the ONNX graph is cached on disk),
     // so a model whose files change under `retrain watch` gets a new identity.
     const { engine, identity } = await selectEngine(config.backend, model, config.cacheDir, remote && graphShare(remote));

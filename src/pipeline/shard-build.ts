@@ -76,7 +76,7 @@ async function runShard(config: ResolvedConfig, options: ShardOptions): Promise<
   const remote = resources.remote!;
   remote.warn = (message) => emit({ type: 'warning', message });
   try {
-    const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
+    const model = await resolveModel(config.model, config.modelOptions, config.cacheDir, config.modelsDirs);
     const { engine, identity } = await selectEngine(config.backend, model, config.cacheDir, graphShare(remote));
     emit({ type: 'backend', backend: engine.name, tfBackend: engine.tfBackend, note: engine.note });
     const context: BuildContext = {

@@ -21,7 +21,7 @@ export async function splitDataset(config: ResolvedConfig, options: { onEvent?: 
   const emit: EmitEvent = (event) => options.onEvent?.(event);
   const resources = options.resources ?? new BuildResources(config.cacheDir);
   try {
-    const model = await resolveModel(config.model, config.modelOptions, config.cacheDir);
+    const model = await resolveModel(config.model, config.modelOptions, config.cacheDir, config.modelsDirs);
     const { engine, identity } = await selectEngine(config.backend, model, config.cacheDir);
     emit({ type: 'backend', backend: engine.name, tfBackend: engine.tfBackend, note: engine.note });
     const context: BuildContext = {

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { modelsDirs } from '../../config/models-dirs.js';
 import type { ModelOptions } from '../../config/define-config.js';
 import { downloadModel, downloadOnnxModel } from './download-model.js';
 import { isModelPath } from '../../config/model-reference.js';
@@ -22,30 +23,27 @@ export interface ResolvedModel {
   options: ModelOptions;
 }
 
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-
-/** Folders searched for registry names: RETRAIN_MODELS_DIR (path-list), then ../shared/models beside the package. */
-export function modelSearchDirs(): string[] {
-  const fromEnv = (process.env.RETRAIN_MODELS_DIR ?? '').split(path.delimiter).filter(Boolean);
-  return [...fromEnv, path.resolve(PACKAGE_ROOT, '../shared/models')];
-}
-
 /**
  * Resolves a registry name, folder, `file://` URL or http(s) URL to a local model folder.
- * Options given by the user win over the registry's.
+ * Options given by the user win over the registry's. A registry name is looked up in `searchDirs` (the
+ * config's `modelsDirs`; by default `../shared/models` beside the working folder).
  */
-export async function resolveModel(ref: string, userOptions: ModelOptions, cacheDir: string): Promise<ResolvedModel> {
+export async function resolveModel(
+  ref: string,
+  userOptions: ModelOptions,
+  cacheDir: string,
+  searchDirs: readonly string[] = modelsDirs([], process.cwd(), process.cwd()),
+): Promise<ResolvedModel> {
   const known = findKnownModel(ref);
   if (known) {
     const file = known.file ?? 'model.json';
-    const dir = modelSearchDirs()
-      .map((d) => path.join(d, known.folder))
-      .find((d) => existsSync(path.join(d, file)));
+    const dir = searchDirs.map((d) => path.join(d, known.folder)).find((d) => existsSync(path.join(d, file)));
     if (!dir) {
-      const where = modelSearchDirs().join(', ');
+      const where = searchDirs.map((d) => path.join(d, known.folder, file)).join(', ');
       throw new ModelError(
-        `model "${ref}": weights not found in ${where}` +
-          (known.url ? `; download them from ${known.url} or set RETRAIN_MODELS_DIR` : '; set RETRAIN_MODELS_DIR to a folder that has them'),
+        `model "${ref}": not found (looked for ${where}); ` +
+          (known.url ? `download it from ${known.url} and ` : '') +
+          `name the folder holding ${known.folder}/ with --models-dir, modelsDir in the config or RETRAIN_MODELS_DIR, or give --model a folder or .onnx file`,
       );
     }
     return { source: ref, format: formatOf(file), modelJson: path.join(dir, file), options: withUserOptions(known.options, userOptions) };

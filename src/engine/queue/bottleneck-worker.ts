@@ -15,6 +15,8 @@ export interface WorkerOptions {
   inferenceBatchSize: number;
   /** Local folder for model downloads and converted graphs. */
   cacheDir: string;
+  /** Where registry names are looked up on this machine (default: ../shared/models beside the working folder). */
+  modelsDirs?: string[];
   /** Jobs whose worker stopped answering are taken by another after about this long (ms). */
   lockMs?: number;
   log: (line: string) => void;
@@ -42,7 +44,7 @@ export async function runBottleneckWorker(options: WorkerOptions, signal: AbortS
     let engine = engines.get(id);
     if (!engine) {
       engine = (async () => {
-        const model = await resolveModel(job.model, job.modelOptions, options.cacheDir);
+        const model = await resolveModel(job.model, job.modelOptions, options.cacheDir, options.modelsDirs);
         const { engine: selected, identity } = await selectEngine(job.backend, model, options.cacheDir, graphShare(remoteFor(job.remoteCache)));
         const pool = createBottleneckPool(model, identity, selected, options.threads);
         options.log(`model ${model.source} on ${selected.name}, ${options.threads} threads`);

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { before, describe, it } from 'node:test';
+import { HAS_SHARED, MODEL_DIR, REPO_ROOT, copySubset, tempDir } from './helpers/shared.js';
+
+const run = promisify(execFile);
+
+/** A real `retrain` process: its exit code, stdout and stderr. */
+async function retrain(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), ...args], { cwd, maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const lines = (text: string) => text.trim().split('\n').filter(Boolean);
+
+// Before the fix: `models inspect` alone printed `error: models inspect: name a model (…)` with exit code 1, not
+// how to call it; usage errors exit 2.
+describe('retrain models inspect with no model', () => {
+  it('is one usage line, exit 2', async () => {
+    const { code, stderr } = await retrain(['models', 'inspect'], await tempDir());
+    assert.equal(code, 2);
+    assert.equal(lines(stderr).length, 1, stderr);
+    assert.match(stderr, /^error: models inspect: name a model: retrain models inspect MODEL \(a registry name from `retrain models`, an \.onnx file, a folder or a URL\)$/m);
+  });
+});
+
+describe('predict and eval on a real export', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
+  let dir: string;
+  let images: string;
+  let photo: string;
+  before(async () => {
+    dir = await tempDir();
+    images = await copySubset(4, 'train', path.join(dir, 'images'));
+    photo = path.join(images, 'ants', (await fs.readdir(path.join(images, 'ants')))[0]!);
+    const built = await retrain(['build', '--image-dir', images, '--model', MODEL_DIR, '--steps', '5', '--workers', '1'], dir);
+    assert.equal(built.code, 0, built.stderr);
+  });
+
+  // Before the fix: `--backend onnx: must be one of auto, node, wasm, cpu` (exit 2), though every export has a model.onnx.
+  it('predict --backend onnx runs model.onnx, as --format onnx does', async () => {
+    const onnx = await retrain(['predict', '--backend', 'onnx', '--json', photo], dir);
+    assert.equal(onnx.code, 0, onnx.stderr);
+    const format = await retrain(['predict', '--format', 'onnx', '--json', photo], dir);
+    assert.deepEqual(JSON.parse(onnx.stdout), JSON.parse(format.stdout));
+    const evaluated = await retrain(['eval', '--backend', 'onnx', '--image_dir', images, '--json'], dir);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    assert.equal((JSON.parse(lines(evaluated.stdout).at(-1)!) as { count: number }).count, 8);
+  });
+
+  it('--backend onnx --format tfjs: one line saying what works, exit 2', async () => {
+    const { code, stderr } = await retrain(['predict', '--backend', 'onnx', '--format', 'tfjs', photo], dir);
+    assert.equal(code, 2);
+    assert.equal(lines(stderr).length, 1, stderr);
+    assert.match(stderr, /--backend onnx --format tfjs: onnx runs the export's model\.onnx; for the TF\.js model use --backend auto, node, wasm or cpu/);
+  });
+
+  // Before the fix: eval said nothing about a class folder with no image (a build says it in one line).
+  it('eval warns in one line about an empty class folder, and goes on', async () => {
+    const wasps = path.join(images, 'wasps');
+    await fs.mkdir(wasps);
+    try {
+      const { code, stdout, stderr } = await retrain(['eval', '--image_dir', images], dir);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /^Accuracy = .*\(N=8\)$/m);
+      const warnings = lines(stderr).filter((l) => l.startsWith('warning:'));
+      assert.deepEqual(warnings, [`warning: 1 class folder with no images, skipped: ${wasps}`]);
+    } finally {
+      await fs.rmdir(wasps);
+    }
+  });
+});

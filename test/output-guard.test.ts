@@ -91,6 +91,26 @@ describe('outputs: retrain never deletes or overwrites what it did not write', (
     assert.deepEqual(await snapshot(root), before);
   });
 
+  // Before the fix the cache could be made inside an image folder: scanned as a class of images, or moved to
+  // the trash by the curation page.
+  it('a cache folder that is an image folder or inside one (also through a link) is refused, naming --cache-dir', async () => {
+    const { root, images } = await project();
+    await fs.symlink(path.join(images, 'dogs'), path.join(root, 'dogs-link'));
+    const before = await snapshot(root);
+    const cases: Array<[string, RegExp]> = [
+      [path.join(images, 'cache'), /^error: cache folder \(--cache-dir\) .*photos\/cache is inside the image folder .*photos; choose a folder outside it \(the default is \.retrain-cache\)$/],
+      [path.join(images, 'cats', '.retrain-cache'), /^error: cache folder \(--cache-dir\) .*cats\/\.retrain-cache is inside the image folder .*photos; choose a folder/],
+      [path.join(root, 'dogs-link', 'cache'), /^error: cache folder \(--cache-dir\) .*dogs-link\/cache is inside the image folder .*photos; choose a folder/],
+      [images, /^error: cache folder \(--cache-dir\) .*photos is the image folder; choose a folder outside it/],
+    ];
+    for (const command of ['build', 'audit']) {
+      for (const [cache, pattern] of cases) {
+        assertRefused(await retrain([command, '--image_dir', images, '--model', MODEL_DIR, '--output-dir', path.join(root, 'model'), '--cache-dir', cache], root), pattern);
+      }
+    }
+    assert.deepEqual(await snapshot(root), before);
+  });
+
   it('the cache inside the output folder, a labels file or summaries folder that is not ours are refused', async () => {
     const { root, images, flags } = await project();
     await fs.writeFile(path.join(root, 'labels.txt'), 'my shopping list\n');

@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config/resolved-config.js';
 import type { EmitEvent } from '../pipeline/build-events.js';
 import type { BuildResources } from '../pipeline/build-resources.js';
 import { splitDataset } from '../pipeline/split-dataset.js';
+import { checkCacheFolder } from '../export/output-guard.js';
 import type { AuditReport } from '../core/audit/audit.js';
 import { auditDatasetInWorkers } from '../pipeline/audit-dataset.js';
 
@@ -15,6 +16,7 @@ export async function auditConfig(
   config: ResolvedConfig,
   options: { onEvent?: EmitEvent; resources?: BuildResources } = {},
 ): Promise<AuditReport> {
+  await checkCacheFolder(config.cacheDir, config.imageDirs); // before the cache is opened
   const dataset = await splitDataset(config, options);
   options.onEvent?.({ type: 'stage', stage: 'audit', status: 'start', detail: `${dataset.images.length} images` });
   const report = await auditDatasetInWorkers(dataset.images, dataset.labels, config);

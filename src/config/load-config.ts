@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { createJiti as CreateJiti } from 'jiti';
 import type { RetrainConfig } from './define-config.js';
 import { ConfigError } from './schema.js';
+import { configLoadError } from './config-load-error.js';
 
 /** Config file names looked for in the working folder, in order. */
 export const CONFIG_FILE_NAMES = ['retrain.config.ts', 'retrain.config.mts', 'retrain.config.js', 'retrain.config.mjs'];
@@ -38,7 +39,7 @@ export async function loadConfigFile(file: string): Promise<Partial<RetrainConfi
   try {
     loaded = await jiti.import(file, { default: true });
   } catch (error) {
-    throw new ConfigError(`${file}: cannot load config (${(error as Error).message.split('\n')[0]})`);
+    throw configLoadError(file, error);
   }
   if (!loaded || typeof loaded !== 'object') {
     throw new ConfigError(`${file}: the default export must be a config object (export default defineConfig({...}))`);

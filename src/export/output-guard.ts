@@ -104,6 +104,19 @@ export async function checkPlacement(target: string, what: string, { imageDirs, 
   }
 }
 
+/**
+ * The cache folder may not be an image folder or inside one (by real path): the scan would read it as a class
+ * of images, and the curation page could move its files to the trash.
+ */
+export async function checkCacheFolder(cacheDir: string, imageDirs: readonly string[]): Promise<void> {
+  const real = await realPath(cacheDir);
+  for (const dir of imageDirs) {
+    const other = await realPath(dir);
+    if (real === other) throw refuse('cache folder (--cache-dir)', cacheDir, 'is the image folder; choose a folder outside it (the default is .retrain-cache)');
+    if (isWithin(real, other)) throw refuse('cache folder (--cache-dir)', cacheDir, `is inside the image folder ${dir}; choose a folder outside it (the default is .retrain-cache)`);
+  }
+}
+
 /** The manifest of the model in `dir` if it is a retrain export. */
 export async function exportedManifest(dir: string): Promise<Partial<ExportManifest> | undefined> {
   const manifest = await readJson<Partial<ExportManifest>>(path.join(dir, MANIFEST_FILE));

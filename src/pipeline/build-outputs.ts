@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { LABELS_FILE } from '../export/export-manifest.js';
-import { checkAddOnlyFolder, checkModelFolder, checkOwnedFile, exportedManifest, OutputRefusedError, type ProtectedFolders } from '../export/output-guard.js';
+import { checkAddOnlyFolder, checkCacheFolder, checkModelFolder, checkOwnedFile, exportedManifest, OutputRefusedError, type ProtectedFolders } from '../export/output-guard.js';
 
 /** The folders no output of `config` may be in or contain: its image folders and its cache. */
 export function protectedFolders(config: ResolvedConfig): ProtectedFolders {
@@ -14,6 +14,7 @@ export function protectedFolders(config: ResolvedConfig): ProtectedFolders {
  */
 export async function checkBuildOutputs(config: ResolvedConfig): Promise<void> {
   const guarded = protectedFolders(config);
+  await checkCacheFolder(config.cacheDir, config.imageDirs);
   await checkModelFolder(config.outputDir, 'output folder (--output-dir)', guarded);
   // The model folder is replaced whole on each export: nothing else may live in it.
   const inOutput = (p: string) => !path.relative(config.outputDir, p).startsWith('..') && !path.isAbsolute(path.relative(config.outputDir, p));

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import { loadConfigFile } from '../src/config/load-config.js';
+import { REPO_ROOT, tempDir } from './helpers/shared.js';
+
+const run = promisify(execFile);
+
+/** The message a config file's load is refused with (it must be refused). */
+async function refusal(file: string): Promise<string> {
+  const error = await loadConfigFile(file).then(
+    () => assert.fail(`${file} loaded`),
+    (e: Error) => e,
+  );
+  assert.doesNotMatch(error.message, /\n/);
+  return error.message;
+}
+
+// Before the fix: `…/retrain.config.ts: cannot load config (ParseError: Unexpected token  )`, with no line or column.
+describe('a config file that cannot be loaded', () => {
+  it('a syntax error names the file, line and column in one line', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'retrain.config.ts');
+    await fs.writeFile(file, "import { defineConfig } from 'retrain';\n\nexport default defineConfig({\n  imageDir: 'photos',\n  train: { steps: 10,, },\n});\n");
+    assert.equal(await refusal(file), `${file}:5:21: syntax error: Unexpected token`);
+    const missingComma = path.join(dir, 'other.config.mjs');
+    await fs.writeFile(missingComma, "export default {\n  imageDir: 'photos'\n  seed: 1,\n};\n");
+    assert.equal(await refusal(missingComma), `${missingComma}:3:2: syntax error: Unexpected token, expected ","`);
+  });
+
+  it('an error thrown while it runs names the place too, and a file it imports is named', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'retrain.config.ts');
+    await fs.writeFile(file, "export default {\n  imageDir: 'photos',\n  seed: notDefined,\n};\n");
+    assert.equal(await refusal(file), `${file}:3:9: cannot load config (ReferenceError: notDefined is not defined)`);
+    const importing = path.join(dir, 'importing.config.ts');
+    await fs.writeFile(importing, "import dir from './helper.ts';\nexport default { imageDir: dir };\n");
+    await fs.writeFile(path.join(dir, 'helper.ts'), "export default 'photos'\nconst = 3;\n");
+    assert.equal(await refusal(importing), `${importing}: syntax error: Unexpected token at ${path.join(dir, 'helper.ts')}:2:6`);
+  });
+
+  it('retrain build prints that one line, exit 1', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'retrain.config.ts');
+    await fs.writeFile(file, "export default {\n  imageDir: 'photos'\n  seed: 1,\n};\n");
+    const failure = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'build'], { cwd: dir }).then(
+      () => assert.fail('build succeeded'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(failure.code, 1);
+    assert.equal(failure.stderr, `error: ${file}:3:2: syntax error: Unexpected token, expected ","\n`);
+  });
+});

@@ -65,6 +65,9 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     options.onEvent?.(event);
   };
   if (config.shard) throw new ConfigError(`shard ${config.shard.index}/${config.shard.count}: only \`retrain build\` computes a shard (it stops before training)`);
+  if (options.queue && !config.remote) {
+    throw new ConfigError(`--queue ${options.queue}: workers hand vectors back through the remote cache; set --remote-cache s3://bucket/prefix too (or leave --queue out to compute them here)`);
+  }
   // Refused outputs end the build before anything is opened, computed or written.
   await checkBuildOutputs(config);
   const resources = options.resources ?? new BuildResources(config.cacheDir, config.remote);
@@ -92,7 +95,6 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     }
     emit({ type: 'backend', backend: engine.name, tfBackend: engine.tfBackend, note: engine.note });
     if (options.queue) {
-      if (!remote) throw new ConfigError(`--queue ${options.queue}: workers hand vectors back through the remote cache; set --remote-cache s3://bucket/prefix too`);
       // BullMQ and ioredis (some 350 files) are loaded only for a build that uses a queue.
       const { BottleneckQueue } = await import('../engine/queue/bottleneck-queue.js');
       queue = await BottleneckQueue.connect(options.queue).catch((error: Error) => {

@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { RetrainConfig } from '../src/config/define-config.js';
-import { resolveConfig } from '../src/config/resolved-config.js';
+import { describe, it } from 'node:test';
 import type { BuildEvent } from '../src/pipeline/build-events.js';
 import { build } from '../src/pipeline/build.js';
 import { shardBuild, type ShardResult } from '../src/pipeline/shard-build.js';
 import { inShard, parseShard } from '../src/store/shard.js';
-import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
-import { SERVICES_MISSING, useServices, type Services } from './helpers/services.js';
+import { HAS_SHARED, MODEL_DIR, REPO_ROOT } from './helpers/shared.js';
+import { SERVICES_MISSING } from './helpers/services.js';
+import { remoteProject } from './helpers/remote-project.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/retrain.js');
 const PER_CLASS = 6;
@@ -55,46 +54,16 @@ describe('--shard i/N: values', () => {
 
 /** Shards on real photos into a real S3 API store (Swift + s3api), then builds that use their work. */
 describe('--shard and shared heads (real S3 API store)', { skip: (!HAS_SHARED && 'shared models/data sets not found') || SERVICES_MISSING }, () => {
-  let services: Services;
-  let images: string;
-  let work: string;
-  const saved = { ...process.env };
-
-  before(async () => {
-    services = (await useServices())!;
-    Object.assign(process.env, services.env);
-    images = await copySubset(PER_CLASS);
-    work = await tempDir('retrain-shard-');
-  });
-
-  after(async () => {
-    process.env = saved;
-    await services?.stop();
-  });
-
-  const config = (name: string, overrides: Partial<RetrainConfig> = {}) =>
-    resolveConfig(
-      {
-        imageDir: images,
-        model: MODEL_DIR,
-        train: { steps: 60 },
-        seed: 4,
-        cacheDir: path.join(work, `${name}-cache`),
-        outputDir: path.join(work, `${name}-out`),
-        remoteCache: `s3://${services.bucket}/sharded`,
-        ...overrides,
-      },
-      work,
-    );
-  const weights = (name: string) => fs.readFile(path.join(work, `${name}-out/weights.bin`));
+  const project = remoteProject({ perClass: PER_CLASS, seed: 4, prefix: 'sharded', workPrefix: 'retrain-shard-' });
+  const weights = (name: string) => fs.readFile(path.join(project.work, `${name}-out/weights.bin`));
 
   it('shards 0/2 and 1/2 from two cache folders cover everything; a build from an empty cache computes nothing and trains the local head', async () => {
-    const local = await build(config('local', { remoteCache: undefined }));
+    const local = await build(project.config('local', { remoteCache: undefined }));
     assert.equal(local.bottlenecksComputed, IMAGES);
 
-    const first = await shardBuild(config('s0', { shard: '0/2' }));
+    const first = await shardBuild(project.config('s0', { shard: '0/2' }));
     // The second shard through the command line, as a CI job runs it.
-    const run = await cli(['build', '--json', '--image-dir', images, '--model', MODEL_DIR, '--cache-dir', path.join(work, 's1-cache'), '--output-dir', path.join(work, 's1-out'), '--remote-cache', `s3://${services.bucket}/sharded`, '--shard', '1/2']);
+    const run = await cli(['build', '--json', '--image-dir', project.images, '--model', MODEL_DIR, '--cache-dir', path.join(project.work, 's1-cache'), '--output-dir', path.join(project.work, 's1-out'), '--remote-cache', `s3://${project.services.bucket}/sharded`, '--shard', '1/2']);
     assert.equal(run.code, 0, run.stderr);
     const second = JSON.parse(run.stdout.trim().split('\n').pop()!) as ShardResult;
     assert.match(run.stderr, /shard 1\/2: \d+ of 12 bottlenecks \(\d+ computed/);
@@ -107,36 +76,36 @@ describe('--shard and shared heads (real S3 API store)', { skip: (!HAS_SHARED &&
     assert.equal(first.share + second.share, IMAGES);
     assert.equal(first.computed + second.computed, IMAGES);
     assert.ok(first.computed > 0 && second.computed > 0, `${first.computed} + ${second.computed}`);
-    await assert.rejects(fs.access(path.join(work, 's0-out')), 'a shard trains and exports nothing');
+    await assert.rejects(fs.access(path.join(project.work, 's0-out')), 'a shard trains and exports nothing');
 
     const events: BuildEvent[] = [];
-    const full = await build(config('full'), { onEvent: (e) => events.push(e) });
+    const full = await build(project.config('full'), { onEvent: (e) => events.push(e) });
     assert.equal(full.bottlenecksComputed, 0, 'every vector came from the shards');
     assert.equal(full.remote?.hits, IMAGES);
     assert.ok(full.trained);
     assert.deepEqual(await weights('full'), await weights('local'), 'the head trained on shard vectors is the local head, bit for bit');
 
     // Shard 0 again: everything is in the remote (and in its own cache): nothing computed, nothing uploaded.
-    const again = await shardBuild(config('s0', { shard: '0/2' }));
+    const again = await shardBuild(project.config('s0', { shard: '0/2' }));
     assert.deepEqual([again.computed, again.uploads, again.local], [0, 0, first.share]);
   });
 
   it('a second cache folder sharing the remote skips training: the head is fetched and verified', async () => {
     const events: BuildEvent[] = [];
-    const other = await build(config('other'), { onEvent: (e) => events.push(e) });
+    const other = await build(project.config('other'), { onEvent: (e) => events.push(e) });
     assert.equal(other.bottlenecksComputed, 0);
     assert.equal(other.trained, false, 'the head came from the remote cache');
     assert.equal(other.remote?.heads.hits, 1);
     assert.equal(other.remote?.graphs.hits, 1, 'the converted ONNX graph came from the remote, not converted here');
     assert.ok(events.some((e) => e.type === 'stage' && e.stage === 'train' && e.status === 'up-to-date' && /remote cache/.test(e.detail ?? '')));
     assert.deepEqual(await weights('other'), await weights('local'));
-    assert.equal(other.testAccuracy, (await build(config('local', { remoteCache: undefined }))).testAccuracy);
+    assert.equal(other.testAccuracy, (await build(project.config('local', { remoteCache: undefined }))).testAccuracy);
 
     // Another training setting is another head: trained here, and uploaded for the next machine.
-    const changed = await build(config('steps', { train: { steps: 40 } }));
+    const changed = await build(project.config('steps', { train: { steps: 40 } }));
     assert.ok(changed.trained);
     assert.deepEqual([changed.remote?.heads.misses, changed.remote?.heads.uploads], [1, 1]);
-    const fetched = await build(config('steps2', { train: { steps: 40 } }));
+    const fetched = await build(project.config('steps2', { train: { steps: 40 } }));
     assert.equal(fetched.trained, false);
     assert.deepEqual(await weights('steps2'), await weights('steps'));
   });

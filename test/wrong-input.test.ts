@@ -32,6 +32,20 @@ describe('retrain models inspect with no model', () => {
   });
 });
 
+// Before the fix: `model "…/shared/models/x": …/shared/models/x/model.json not found (nor model.onnx)`, as if the
+// folder were there without its file (what a new user without ../shared saw from the example config).
+describe('a model path that does not exist', () => {
+  it('is one line saying there is no such folder and what --model takes', async () => {
+    const dir = path.join(await tempDir(), 'project');
+    await fs.mkdir(dir);
+    const { code, stderr } = await retrain(['models', 'inspect', '../shared/models/mobilenet_v2_100_224_int8'], dir);
+    assert.equal(code, 1);
+    assert.equal(lines(stderr).length, 1, stderr);
+    const missing = path.resolve(dir, '../shared/models/mobilenet_v2_100_224_int8');
+    assert.equal(stderr, `error: model "../shared/models/mobilenet_v2_100_224_int8": no such folder ${missing}; give --model a folder with model.json or model.onnx, an .onnx file, or a registry name (retrain models lists them)\n`);
+  });
+});
+
 describe('predict and eval on a real export', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
   let dir: string;
   let images: string;

@@ -8,7 +8,7 @@ export interface RetrainConfig {
   /**
    * Feature extractor: a registry name (see `retrain models`), a local folder with `model.json`,
    * a `file://` URL or an http(s) URL to a `model.json` (downloaded once into the cache dir).
-   * Default: the environment variable RETRAIN_MODEL, else `mobilenet_v2_035_224` looked up in RETRAIN_SHARED/models.
+   * Default: the environment variable RETRAIN_MODEL, else `mobilenet_v2_035_224`; registry names are looked up as `modelsDir` says.
    */
   model?: string;
   /** Overrides for a model the registry does not know. */

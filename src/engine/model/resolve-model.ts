@@ -71,6 +71,11 @@ async function localModel(source: string, target: string, options: ModelOptions)
   try {
     await fs.access(modelJson);
   } catch {
+    if (!existsSync(isFile ? target : dir)) {
+      throw new ModelError(
+        `model "${source}": no such ${isFile ? 'file' : 'folder'} ${isFile ? target : dir}; give --model a folder with model.json or model.onnx, an .onnx file, or a registry name (retrain models lists them)`,
+      );
+    }
     throw new ModelError(`model "${source}": ${modelJson} not found${isFile ? '' : ' (nor model.onnx)'}`);
   }
   const known = KNOWN_MODELS.find((m) => path.basename(dir) === m.folder && path.basename(modelJson) === (m.file ?? 'model.json'));

@@ -1,7 +1,8 @@
 /**
  * Start-up loads what a command needs: `--help` prints the help stored at build time and loads no package;
  * help yargs renders loads yargs and the option tables, not zod, the cache or an engine; a no-op rebuild does not load the queue (BullMQ, ioredis), the S3 SDK or piscina, which only a
- * build with --queue, a remote cache or bottlenecks to compute needs, nor sharp (only decoding needs it), nor
+ * build with --queue, a remote cache or bottlenecks to compute needs, nor cli-progress (only a progress bar on a
+ * terminal needs it), nor sharp (only decoding needs it), nor
  * onnxruntime for a TF.js model whose converted graph is made, nor, for an unchanged ONNX model, onnxruntime and
  * protobufjs. Observed in a real `retrain` process
  * (an ES module hook and the CommonJS module cache record what it loaded), not timed: speed is for
@@ -94,7 +95,7 @@ describe('start-up loads only what the command needs', () => {
     // The image suffixes come from src/images/sharp-formats.ts: listing them loads no sharp.
     // The TF.js model's converted graph is on record: --backend auto picks onnxruntime without loading it.
     assert.match(stdout, /backend: onnxruntime/);
-    assertNotLoaded(packages, ['bullmq', 'ioredis', '@aws-sdk/client-s3', 'piscina', 'sharp', 'onnxruntime-node'], 'a no-op rebuild');
+    assertNotLoaded(packages, ['bullmq', 'ioredis', '@aws-sdk/client-s3', 'piscina', 'sharp', 'onnxruntime-node', 'cli-progress'], 'a no-op rebuild');
   });
 
   it('a no-op rebuild with an unchanged ONNX model (the example\'s) loads neither onnxruntime-node nor protobufjs', { skip: !HAS_SHARED && 'shared models/data sets not found' }, async () => {
@@ -106,6 +107,6 @@ describe('start-up loads only what the command needs', () => {
     const { stdout, packages } = await loadsOf(args);
     assert.match(stdout, /backend: onnxruntime/);
     assert.match(stdout, /0 bottlenecks computed.*head up to date; model up to date/);
-    assertNotLoaded(packages, ['onnxruntime-node', 'onnxruntime-common', 'onnx-proto', 'protobufjs', 'piscina', 'sharp'], 'a no-op rebuild with an ONNX model');
+    assertNotLoaded(packages, ['onnxruntime-node', 'onnxruntime-common', 'onnx-proto', 'protobufjs', 'piscina', 'sharp', 'cli-progress'], 'a no-op rebuild with an ONNX model');
   });
 });

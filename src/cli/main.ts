@@ -76,6 +76,10 @@ export function createCli(args: string[], columns: number | undefined = process.
       process.stderr.write(`error: ${printable(message)}\nRun "retrain --help" for usage.\n`);
       process.exit(2);
     }) as Argv;
+  // yargs renders a command's whole help before running its handler, for a handler that would show it; none
+  // does (failures go to .fail above), so that rendering is skipped. Help asked for is rendered as before.
+  const usage = (cli as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {};
   return workerCommand(auditCommand(cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(statusCommand(buildCommand(cli))))))))));
 }
 

@@ -1,7 +1,8 @@
 /**
- * Start-up loads what a command needs: `--help` loads yargs and the option tables, not zod, the cache or an
- * engine; a no-op rebuild does not load the queue (BullMQ, ioredis), the S3 SDK or piscina, which only a
- * build with --queue, a remote cache or bottlenecks to compute needs, nor sharp (only decoding needs it), nor
+ * Start-up loads what a command needs: `--help` prints the help stored at build time and loads no package;
+ * help yargs renders loads yargs and the option tables, not zod, the cache or an engine; a no-op rebuild does not load the queue (BullMQ, ioredis), the S3 SDK or piscina, which only a
+ * build with --queue, a remote cache or bottlenecks to compute needs, nor cli-progress (only a progress bar on a
+ * terminal needs it), nor sharp (only decoding needs it), nor
  * onnxruntime for a TF.js model whose converted graph is made, nor, for an unchanged ONNX model, onnxruntime and
  * protobufjs. Observed in a real `retrain` process
  * (an ES module hook and the CommonJS module cache record what it loaded), not timed: speed is for
@@ -35,7 +36,7 @@ process.on('exit', () => fs.appendFileSync(out, Object.keys(createRequire(import
 let work: string;
 let preload: string;
 
-async function loadsOf(args: string[]): Promise<{ stdout: string; packages: Set<string> }> {
+async function loadsOf(args: string[]): Promise<{ stdout: string; packages: Set<string>; files: string[] }> {
   const file = path.join(work, `loads-${Math.random().toString(36).slice(2)}.txt`);
   const { stdout } = await run(process.execPath, ['--import', preload, BIN, ...args], {
     cwd: REPO_ROOT,
@@ -46,7 +47,7 @@ async function loadsOf(args: string[]): Promise<{ stdout: string; packages: Set<
   // A package's package.json read for its version (onnxruntime-node's, TensorFlow.js's) is not the package loaded.
   const code = lines.filter((line) => !line.endsWith('/package.json'));
   const packages = new Set(code.flatMap((line) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line)?.[1] ?? []));
-  return { stdout, packages };
+  return { stdout, packages, files: code.filter((line) => line !== '').map((line) => line.replace(/^file:\/\//, '')) };
 }
 
 function assertNotLoaded(packages: Set<string>, names: string[], what: string) {
@@ -65,8 +66,18 @@ describe('start-up loads only what the command needs', () => {
     await fs.rm(work, { recursive: true, force: true });
   });
 
-  it('--help loads yargs, not zod, the cache, the queue, the S3 SDK, piscina or an engine', async () => {
-    const { stdout, packages } = await loadsOf(['--help']);
+  it('--help, -h, help, no arguments and COMMAND --help print the stored help: no yargs, no command module', async () => {
+    for (const args of [['--help'], [], ['help'], ['build', '--help'], ['cache', '-h']]) {
+      const { stdout, packages, files } = await loadsOf(args);
+      assert.match(stdout, /^retrain /, `retrain ${args.join(' ')} printed help`);
+      assert.ok(files.some((file) => file.endsWith('/dist/src/cli/stored-help.js')), 'the preload records the modules the bin loads');
+      assert.deepEqual([...packages], [], `retrain ${args.join(' ')} loaded ${[...packages].join(', ')}`);
+      assert.deepEqual(files.filter((file) => /\/dist\/src\//.test(file) && !file.endsWith('/dist/src/cli/stored-help.js')), [], `retrain ${args.join(' ')}: only stored-help.js`);
+    }
+  });
+
+  it('help that yargs renders (--help with another flag) loads yargs, not zod, the cache, the queue, the S3 SDK, piscina or an engine', async () => {
+    const { stdout, packages } = await loadsOf(['--help', '--config', 'retrain.config.ts']);
     assert.match(stdout, /retrain build/);
     assert.ok(packages.has('yargs'), 'yargs is recorded (the preload sees what loads)');
     assertNotLoaded(packages, ['zod', 'lmdb', 'jiti', 'bullmq', 'ioredis', '@aws-sdk/client-s3', 'piscina', 'sharp', 'onnxruntime-node', '@tensorflow/tfjs-core'], '--help');
@@ -84,7 +95,7 @@ describe('start-up loads only what the command needs', () => {
     // The image suffixes come from src/images/sharp-formats.ts: listing them loads no sharp.
     // The TF.js model's converted graph is on record: --backend auto picks onnxruntime without loading it.
     assert.match(stdout, /backend: onnxruntime/);
-    assertNotLoaded(packages, ['bullmq', 'ioredis', '@aws-sdk/client-s3', 'piscina', 'sharp', 'onnxruntime-node'], 'a no-op rebuild');
+    assertNotLoaded(packages, ['bullmq', 'ioredis', '@aws-sdk/client-s3', 'piscina', 'sharp', 'onnxruntime-node', 'cli-progress'], 'a no-op rebuild');
   });
 
   it('a no-op rebuild with an unchanged ONNX model (the example\'s) loads neither onnxruntime-node nor protobufjs', { skip: !HAS_SHARED && 'shared models/data sets not found' }, async () => {
@@ -96,6 +107,6 @@ describe('start-up loads only what the command needs', () => {
     const { stdout, packages } = await loadsOf(args);
     assert.match(stdout, /backend: onnxruntime/);
     assert.match(stdout, /0 bottlenecks computed.*head up to date; model up to date/);
-    assertNotLoaded(packages, ['onnxruntime-node', 'onnxruntime-common', 'onnx-proto', 'protobufjs', 'piscina', 'sharp'], 'a no-op rebuild with an ONNX model');
+    assertNotLoaded(packages, ['onnxruntime-node', 'onnxruntime-common', 'onnx-proto', 'protobufjs', 'piscina', 'sharp', 'cli-progress'], 'a no-op rebuild with an ONNX model');
   });
 });

@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import type { BuildEvent } from '../pipeline/build-events.js';
 import type { BuildResult } from '../pipeline/build-result.js';
 import { plural } from '../util/plural.js';
@@ -14,6 +15,9 @@ export interface Reporter {
  * Human output of a build. On a terminal, a progress bar with rate and ETA for bottlenecks; otherwise plain
  * lines. With `json`, human output goes to stderr and stdout gets only the result object as its last line.
  */
+/** cli-progress, loaded for the first progress bar (on a terminal, when bottlenecks are computed): a no-op build draws none. */
+const loadCliProgress = () => createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+
 export function createReporter({ json, stream = json ? process.stderr : process.stdout }: { json: boolean; stream?: NodeJS.WriteStream }): Reporter {
   const tty = Boolean(stream.isTTY) && !process.env.CI;
   // Every line is printed with control characters escaped: a file name with a newline stays on its line.
@@ -47,6 +51,7 @@ export function createReporter({ json, stream = json ? process.stderr : process.
           const total = Math.max(totalImages, event.total);
           if (tty) {
             if (!bar) {
+              const cliProgress = loadCliProgress();
               bar = new cliProgress.SingleBar(
                 { format: 'bottlenecks {bar} {value}/{total} | {rate} img/s | ETA {eta_formatted} | {computed} computed, {cached} cached', stream, etaBuffer: 50 },
                 cliProgress.Presets.shades_classic,

@@ -34,6 +34,22 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
   });
   // No command at all: the help, as `retrain --help` (exit 0), rather than an error.
   if (args.length === 0) args = ['--help'];
+  const cli = createCli(args);
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    process.stderr.write(`error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
+    if (process.env.RETRAIN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    // A bad flag value is a usage error, as yargs' own (exit 2); anything else exit 1.
+    process.exitCode = (error as { usage?: boolean }).usage === true ? 2 : 1;
+  }
+}
+
+/**
+ * The `retrain` yargs instance for `args`, every command declared, not parsed yet. `columns` is the terminal
+ * width help is wrapped to (at most 110); src/cli/stored-help-writer.ts renders the stored help with it unset.
+ */
+export function createCli(args: string[], columns: number | undefined = process.stdout.columns): Argv {
   const cli = yargs(args)
     .scriptName('retrain')
     .usage('$0 <command> [options]\n\nRetrain an image classifier for your own classes by transfer learning, as an incremental build.')
@@ -50,7 +66,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .alias('h', 'help')
     // yargs renders a command's help on every run, in case it is shown; wrapping the text is most of that
     // cost, so it is only done when help is asked for (the only time it is shown).
-    .wrap(args.some((a) => a === '--help' || a === '-h') ? Math.min(110, process.stdout.columns || 110) : null)
+    .wrap(args.some((a) => a === '--help' || a === '-h') ? Math.min(110, columns || 110) : null)
     .fail((message, error) => {
       if (error instanceof Error && error.name !== 'YError') throw error;
       // recommendCommands' message alone ("Did you mean build?") does not say what was wrong.
@@ -60,14 +76,11 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
       process.stderr.write(`error: ${printable(message)}\nRun "retrain --help" for usage.\n`);
       process.exit(2);
     }) as Argv;
-  try {
-    await workerCommand(auditCommand(cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(statusCommand(buildCommand(cli)))))))))).parseAsync();
-  } catch (error) {
-    process.stderr.write(`error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
-    if (process.env.RETRAIN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-    // A bad flag value is a usage error, as yargs' own (exit 2); anything else exit 1.
-    process.exitCode = (error as { usage?: boolean }).usage === true ? 2 : 1;
-  }
+  // yargs renders a command's whole help before running its handler, for a handler that would show it; none
+  // does (failures go to .fail above), so that rendering is skipped. Help asked for is rendered as before.
+  const usage = (cli as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {};
+  return workerCommand(auditCommand(cacheCommand(modelsCommand(experimentCommand(evalCommand(predictCommand(watchCommand(statusCommand(buildCommand(cli))))))))));
 }
 
 /**

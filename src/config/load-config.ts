@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { createJiti as CreateJiti } from 'jiti';
 import type { RetrainConfig } from './define-config.js';
-import { ConfigError } from './schema.js';
+import { ConfigError } from './config-error.js';
 import { configLoadError } from './config-load-error.js';
 
 /** Config file names looked for in the working folder, in order. */

@@ -5,6 +5,7 @@ import { loadOnnxRuntime, onnxRuntimeVersion, requireOnnxRuntime, type OnnxRunti
 import { detectBackend, type BackendChoice, type BackendName, type EngineName, type TfBackendChoice } from './model/backend.js';
 import { identifyModel, type ModelIdentity } from './model-identity.js';
 import { readModelFiles } from './model/read-model-files.js';
+import { readModelFacts } from './model/model-file-record.js';
 import { ModelError, type ResolvedModel } from './model/resolve-model.js';
 
 export type { EngineName };
@@ -32,15 +33,17 @@ export interface EngineSelection {
  */
 export async function selectEngine(choice: BackendChoice, resolved: ResolvedModel, cacheDir: string, shared?: GraphShare): Promise<EngineSelection> {
   if (resolved.format === 'onnx') return selectOnnxEngine(choice, resolved, cacheDir);
-  const files = await readModelFiles(resolved.modelJson);
+  // model.json and the content hash; the weights are read and hashed only when a file changed since the last
+  // build (or to convert the model, below).
+  const facts = await readModelFacts(resolved.modelJson, cacheDir);
   const tfChoice: TfBackendChoice = choice === 'onnx' ? 'auto' : choice;
   let note: string | undefined;
   if ((choice === 'onnx' || choice === 'auto') && onnxRuntimeVersion() !== undefined) {
     // The graph converted and checked by an earlier build: onnxruntime is picked without loading it (the
     // workers load it if there is anything to compute), as for an ONNX model whose cut is made.
-    const identity = await identifyModel(resolved, 'onnxruntime', files);
+    const identity = await identifyModel(resolved, 'onnxruntime', facts);
     const options = { featureLayer: resolved.options.featureLayer, pooling: resolved.options.pooling, inputSize: identity.inputSize, range: identity.range };
-    const ready = await readyGraph(files, options, cacheDir);
+    const ready = await readyGraph(facts, options, cacheDir);
     if (ready) return { engine: { name: 'onnxruntime', tfBackend: await detectBackend(tfChoice), onnxFile: ready }, identity };
   }
   if (choice === 'onnx' || choice === 'auto') {
@@ -48,8 +51,9 @@ export async function selectEngine(choice: BackendChoice, resolved: ResolvedMode
     if (typeof ort === 'string') {
       note = 'onnxruntime-node is not installed or does not load';
     } else {
-      const identity = await identifyModel(resolved, 'onnxruntime', files);
+      const identity = await identifyModel(resolved, 'onnxruntime', facts);
       const options = { featureLayer: resolved.options.featureLayer, pooling: resolved.options.pooling, inputSize: identity.inputSize, range: identity.range };
+      const files = facts.files ?? (await readModelFiles(resolved.modelJson));
       // Whatever goes wrong here (an odd topology, a read-only cache folder) means "not onnxruntime".
       const converted = await storedGraph(files, options, cacheDir, (graph) => checkGraph(ort, graph, identity.inputSize), shared).catch((error: Error) => ({
         reason: error.message.split('\n')[0]!,
@@ -65,7 +69,7 @@ export async function selectEngine(choice: BackendChoice, resolved: ResolvedMode
     }
   }
   const backend = await detectBackend(tfChoice);
-  return { engine: { name: backend, tfBackend: backend, note }, identity: await identifyModel(resolved, backend, files) };
+  return { engine: { name: backend, tfBackend: backend, note }, identity: await identifyModel(resolved, backend, facts) };
 }
 
 /** An ONNX model runs on onnxruntime only: cut at its feature tensor (checked and cached) before any work. */

@@ -3,7 +3,8 @@ import type { ResizeMode } from '../config/define-config.js';
 import { onnxRuntimeVersion } from './onnx/onnx-runtime.js';
 import type { EngineName } from './model/backend.js';
 import { engineId, modelFingerprint, preprocessId as preprocessIdOf, scalingId } from '../store/keys.js';
-import { readModelFiles, type ModelFiles } from './model/read-model-files.js';
+import { readModelFiles } from './model/read-model-files.js';
+import type { ModelFacts } from './model/model-file-record.js';
 import type { ModelIdentity } from './model/model-identity-type.js';
 import { ModelError, type ResolvedModel } from './model/resolve-model.js';
 
@@ -15,8 +16,8 @@ export type { ModelIdentity };
  */
 export const TFJS_CORE_VERSION = (createRequire(import.meta.url)('@tensorflow/tfjs-core/package.json') as { version: string }).version;
 
-/** `files`: the model's files when the caller has read them already. */
-export async function identifyModel(resolved: ResolvedModel, engineName: EngineName, files?: ModelFiles): Promise<ModelIdentity> {
+/** `files`: the model's model.json and content hash when the caller has them already (model-file-record.ts). */
+export async function identifyModel(resolved: ResolvedModel, engineName: EngineName, files?: ModelFacts): Promise<ModelIdentity> {
   files ??= await readModelFiles(resolved.modelJson);
   const { featureLayer, pooling } = resolved.options;
   // The inference recipe (batch norm folded, or the ONNX conversion), the engine and its version change

@@ -9,7 +9,7 @@ import { scanTask } from './stages/scan.js';
 import { splitTask } from './stages/split.js';
 import { trainTask } from './stages/train.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
-import { ConfigError } from '../config/schema.js';
+import { ConfigError } from '../config/config-error.js';
 import { EXPORT_LAYER_NAMES } from '../export/export-layer-names.js';
 import { preservingTfState } from '../engine/model/backend.js';
 import { CacheError, cacheDamagedMessage, lmdbDamage } from '../store/cache-file-errors.js';

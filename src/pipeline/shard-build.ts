@@ -5,7 +5,7 @@ import { distortionsActive, isIdentity, variantSpec, type AugmentSpec } from '..
 import { augmentId, bottleneckKey } from '../store/keys.js';
 import { VectorSource } from './vector-source.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
-import { ConfigError } from '../config/schema.js';
+import { ConfigError } from '../config/config-error.js';
 import { preservingTfState } from '../engine/model/backend.js';
 import { selectEngine } from '../engine/feature-engine.js';
 import { resolveModel } from '../engine/model/resolve-model.js';

@@ -38,7 +38,7 @@ export type { GraphShare };
  * The converted graph already in the cache folder and matching its checksum (touched, as storedGraph does),
  * or undefined: what a rebuild uses to pick onnxruntime without loading it.
  */
-export async function readyGraph(files: ModelFiles, options: ConversionOptions, cacheDir: string): Promise<string | undefined> {
+export async function readyGraph(files: Pick<ModelFiles, 'contentHash'>, options: ConversionOptions, cacheDir: string): Promise<string | undefined> {
   const file = path.join(graphDir(cacheDir), `${convertedGraphKey(files.contentHash, options)}${GRAPH}`);
   if (!(await touch(file))) return undefined;
   await touch(`${file}${DIGEST}`);

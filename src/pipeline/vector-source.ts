@@ -34,6 +34,8 @@ export class VectorSource {
   readonly counts: VectorCounts = { done: 0, computed: 0, cached: 0, total: 0 };
   private readonly scheduler: BatchScheduler;
   private readonly inFlight = new Map<string, Promise<VectorOutcome>>();
+  /** Set once a queue worker failed a job for a reason other than its image (said once per build). */
+  private workerFailed = false;
 
   constructor(
     private readonly context: Omit<BuildContext, 'config'>,
@@ -83,10 +85,15 @@ export class VectorSource {
     if (queue && remote?.enabled) {
       // Computed by a queue worker into the remote cache, then read back from there (and verified).
       const job = await queue.compute({ key, path, sha256, augment, model: config.model, modelOptions: config.modelOptions, backend: config.backend, remoteCache: remote.url });
-      if ('error' in job) return { error: job.error };
-      const vector = await remote.getVector(key);
-      if (!vector) return { error: `a queue worker computed ${key}, but the remote cache does not give it back` };
-      return { vector: heldUntilStored(cache, { key, path, sha256, augment }, vector), cached: false };
+      if (!('error' in job)) {
+        const vector = await remote.getVector(key);
+        if (!vector) return { error: `a queue worker computed ${key}, but the remote cache does not give it back` };
+        return { vector: heldUntilStored(cache, { key, path, sha256, augment }, vector), cached: false };
+      }
+      if (job.image) return { error: job.error };
+      // The worker failed, not the image (it cannot reach the remote cache, another model…): compute it here.
+      if (!this.workerFailed) this.context.emit({ type: 'warning', message: `queue ${queue.url}: a worker could not compute ${path} (${job.error}); computing the vectors workers fail on here` });
+      this.workerFailed = true;
     }
     const outcome = await this.scheduler.compute(path, sha256, augment);
     if ('error' in outcome) {

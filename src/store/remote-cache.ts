@@ -181,7 +181,8 @@ export class RemoteCache {
         const response = await this.client.send(new (s3().GetObjectCommand)({ Bucket: this.location.bucket, Key }), { abortSignal });
         return await response.Body!.transformToByteArray();
       } catch (error) {
-        if (status(error) === 404) return undefined;
+        // A missing bucket (a typo in the URL) also answers 404, but it is no miss: it is a remote that cannot hit.
+        if (status(error) === 404 && !missingBucket(error)) return undefined;
         throw error;
       }
     });
@@ -290,7 +291,7 @@ export class RemoteCache {
     this.counts.errors++;
     this.failures++;
     if (this.off || this.failures < this.tuning.maxFailures) return;
-    const reason = describe(error);
+    const reason = missingBucket(error) ? `the bucket "${this.location.bucket}" does not exist (${describe(error)}); create it or correct the URL` : describe(error);
     this.off = new Error(`remote cache ${this.url} cannot be used: ${reason}${this.settings.required ? ' (--remote-cache-required)' : ''}`);
     if (!this.settings.required) this.warn(`remote cache ${this.url} switched off for this run after ${this.failures} failed requests (${reason}); building locally`);
   }
@@ -309,6 +310,12 @@ const FAILED = Symbol('failed');
 
 function status(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/** The store's answer for a bucket that does not exist (its error code; a HEAD's 404 has no body to say it). */
+function missingBucket(error: unknown): boolean {
+  const { name, Code } = (error ?? {}) as { name?: string; Code?: string };
+  return name === 'NoSuchBucket' || Code === 'NoSuchBucket';
 }
 
 /** One short phrase for a failed request: the HTTP status and code, or the network error. */

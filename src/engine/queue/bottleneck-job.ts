@@ -20,6 +20,21 @@ export interface BottleneckJob {
   remoteCache: string;
 }
 
+/**
+ * How a worker starts the failure reason of a job that failed because of its image (it cannot be decoded, or
+ * its content changed): the coordinator reports that image as skipped. Any other failure is the worker's (it
+ * cannot reach the remote cache, it has another model…): the coordinator computes the vector itself.
+ */
+const IMAGE_FAILURE = 'image: ';
+
+export function imageFailure(reason: string): string {
+  return IMAGE_FAILURE + reason;
+}
+
+/** The reason of a job's failure, and whether the image caused it (else the worker did). */
+export function parseFailure(failedReason: string): { error: string; image: boolean } {
+  return failedReason.startsWith(IMAGE_FAILURE) ? { error: failedReason.slice(IMAGE_FAILURE.length), image: true } : { error: failedReason, image: false };
+}
 
 /** Parses redis://host:port[/db] into ioredis options, or throws one line naming `source`. */
 export function redisConnection(url: string, source: string): { host: string; port: number; db: number; password?: string; username?: string } {

@@ -1,7 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueJobId } from '../../store/keys.js';
-import { QUEUE_NAME, redisConnection, type BottleneckJob } from './bottleneck-job.js';
+import { parseFailure, QUEUE_NAME, redisConnection, type BottleneckJob } from './bottleneck-job.js';
 
 /**
  * The coordinator's side of the queue: adds bottleneck jobs (idempotent: the job id is the key's hash) and
@@ -18,7 +18,7 @@ export class BottleneckQueue {
     private readonly clients: Redis[],
   ) {
     events.on('completed', ({ jobId: id }) => this.settle(id, { done: true }));
-    events.on('failed', ({ jobId: id, failedReason }) => this.settle(id, { error: failedReason }));
+    events.on('failed', ({ jobId: id, failedReason }) => this.settle(id, parseFailure(failedReason)));
   }
 
   /**
@@ -90,4 +90,5 @@ export class BottleneckQueue {
   }
 }
 
-export type JobOutcome = { done: true } | { error: string };
+/** A job done, or failed: `image` when its image caused it (skip the image), else the worker did (compute it here). */
+export type JobOutcome = { done: true } | { error: string; image: boolean };

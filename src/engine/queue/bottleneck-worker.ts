@@ -6,7 +6,7 @@ import { resolveModel } from '../model/resolve-model.js';
 import { graphShare } from '../../store/graph-share.js';
 import { bottleneckPrefix } from '../../store/keys.js';
 import { RemoteCache } from '../../store/remote-cache.js';
-import { QUEUE_NAME, redisConnection, type BottleneckJob } from './bottleneck-job.js';
+import { imageFailure, QUEUE_NAME, redisConnection, type BottleneckJob } from './bottleneck-job.js';
 
 export interface WorkerOptions {
   queue: string;
@@ -77,7 +77,7 @@ export async function runBottleneckWorker(options: WorkerOptions, signal: AbortS
     const outcome = await engine.scheduler.compute(data.path, data.sha256, data.augment);
     if ('error' in outcome) {
       if (outcome.transient) throw new Error(`${data.path}: ${outcome.error}`);
-      throw new UnrecoverableError(outcome.error);
+      throw new UnrecoverableError(imageFailure(outcome.error));
     }
     if (!(await remote.storeVector(data.key, outcome.vector))) throw new Error(`cannot store ${data.key} in ${data.remoteCache}`);
     done.computed++;

@@ -15,6 +15,8 @@ export function predictCommand(yargs: Argv) {
         .option('model', { type: 'string', describe: "Exported model folder (from retrain build) [the config's outputDir, else retrain-output]" })
         .option('top', { type: 'number', default: 5, describe: 'How many labels to print per image' })
         .check(numberAtLeast('top', 1))
+        // yargs takes `-` (standard input) as a positional but gives no value for it: predict would print nothing and exit 0.
+        .check((argv) => ((argv.images as string[] | undefined) ?? []).length > 0 || 'predict -: images are read from files, not from standard input; name image files')
         .option('backend', { type: 'string', choices: CLASSIFIER_BACKENDS, default: 'auto', describe: "What runs the model: onnx runs the export's model.onnx on onnxruntime (as --format onnx), the others are TensorFlow.js backends for its TF.js model [auto: tfjs-node if it loads, else wasm]" })
         .option('format', { type: 'string', choices: ['tfjs', 'onnx'], describe: 'Which file of the export to run [the TF.js model when there is one, else model.onnx]' })
         .option('json', { type: 'boolean', describe: 'Print one JSON object per image' })

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { cliCommands, renderHelp, storedHelpCommandLines } from '../src/cli/stored-help-writer.js';
@@ -57,5 +59,22 @@ describe('stored help', () => {
     assert.equal(storedHelp(['build', '--steps', '5'], undefined), undefined);
     assert.equal(storedHelp(['--help', '--config', 'x.ts'], undefined), undefined);
     assert.equal(storedHelp(['--help'], 80), undefined);
+  });
+
+  it('a stored file older than the compiled CLI (tsc run again without npm run build) is not used', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'retrain-stored-help-'));
+    try {
+      const file = path.join(dir, 'stored-help.json');
+      const cli = path.join(dir, 'main.js');
+      await fs.writeFile(file, JSON.stringify({ '["--help"]': 'stored\n' }));
+      await fs.writeFile(cli, '');
+      const now = Date.now() / 1000;
+      await fs.utimes(cli, now - 10, now - 10);
+      assert.equal(storedHelp(['--help'], undefined, pathToFileURL(file), pathToFileURL(cli)), 'stored\n');
+      await fs.utimes(cli, now + 10, now + 10);
+      assert.equal(storedHelp(['--help'], undefined, pathToFileURL(file), pathToFileURL(cli)), undefined);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,9 +8,12 @@ const percent = z.number().min(0).max(100);
 const positiveInt = z.number().int().positive();
 const batch = z.number().int().refine((n) => n === -1 || n > 0, 'must be a positive integer or -1 (all)');
 
+/** What a folder field that takes one folder or several must be. */
+const FOLDERS = 'must be a folder name or a list of folder names';
+
 const baseSchema = z
   .object({
-    imageDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    imageDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: FOLDERS }),
     model: z.string().min(1).optional(),
     modelOptions: z
       .object({
@@ -71,7 +74,7 @@ const baseSchema = z
       .optional(),
     labels: z.enum(['unicode', 'original']).optional(),
     seed: z.number().int().optional(),
-    modelsDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    modelsDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: FOLDERS }).optional(),
     cacheDir: z.string().min(1).optional(),
     outputDir: z.string().min(1).optional(),
     outputLabels: z.string().min(1).optional(),

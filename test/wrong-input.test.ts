@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { before, describe, it } from 'node:test';
+import { scanImageDirs } from '../src/images/scan-image-dirs.js';
 import { HAS_SHARED, MODEL_DIR, REPO_ROOT, copySubset, tempDir } from './helpers/shared.js';
 
 const run = promisify(execFile);
@@ -43,6 +44,26 @@ describe('a model path that does not exist', () => {
     assert.equal(lines(stderr).length, 1, stderr);
     const missing = path.resolve(dir, '../shared/models/mobilenet_v2_100_224_int8');
     assert.equal(stderr, `error: model "../shared/models/mobilenet_v2_100_224_int8": no such folder ${missing}; give --model a folder with model.json or model.onnx, an .onnx file, or a registry name (retrain models lists them)\n`);
+  });
+});
+
+// Before the fix: `found 0 classes with images in …; need at least 2 (one sub-folder of images per class)`, and
+// nothing said why (the scan's warnings were never printed: the error came first).
+describe('image folders whose class folders hold no image', () => {
+  it('the error says what was found instead, in the same line', async () => {
+    const dir = await tempDir();
+    await fs.mkdir(path.join(dir, 'photos/cats'), { recursive: true });
+    await fs.mkdir(path.join(dir, 'photos/dogs'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'photos/cats/notes.txt'), 'not a photo');
+    await fs.writeFile(path.join(dir, 'photos/cats/scan.bmp'), 'BM');
+    const error = await scanImageDirs([path.join(dir, 'photos')]).then(
+      () => assert.fail('scanned'),
+      (e: Error) => e,
+    );
+    assert.match(
+      error.message,
+      /^found 0 classes with images in .*photos; need at least 2 \(one sub-folder of images per class\); 2 files in class folders are not an image format this build reads, ignored: cats\/notes\.txt, cats\/scan\.bmp \(it reads .*\); 2 class folders with no images, skipped: .*photos\/cats, .*photos\/dogs$/,
+    );
   });
 });
 

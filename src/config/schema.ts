@@ -16,6 +16,9 @@ export function configSchema() {
 
 let built: ReturnType<typeof buildSchema> | undefined;
 
+/** What a folder field that takes one folder or several must be. */
+const FOLDERS = 'must be a folder name or a list of folder names';
+
 function buildSchema() {
   const { z } = createRequire(import.meta.url)('zod') as typeof import('zod');
   const percent = z.number().min(0).max(100);
@@ -24,7 +27,7 @@ function buildSchema() {
 
   const baseSchema = z
     .object({
-      imageDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+      imageDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: FOLDERS }),
       model: z.string().min(1).optional(),
       modelOptions: z
         .object({
@@ -85,7 +88,7 @@ function buildSchema() {
         .optional(),
       labels: z.enum(['unicode', 'original']).optional(),
       seed: z.number().int().optional(),
-      modelsDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+      modelsDir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: FOLDERS }).optional(),
       cacheDir: z.string().min(1).optional(),
       outputDir: z.string().min(1).optional(),
       outputLabels: z.string().min(1).optional(),

@@ -114,6 +114,8 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
     labels.push(label);
     for (const image of found.sort((a, b) => compare(a.path, b.path))) images.push(image);
   }
+  // What was left out of the class folders: said as warnings, and as the reason when too few classes remain.
+  const leftOut = warnings.length;
   if (others.length > 0) {
     warnings.push(
       `${plural(others.length, 'file')} in class folders ${others.length === 1 ? 'is' : 'are'} not an image format this build reads, ignored: ` +
@@ -123,6 +125,7 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
   if (empty.length > 0) {
     warnings.push(`${plural(empty.length, 'class folder')} with no images, skipped: ${listSome(empty)}`);
   }
+  const reasons = warnings.slice(leftOut);
   if (small.length > 0 && options.warnFewImages !== false) {
     warnings.push(
       `${plural(small.length, 'class', 'classes')} with fewer than ${FEW_IMAGES} images (at least ${FEW_IMAGES} recommended): ${listSome(small, 10)}`,
@@ -131,7 +134,7 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
   if (labels.length < minClasses) {
     throw new ScanError(
       `found ${labels.length} class${labels.length === 1 ? '' : 'es'} with images in ${imageDirs.join(', ')}; ` +
-        `need at least ${minClasses} (one sub-folder of images per class)`,
+        `need at least ${minClasses} (one sub-folder of images per class)${reasons.length > 0 ? `; ${reasons.join('; ')}` : ''}`,
     );
   }
   return { labels, images, warnings, skipped };

@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import { modelsDirs } from '../../src/config/models-dirs.js';
 import { resolveConfig } from '../../src/config/resolved-config.js';
 import { resolveModel } from '../../src/engine/model/resolve-model.js';
+import { validateConfig } from '../../src/config/schema.js';
+import type { RetrainConfig } from '../../src/config/define-config.js';
 
 /** A project folder beside a `shared/models` folder holding one registry model's main file (a placeholder: only its presence is looked at). */
 async function layout(): Promise<{ root: string; project: string; shared: string }> {
@@ -53,5 +55,15 @@ describe('where registry names are looked up', () => {
       assert.doesNotMatch(error.message, /node_modules/);
       return true;
     });
+  });
+});
+
+// Before the fix: `imageDir: invalid input (got 5)`, zod's word for a value that fits no branch of a union.
+describe('a folder field of the wrong type', () => {
+  it('says what it must be', () => {
+    for (const field of ['imageDir', 'modelsDir']) {
+      const config = { imageDir: 'photos', [field]: 5 } as unknown as RetrainConfig;
+      assert.throws(() => validateConfig(config, 'retrain.config.ts'), { message: `retrain.config.ts: invalid config: ${field}: must be a folder name or a list of folder names (got 5)` });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/core/audit/audit.js';
-import { confidentJoint, findLabelIssues } from '../src/core/audit/confident-learning.js';
+import { confidentJoint, findLabelIssues, labelErrorRanking } from '../src/core/audit/confident-learning.js';
 import { confusedPairs } from '../src/core/audit/confused-pairs.js';
 import { stratifiedFolds } from '../src/core/audit/cross-validated-probabilities.js';
 import { nearestNeighbours } from '../src/core/audit/neighbours.js';
@@ -117,6 +117,8 @@ describe('confident learning', () => {
     const issues = findLabelIssues(probabilities, labels, 3);
     assert.deepEqual(issues.map((i) => [i.index, i.label, i.suggested]), [[6, 1, 0]]);
     assert.ok(Math.abs(issues[0]!.score - 0.7) < 1e-12);
+    // The list is the head of the ranking of all images; image 5 would come next.
+    assert.deepEqual(labelErrorRanking(probabilities, labels, 3).slice(0, 2), [6, 5]);
   });
 
   it('never flags an image predicted as its given label', () => {

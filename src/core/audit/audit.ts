@@ -74,10 +74,7 @@ export function givenLabels(images: readonly AuditImage[], labels: readonly stri
 
 /** Everything but the cross-validation, given its out-of-sample head probabilities. */
 export function assembleAudit(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions, given: readonly number[], headProbabilities: Float64Array[]): AuditReport {
-  const vectors = images.map((image) => image.vector);
-  const dimensions = vectors[0]?.length ?? 0;
-  const neighbours = nearestNeighbours(centredMatrix(vectors, dimensions), dimensions, Math.min(options.neighbours, Math.max(1, images.length - 1)));
-  const probabilities = blendWithNeighbourVotes(headProbabilities, neighbours, given, labels.length, options.neighbourVoteWeight);
+  const { neighbours, probabilities } = outOfSampleProbabilities(images, labels.length, options, given, headProbabilities);
   const predicted = probabilities.map((p) => argmax(p));
   const issues = findLabelIssues(probabilities, given, labels.length);
 
@@ -109,6 +106,23 @@ export function assembleAudit(images: readonly AuditImage[], labels: readonly st
     crossValidatedAccuracy: images.length ? round(predicted.filter((p, i) => p === given[i]).length / images.length) : NaN,
     images: images.length,
   };
+}
+
+/**
+ * The probabilities the label issues are read from: the cross-validated head's blended with the votes of each
+ * image's nearest neighbours (which the duplicates and outliers use too).
+ */
+export function outOfSampleProbabilities(
+  images: readonly AuditImage[],
+  numClasses: number,
+  options: Pick<AuditOptions, 'neighbours' | 'neighbourVoteWeight'>,
+  given: readonly number[],
+  headProbabilities: Float64Array[],
+): { neighbours: Neighbours; probabilities: Float64Array[] } {
+  const vectors = images.map((image) => image.vector);
+  const dimensions = vectors[0]?.length ?? 0;
+  const neighbours = nearestNeighbours(centredMatrix(vectors, dimensions), dimensions, Math.min(options.neighbours, Math.max(1, images.length - 1)));
+  return { neighbours, probabilities: blendWithNeighbourVotes(headProbabilities, neighbours, given, numClasses, options.neighbourVoteWeight) };
 }
 
 /**

@@ -99,3 +99,17 @@ function argmaxOf(p: ArrayLike<number>, numClasses: number): number {
   for (let j = 1; j < numClasses; j++) if (p[j]! > p[best]!) best = j;
   return best;
 }
+
+/**
+ * Every image, likeliest label error first: by p_best_other − p_given (the label-issue score; negative for
+ * images predicted as their label), ties by index. The label-issue list is its first entries; the rest shows
+ * what a longer list would add (the bench reads precision at the rank where recall reaches 0.8 from it).
+ */
+export function labelErrorRanking(probabilities: readonly ArrayLike<number>[], labels: readonly number[], numClasses: number): number[] {
+  const score = probabilities.map((p, i) => {
+    let other = -Infinity;
+    for (let j = 0; j < numClasses; j++) if (j !== labels[i] && p[j]! > other) other = p[j]!;
+    return other - p[labels[i]!]!;
+  });
+  return score.map((_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/core/audit/audit.js';
-import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS, crossValidatedProbabilities, planFolds, trainFold } from '../src/core/audit/cross-validated-probabilities.js';
+import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS, LOGISTIC_FOLDS_LIMIT, crossValidatedProbabilities, planFolds, trainFold } from '../src/core/audit/cross-validated-probabilities.js';
 import { auditImagesInWorkers, crossValidatedProbabilitiesInWorkers } from '../src/engine/parallel-folds.js';
 import { Random } from '../src/core/random.js';
 import { softmaxInto } from '../src/core/softmax-head.js';
@@ -33,7 +33,7 @@ describe('audit cross-validation: one Gram matrix for all folds, folds in worker
     const list = images(20, 256);
     const vectors = list.map((image) => image.vector);
     const labels = labelsOf(list);
-    const plan = planFolds(vectors, labels, 3, TRAIN, 5);
+    const plan = planFolds(vectors, labels, 3, TRAIN, 5, 'sgd');
     assert.ok(plan.gram, 'the plan shares a Gram matrix');
     assert.equal(plan.gram.length, 60 * 60);
     for (let fold = 0; fold < plan.folds; fold++) {
@@ -47,18 +47,28 @@ describe('audit cross-validation: one Gram matrix for all folds, folds in worker
     }
   });
 
-  it('long vectors and few of them (Gram) or short ones (direct): workers give the same probabilities as one thread', async () => {
+  it('logistic heads (Cholesky or raw coordinates), SGD heads (Gram or direct): workers give the same probabilities as one thread', async () => {
+    for (const solver of ['logistic', 'sgd'] as const)
     for (const [perClass, dimensions] of [[20, 256], [40, 12]] as const) {
       const list = images(perClass, dimensions);
       const vectors = list.map((image) => image.vector);
       const labels = labelsOf(list);
-      assert.equal(planFolds(vectors, labels, 3, TRAIN, 5).gram !== undefined, dimensions === 256);
-      const alone = crossValidatedProbabilities(vectors, labels, 3, TRAIN, 5);
-      assert.deepEqual(await crossValidatedProbabilitiesInWorkers(vectors, labels, 3, TRAIN, 5, 2), alone);
-      assert.deepEqual(await crossValidatedProbabilitiesInWorkers(vectors, labels, 3, TRAIN, 5, 8), alone);
+      const plan = planFolds(vectors, labels, 3, TRAIN, 5, solver);
+      assert.equal(plan.gram !== undefined, solver === 'sgd' && dimensions === 256);
+      assert.equal(plan.coordinates?.triangular, solver === 'logistic' ? dimensions === 256 : undefined);
+      const alone = crossValidatedProbabilities(vectors, labels, 3, TRAIN, 5, solver);
+      assert.deepEqual(await crossValidatedProbabilitiesInWorkers(vectors, labels, 3, TRAIN, 5, 2, solver), alone);
+      assert.deepEqual(await crossValidatedProbabilitiesInWorkers(vectors, labels, 3, TRAIN, 5, 8, solver), alone);
       // Every image scored by some fold (no row left at zero).
       assert.ok(alone.every((p) => Math.abs(p.reduce((s, x) => s + x, 0) - 1) < 1e-9));
     }
+  });
+
+  it('small sets get logistic fold heads, large ones the SGD trainer', () => {
+    const list = images(5, 8);
+    const vectors = list.map((image) => image.vector);
+    assert.ok(planFolds(vectors, labelsOf(list), 3, TRAIN, 5).coordinates, 'auto: logistic up to LOGISTIC_FOLDS_LIMIT');
+    assert.equal(LOGISTIC_FOLDS_LIMIT, 2_000);
   });
 
   it('the whole report is the same in worker threads', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/core/audit/audit.js';
-import { confidentJoint, findLabelIssues } from '../src/core/audit/confident-learning.js';
+import { confidentJoint, findLabelIssues, labelErrorRanking } from '../src/core/audit/confident-learning.js';
 import { confusedPairs } from '../src/core/audit/confused-pairs.js';
 import { stratifiedFolds } from '../src/core/audit/cross-validated-probabilities.js';
 import { nearestNeighbours } from '../src/core/audit/neighbours.js';
@@ -93,7 +93,32 @@ describe('confident learning', () => {
     assert.deepEqual([...counts], [1, 0, 1, 2]);
     const issues = findLabelIssues(probabilities, labels, 2);
     assert.deepEqual(issues.map((i) => [i.index, i.suggested]), [[4, 0]]);
-    assert.ok(Math.abs(issues[0]!.score - 0.85) < 1e-12);
+    // The score is the margin of the suggested class over the given one (minus cleanlab's normalized margin).
+    assert.ok(Math.abs(issues[0]!.score - (0.85 - 0.15)) < 1e-12);
+  });
+
+  it('pruning decides how many; the clearest errors (largest margin over the given label) are the ones listed', () => {
+    // Class 0 is confidently itself (threshold 0.9), so image 6 (labelled 1, 0.85 for class 0) lands in no cell of
+    // the confident joint; image 5 (labelled 0, 0.55 for class 1, just over class 1's threshold 0.49) fills cell
+    // (0, 1), so pruning by noise rate finds one issue. Cell by cell it would be image 5, barely off its label;
+    // of the two mispredicted images, image 6 is the clearer error.
+    const probabilities = [
+      ...Array.from({ length: 5 }, () => [0.99, 0.01, 0]),
+      [0.45, 0.55, 0],
+      [0.85, 0.15, 0],
+      ...Array.from({ length: 3 }, () => [0.4, 0.6, 0]),
+      [0, 0, 1],
+      [0, 0, 1],
+    ];
+    const labels = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2];
+    const { counts } = confidentJoint(probabilities, labels, 3);
+    assert.equal(counts[0 * 3 + 1], 1, 'image 5 is the only off-diagonal count');
+    assert.equal(counts[1 * 3 + 0], 0, 'image 6 is confidently nothing');
+    const issues = findLabelIssues(probabilities, labels, 3);
+    assert.deepEqual(issues.map((i) => [i.index, i.label, i.suggested]), [[6, 1, 0]]);
+    assert.ok(Math.abs(issues[0]!.score - 0.7) < 1e-12);
+    // The list is the head of the ranking of all images; image 5 would come next.
+    assert.deepEqual(labelErrorRanking(probabilities, labels, 3).slice(0, 2), [6, 5]);
   });
 
   it('never flags an image predicted as its given label', () => {

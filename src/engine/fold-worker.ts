@@ -15,6 +15,8 @@ const plan: FoldPlan = {
   foldOf: shared.foldOf,
   folds: shared.folds,
   gram: shared.gram,
+  coordinates: shared.coordinates,
+  lambda: shared.lambda,
 };
 
 parentPort!.on('message', (fold: number) => {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TrainParams } from '../core/train-head.js';
 import { assembleAudit, givenLabels, type AuditImage, type AuditOptions, type AuditReport } from '../core/audit/audit.js';
-import { gatherFolds, planFolds, trainFold } from '../core/audit/cross-validated-probabilities.js';
+import { gatherFolds, planFolds, trainFold, type FoldSolver } from '../core/audit/cross-validated-probabilities.js';
 
 /** A fold plan in shared memory, as the fold workers receive it (vectors as one n × dimensions matrix). */
 export interface SharedFoldPlan {
@@ -13,6 +13,8 @@ export interface SharedFoldPlan {
   foldOf: Int32Array<ArrayBufferLike>;
   folds: number;
   gram?: Float64Array<ArrayBufferLike>;
+  coordinates?: { data: Float64Array<ArrayBufferLike>; width: number; triangular: boolean };
+  lambda: number;
 }
 
 type FoldResult = { held: number[]; probabilities: Float64Array };
@@ -20,7 +22,7 @@ type FoldResult = { held: number[]; probabilities: Float64Array };
 /**
  * `crossValidatedProbabilities` with the folds trained by up to `threads` worker threads (one fold each at a
  * time): the same heads and the same probabilities, bit for bit, since every fold runs the same code on the same
- * numbers (vectors and the shared Gram matrix are handed over in SharedArrayBuffers, not recomputed). With one
+ * numbers (vectors and the shared coordinates or Gram matrix are handed over in SharedArrayBuffers, not recomputed). With one
  * thread, or a single fold, it trains on this thread.
  */
 export async function crossValidatedProbabilitiesInWorkers(
@@ -30,8 +32,9 @@ export async function crossValidatedProbabilitiesInWorkers(
   params: TrainParams,
   folds: number,
   threads: number,
+  solver: FoldSolver = 'auto',
 ): Promise<Float64Array[]> {
-  const plan = planFolds(vectors, labels, numClasses, params, folds);
+  const plan = planFolds(vectors, labels, numClasses, params, folds, solver);
   const workers = Math.min(Math.floor(threads), plan.folds);
   if (workers <= 1 || vectors.length === 0) return gatherFolds(plan, Array.from({ length: plan.folds }, (_, fold) => trainFold(plan, fold)));
   const dimensions = vectors[0]!.length;
@@ -44,6 +47,8 @@ export async function crossValidatedProbabilitiesInWorkers(
   };
   const gram = plan.gram && new Float64Array(new SharedArrayBuffer(plan.gram.byteLength));
   gram?.set(plan.gram!);
+  const coordinates = plan.coordinates && { ...plan.coordinates, data: new Float64Array(new SharedArrayBuffer(plan.coordinates.data.byteLength)) };
+  coordinates?.data.set(plan.coordinates!.data);
   const shared: SharedFoldPlan = {
     flat,
     dimensions,
@@ -53,6 +58,8 @@ export async function crossValidatedProbabilitiesInWorkers(
     foldOf: sharedInt32(plan.foldOf),
     folds: plan.folds,
     gram,
+    coordinates,
+    lambda: plan.lambda,
   };
   const results: FoldResult[] = new Array(plan.folds);
   let next = 0;

@@ -15,11 +15,13 @@ export function auditDatasetInWorkers(images: readonly SplitImage[], labels: str
   return auditImagesInWorkers(auditImagesOf(images), labels, auditOptionsOf(config), config.workers);
 }
 
-function auditImagesOf(images: readonly SplitImage[]): AuditImage[] {
+/** The audit's view of a split data set's images (vectors read now). */
+export function auditImagesOf(images: readonly SplitImage[]): AuditImage[] {
   return images.map((image) => ({ path: image.path, label: image.label, set: image.set, sha256: image.sha256, vector: image.vector() }));
 }
 
-function auditOptionsOf(config: AuditSettings): AuditOptions {
+/** The audit's settings from the config's training settings and seed. */
+export function auditOptionsOf(config: AuditSettings): AuditOptions {
   const { steps, learningRate, batchSize, evalStepInterval, validationBatchSize } = config.train;
   return { ...DEFAULT_AUDIT_OPTIONS, train: { steps, learningRate, batchSize, evalStepInterval, validationBatchSize, seed: config.seed } };
 }

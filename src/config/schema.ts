@@ -39,6 +39,8 @@ const baseSchema = z
       .object({
         steps: positiveInt.optional(),
         learningRate: z.number().positive().optional(),
+        solver: z.enum(['sgd', 'lbfgs']).optional(),
+        l2: z.number().positive().optional(),
         batchSize: positiveInt.optional(),
         evalStepInterval: positiveInt.optional(),
         validationBatchSize: batch.optional(),

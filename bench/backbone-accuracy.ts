@@ -129,7 +129,10 @@ function cvPart(cv: CvResult[]): string {
 flower_photos_mini (never val/) and its mirror image through the registry entry's preprocessing; the default trainer
 (plain SGD, batch 100, 4000 steps, seed 0) on 4 folds, accuracy on the 5th (folds by position within each class),
 for learning rates 0.01 (the default), 0.03 and 0.1, on plain vectors and on *flip-averaged* ones (the mean of
-the vector of the photo and of its mirror, which would double inference). Out-of-fold accuracy (photos right):
+the vector of the photo and of its mirror, which would double inference); and the converged head
+(\`--solver lbfgs\`: L2-regularised logistic regression to convergence, its L2 strength chosen by an inner 5-fold
+cross-validation on the 4 training folds only, as a build chooses it on its training share). Out-of-fold accuracy
+(photos right):
 
 ${renderHeadCv(cv)}
 

@@ -2,9 +2,11 @@
  * `node build/bench/head-cv.js [models…]`: chooses default head settings and feature recipes by 5-fold
  * cross-validation on the training photos only (hymenoptera train/ and flower_photos_mini; never
  * hymenoptera val/). For each registry backbone it computes every photo's vector and its mirror image's
- * vector once (cached under RETRAIN_CV_CACHE, default /tmp/retrain-cv), then trains the default plain-SGD
- * head on 4 folds and counts the 5th, for a grid of steps × learning rate, on plain vectors and on
- * flip-averaged ones (the mean of the vector of the image and of its mirror). Prints one JSON line per cell.
+ * vector once (cached under RETRAIN_CV_CACHE, default /tmp/retrain-cv), then trains a head on 4 folds and
+ * counts the 5th: the original's plain-SGD head for a grid of steps × learning rate, on plain vectors and on
+ * flip-averaged ones (the mean of the vector of the image and of its mirror), and the converged head
+ * (L-BFGS, its L2 strength chosen by an inner 5-fold cross-validation on the 4 folds only, exactly as a
+ * build chooses it on its training share). Prints one JSON line per cell.
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -17,6 +19,7 @@ import { selectEngine } from '../src/engine/feature-engine.js';
 import { KNOWN_MODELS } from '../src/engine/model/registry.js';
 import { resolveModel } from '../src/engine/model/resolve-model.js';
 import { accuracyOf, trainHead } from '../src/core/train-head.js';
+import { trainConvergedHead } from '../src/core/train-converged-head.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHARED = path.resolve(process.env.RETRAIN_SHARED ?? path.join(REPO, '../shared'));
@@ -63,6 +66,8 @@ export async function vectorsOf(model: string, dir: string, cacheRoot: string): 
 }
 
 export interface Cell {
+  /** 'sgd' (default): the original trainer with `steps` and `learningRate`; 'lbfgs': the converged head (they are unused). */
+  solver?: 'sgd' | 'lbfgs';
   steps: number;
   learningRate: number;
   features: 'plain' | 'flip-averaged';
@@ -85,7 +90,10 @@ export function crossValidate(data: Data, cell: Cell, folds = 5): number {
     };
     const [train, test] = [pick(false), pick(true)];
     const params = { steps: cell.steps, learningRate: cell.learningRate, batchSize: 100, evalStepInterval: cell.steps, validationBatchSize: 0, seed: 0 };
-    const { head } = trainHead(train, { vectors: [], labels: [] }, data.classes, params);
+    const { head } =
+      cell.solver === 'lbfgs'
+        ? trainConvergedHead(train, { vectors: [], labels: [] }, data.classes, { evalStepInterval: Number.MAX_SAFE_INTEGER })
+        : trainHead(train, { vectors: [], labels: [] }, data.classes, params);
     right += accuracyOf(head, test.vectors, test.labels) * test.labels.length;
   }
   return right / data.labels.length;
@@ -98,10 +106,12 @@ export interface CvResult extends Cell {
   n: number;
 }
 
-/** The default (4000 steps, learning rate 0.01, plain vectors) first, then the alternatives. */
-export const DEFAULT_GRID: Cell[] = (['plain', 'flip-averaged'] as const).flatMap((features) =>
-  [0.01, 0.03, 0.1].map((learningRate) => ({ steps: 4000, learningRate, features })),
-);
+/** The original's settings (4000 steps, learning rate 0.01, plain vectors) first, then the alternatives. */
+export const DEFAULT_GRID: Cell[] = [
+  ...(['plain', 'flip-averaged'] as const).flatMap((features) => [0.01, 0.03, 0.1].map((learningRate) => ({ steps: 4000, learningRate, features }))),
+  { solver: 'lbfgs', steps: 0, learningRate: 0, features: 'plain' },
+];
+const same = (a: Cell, b: Cell) => (a.solver ?? 'sgd') === (b.solver ?? 'sgd') && a.steps === b.steps && a.learningRate === b.learningRate && a.features === b.features;
 
 export async function measureHeadCv(models = KNOWN_MODELS.map((m) => m.name), grid = DEFAULT_GRID, log?: (r: CvResult) => void): Promise<CvResult[]> {
   const cacheRoot = process.env.RETRAIN_CV_CACHE ?? path.join(os.tmpdir(), 'retrain-cv');
@@ -121,15 +131,15 @@ export async function measureHeadCv(models = KNOWN_MODELS.map((m) => m.name), gr
 
 /** One row per backbone × data set, one column per grid cell: out-of-fold accuracy and photos right. */
 export function renderHeadCv(results: CvResult[]): string {
-  const cells = DEFAULT_GRID.filter((c) => results.some((r) => r.steps === c.steps && r.learningRate === c.learningRate && r.features === c.features));
-  const name = (c: Cell) => `${c.features === 'plain' ? 'plain' : 'flip-avg'}, lr ${c.learningRate}`;
+  const cells = DEFAULT_GRID.filter((c) => results.some((r) => same(r, c)));
+  const name = (c: Cell) => (c.solver === 'lbfgs' ? `${c.features === 'plain' ? 'plain' : 'flip-avg'}, converged (L-BFGS, L2 by CV)` : `${c.features === 'plain' ? 'plain' : 'flip-avg'}, lr ${c.learningRate}`);
   const keys = [...new Set(results.map((r) => `${r.model}|${r.dataset}`))];
   const rows = keys.map((key) => {
     const [model, dataset] = key.split('|') as [string, string];
     const mine = results.filter((r) => r.model === model && r.dataset === dataset);
     const best = Math.max(...mine.map((r) => r.accuracy));
     return [model, `${dataset} (${mine[0]!.n})`, ...cells.map((c) => {
-      const r = mine.find((m) => m.steps === c.steps && m.learningRate === c.learningRate && m.features === c.features)!;
+      const r = mine.find((m) => same(m, c))!;
       const text = `${(r.accuracy * 100).toFixed(1)}% (${Math.round(r.accuracy * r.n)})`;
       return r.accuracy === best ? `**${text}**` : text;
     })];
@@ -139,7 +149,9 @@ export function renderHeadCv(results: CvResult[]): string {
 
 async function main() {
   const models = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  const results = await measureHeadCv(models.length ? models : undefined, DEFAULT_GRID, (r) => process.stdout.write(`${JSON.stringify(r)}\n`));
+  // `--only-converged`: just the converged head's column (the SGD cells take most of the time).
+  const grid = process.argv.includes('--only-converged') ? DEFAULT_GRID.filter((c) => c.solver === 'lbfgs') : DEFAULT_GRID;
+  const results = await measureHeadCv(models.length ? models : undefined, grid, (r) => process.stdout.write(`${JSON.stringify(r)}\n`));
   process.stdout.write(`${renderHeadCv(results)}\n`);
 }
 

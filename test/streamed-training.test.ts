@@ -6,6 +6,7 @@ import { resolveConfig } from '../src/config/resolved-config.js';
 import { build } from '../src/pipeline/build.js';
 import { prefersGram } from '../src/core/logit-trackers.js';
 import { trainHead, type TrainParams } from '../src/core/train-head.js';
+import { trainConvergedHead } from '../src/core/train-converged-head.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
 
 /** Real vectors (real photos through the real backbone), read back from the build's LMDB cache. */
@@ -81,5 +82,39 @@ describe('streamed training (vectors read from LMDB on demand)', { skip: !HAS_SH
     } finally {
       RetrainCache.prototype.getBottleneck = original;
     }
+  });
+
+  it('the converged head (solver lbfgs): from the cache, held or streamed, the same head every time', async () => {
+    const cache = RetrainCache.open(config.cacheDir, { mustExist: true });
+    try {
+      const all = examples(cache);
+      const trainSet = all.filter((_, i) => i % 5 !== 0);
+      const validationSet = all.filter((_, i) => i % 5 === 0);
+      let reads = 0;
+      const indexed = (set: typeof all) => ({ labels: set.map((e) => e.label), vector: (i: number) => (reads++, cache.getBottleneck(set[i]!.key)!) });
+      const inMemory = (set: typeof all) => ({ vectors: set.map((e) => cache.getBottleneck(e.key)!), labels: set.map((e) => e.label) });
+      const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+      const a = trainConvergedHead(inMemory(trainSet), inMemory(validationSet), 2, { evalStepInterval: 10 });
+      const b = trainConvergedHead(indexed(trainSet), indexed(validationSet), 2, { evalStepInterval: 10 });
+      assert.deepEqual(bytes(b.head.weights), bytes(a.head.weights), 'read from LMDB once and held: the in-memory head bit for bit');
+      assert.deepEqual(b.log, a.log);
+      reads = 0;
+      const s1 = trainConvergedHead(indexed(trainSet), indexed(validationSet), 2, { evalStepInterval: 10, l2: b.l2.l2, holdFloats: 0 });
+      assert.ok(reads > 5 * trainSet.length, `streamed: ${reads} reads, every pass reads the cache`);
+      const s2 = trainConvergedHead(indexed(trainSet), indexed(validationSet), 2, { evalStepInterval: 10, l2: b.l2.l2, holdFloats: 0 });
+      assert.deepEqual(bytes(s2.head.weights), bytes(s1.head.weights), 'streamed: deterministic');
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('a build with train.solver lbfgs trains the converged head once, then is up to date', async () => {
+    const converged = { ...config, train: { ...config.train, solver: 'lbfgs' as const }, outputDir: path.join(work, 'out-lbfgs') };
+    const messages: string[] = [];
+    const first = await build(converged, { onEvent: (e) => void (e.type === 'info' && messages.push(e.message)) });
+    assert.equal(first.trained, true);
+    assert.ok(messages.some((m) => /^head: L2 [\d.e-]+ \(5-fold cross-validation/.test(m)), messages.join('\n'));
+    const again = await build(converged);
+    assert.equal(again.trained, false, 'the converged head is cached under its own key');
   });
 });

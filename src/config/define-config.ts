@@ -29,6 +29,15 @@ export interface RetrainConfig {
     steps?: number;
     /** Plain SGD learning rate. Default 0.01. */
     learningRate?: number;
+    /**
+     * How the (plain) head is trained: `'sgd'`, the original's plain SGD for `steps` steps at `learningRate`;
+     * `'lbfgs'`, L2-regularised logistic regression fitted to convergence by L-BFGS, the L2 strength chosen
+     * by 5-fold cross-validation on the training images (or `l2`); `steps`, `learningRate` and `batchSize`
+     * are then unused. Default `'sgd'`.
+     */
+    solver?: 'sgd' | 'lbfgs';
+    /** The `'lbfgs'` solver's L2 strength (on the mean class-balanced loss); default: chosen by cross-validation. */
+    l2?: number;
     /** Images per training step, sampled class-balanced with replacement. Default 100. */
     batchSize?: number;
     /** Log train/validation accuracy every N steps (and on the last). Default 10. */

@@ -18,6 +18,9 @@ export interface ResolvedConfig {
   train: {
     steps: number;
     learningRate: number;
+    solver: 'sgd' | 'lbfgs';
+    /** The lbfgs solver's L2 strength; undefined: chosen by cross-validation. */
+    l2?: number;
     batchSize: number;
     evalStepInterval: number;
     validationBatchSize: number;
@@ -45,6 +48,11 @@ export interface ResolvedConfig {
 }
 
 export const DEFAULT_MODEL = 'mobilenet_v2_035_224';
+/**
+ * The head's solver: the original's SGD. The converged head (`'lbfgs'`) is not better out of fold for every
+ * backbone and data set (BENCHMARKS.md, "How the defaults were chosen"), so it is an option.
+ */
+export const DEFAULT_SOLVER = 'sgd' as const;
 
 /** Fills defaults and makes paths absolute against `baseDir` (the config file's folder, or the cwd). */
 export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedConfig {
@@ -63,6 +71,8 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
     train: {
       steps: config.train?.steps ?? 4000,
       learningRate: config.train?.learningRate ?? 0.01,
+      solver: config.train?.solver ?? DEFAULT_SOLVER,
+      l2: config.train?.l2,
       batchSize: config.train?.batchSize ?? 100,
       evalStepInterval: config.train?.evalStepInterval ?? 10,
       validationBatchSize: config.train?.validationBatchSize ?? 100,

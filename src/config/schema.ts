@@ -56,6 +56,8 @@ function buildSchema() {
         .object({
           steps: positiveInt.optional(),
           learningRate: z.number().positive().optional(),
+          solver: z.enum(['sgd', 'lbfgs']).optional(),
+          l2: z.number().positive().optional(),
           batchSize: positiveInt.optional(),
           evalStepInterval: positiveInt.optional(),
           validationBatchSize: batch.optional(),

@@ -86,6 +86,10 @@ export const trainStage = defineStage({
   config: {
     'train.steps': (c) => c.train.steps,
     'train.learningRate': (c) => c.train.learningRate,
+    // Which trainer (keyed only when not the original's SGD, so SGD heads keep their key), and the converged
+    // one's L2 strength (undefined: chosen by cross-validation).
+    'train.solver': (c) => (c.train.solver === 'sgd' ? undefined : c.train.solver),
+    'train.l2': (c) => c.train.l2,
     'train.batchSize': (c) => c.train.batchSize,
     'train.evalStepInterval': (c) => c.train.evalStepInterval,
     'train.validationBatchSize': (c) => c.train.validationBatchSize,
@@ -133,6 +137,10 @@ export const exportStage = defineStage({
     // Shown in the report (the head's key already holds them).
     'train.steps': (c) => c.train.steps,
     'train.learningRate': (c) => c.train.learningRate,
+    // Which trainer (keyed only when not the original's SGD, so SGD heads keep their key), and the converged
+    // one's L2 strength (undefined: chosen by cross-validation).
+    'train.solver': (c) => (c.train.solver === 'sgd' ? undefined : c.train.solver),
+    'train.l2': (c) => c.train.l2,
     'train.batchSize': (c) => c.train.batchSize,
     'train.evalStepInterval': (c) => c.train.evalStepInterval,
     'train.validationBatchSize': (c) => c.train.validationBatchSize,

@@ -5,7 +5,7 @@ import { trainStage } from '../../src/pipeline/stage-declarations.js';
 import { trainingDataKey } from '../../src/store/keys.js';
 import type { ResolvedConfig } from '../../src/config/resolved-config.js';
 
-type Params = { steps: number; learningRate: number; batchSize: number; evalStepInterval: number; validationBatchSize: number; seed: number; head?: object };
+type Params = { steps: number; learningRate: number; batchSize: number; evalStepInterval: number; validationBatchSize: number; seed: number; head?: object; solver?: 'sgd' | 'lbfgs'; l2?: number };
 
 /** The train stage's key as the runner makes it: declared config values + the training data's key. */
 function trainingFingerprint(labels: string[], examples: Parameters<typeof trainingDataKey>[1], params: Params): string {
@@ -44,9 +44,12 @@ describe('training fingerprint', () => {
       trainingFingerprint(labels, examples, { ...params, seed: 1 }),
       trainingFingerprint(labels, examples, { ...params, learningRate: 0.1 }),
       trainingFingerprint(labels, examples, { ...params, head: { l2: 0.01 } }),
+      trainingFingerprint(labels, examples, { ...params, solver: 'lbfgs' }),
+      trainingFingerprint(labels, examples, { ...params, solver: 'lbfgs', l2: 0.01 }),
       trainingFingerprint(labels, examples.map((e) => (e.key === 'k1' ? { ...e, variants: [{ key: 'v1' }] } : e)), params),
     ];
     for (const [i, fingerprint] of changed.entries()) assert.notEqual(fingerprint, base, `change ${i}`);
     assert.equal(new Set(changed).size, changed.length, 'each change gives its own fingerprint');
+    assert.equal(trainingFingerprint(labels, examples, { ...params, solver: 'sgd' }), base, 'the original SGD head keeps the key it had before train.solver');
   });
 });

@@ -11,6 +11,7 @@ import type { SoftmaxHead } from '../../core/softmax-head.js';
 import { choiceFor, initBackend } from '../../engine/model/backend.js';
 import { trainHead, type EvalPoint, type IndexedVectors, type LabelledVectors, type TrainParams, type TrainResult } from '../../core/train-head.js';
 import { trainingDataKey, warmHeadKey } from '../../store/keys.js';
+import { trainConvergedHead } from '../../core/train-converged-head.js';
 
 export interface Trained {
   dataset: Dataset;
@@ -65,7 +66,9 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
         run.upToDate('same data and settings, head taken from the remote cache');
         return { dataset, ...fromStored(shared), fingerprint, trainingFingerprint: trainingKey, trained: false };
       }
-      run.start(`${params.steps} steps`, params.steps);
+      const converged = !withOptions && inputs['train.solver'] === 'lbfgs';
+      if (converged) run.start(inputs['train.l2'] === undefined ? 'L-BFGS, L2 by 5-fold cross-validation' : `L-BFGS, L2 ${inputs['train.l2']}`);
+      else run.start(`${params.steps} steps`, params.steps);
       // A training image counts with its distorted variants (when distortions are on).
       const classIndex = new Map(dataset.labels.map((label, i) => [label, i]));
       const subset = (set: string): LabelledVectors => {
@@ -88,9 +91,13 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
           const { vectors, labels } = subsetRefs(dataset, classIndex, set);
           return { labels, vector: (i) => vectors[i]!() };
         };
-        trained = await withRepairedVectors(context, dataset.images, () =>
-          trainHead(indexed('training'), indexed('validation'), dataset.labels.length, params, onEval, warm?.stored.head),
-        );
+        trained = await withRepairedVectors(context, dataset.images, () => {
+          if (!converged) return trainHead(indexed('training'), indexed('validation'), dataset.labels.length, params, onEval, warm?.stored.head);
+          const result = trainConvergedHead(indexed('training'), indexed('validation'), dataset.labels.length, { l2: inputs['train.l2'], evalStepInterval: params.evalStepInterval }, onEval, warm?.stored.head);
+          const scores = result.l2.scores.map((s) => `${s.l2}: ${s.right}`).join(', ');
+          context.emit({ type: 'info', message: `head: L2 ${result.l2.l2}${scores ? ` (5-fold cross-validation on the training images, right out of fold: ${scores})` : ''}` });
+          return result;
+        });
       }
       const { head, log, histograms } = trained;
       const toStore: StoredHead = { ...head, log, histograms };

@@ -37,8 +37,8 @@ async function main(): Promise<void> {
     const [files, modelDir] = rest;
     const model = await resolveModel(modelDir!, {}, os.tmpdir());
     const { identity } = await selectEngine('auto', model, os.tmpdir());
-    await generateImages(paths.root, Number(files));
-    await fillCache(paths.cacheDir, paths.root, Number(files), identity);
+    const hashes = await generateImages(paths.root, Number(files));
+    await fillCache(paths.cacheDir, paths.root, hashes, identity);
     return;
   }
   if (mode !== 'build') throw new Error(`unknown mode ${mode}`);

@@ -55,5 +55,5 @@ await fs.rm(dir, { recursive: true, force: true });
 
 if (process.argv[3] === 'no-op') {
   const [row] = await measureScale(MODEL, [files], files);
-  console.log(`no-op rebuild of ${files} files: ${row!.noop!.seconds.toFixed(2)} s (look-ups alone ${row!.lookupSeconds.toFixed(3)} s)`);
+  console.log(`no-op rebuild of ${files} files: ${row!.noop!.seconds.toFixed(2)} s (look-ups alone ${row!.lookupSeconds?.toFixed(3)} s)`);
 }

@@ -24,6 +24,13 @@ export interface ChildBuild {
   peakRssAnonMB: number;
   peakRssFileMB: number;
   heapUsedMB: number;
+  /** The whole process, start-up (imports) included: wall and CPU (user + system) seconds. */
+  processSeconds: number;
+  processCpuSeconds: number;
+  /** 1-minute load average when the build started (the machine is shared: CPU seconds are the comparable figure). */
+  loadAverage: number;
+  /** Whether the up-to-date record answered (no stage ran: 'split' is up to date). */
+  upToDate: boolean;
   trained: boolean;
   exported: boolean;
   bottlenecksComputed: number;
@@ -37,8 +44,8 @@ async function main(): Promise<void> {
     const [files, modelDir] = rest;
     const model = await resolveModel(modelDir!, {}, os.tmpdir());
     const { identity } = await selectEngine('auto', model, os.tmpdir());
-    await generateImages(paths.root, Number(files));
-    await fillCache(paths.cacheDir, paths.root, Number(files), identity);
+    const hashes = await generateImages(paths.root, Number(files));
+    await fillCache(paths.cacheDir, paths.root, hashes, identity);
     return;
   }
   if (mode !== 'build') throw new Error(`unknown mode ${mode}`);
@@ -50,6 +57,8 @@ async function main(): Promise<void> {
   // A worker thread samples the resident memory every 50 ms (the main thread is busy for seconds at a time).
   const peaks = new Int32Array(new SharedArrayBuffer(8));
   const sampler = new Worker(SAMPLER, { eval: true, workerData: peaks });
+  const loadAverage = os.loadavg()[0]!;
+  let upToDate = false;
   const cpu = process.cpuUsage();
   const start = performance.now();
   const trace = process.env.SCALE_TRACE
@@ -59,9 +68,15 @@ async function main(): Promise<void> {
         process.stderr.write(`${((performance.now() - start) / 1000).toFixed(1)}s ${event.type} ${event.stage ?? ''} ${event.status ?? ''} rss ${m.rss >> 20} heap ${m.heapUsed >> 20}/${m.heapTotal >> 20} peak ${process.resourceUsage().maxRSS >> 10}\n`);
       }
     : undefined;
-  const result = await build(config, { onEvent: trace });
+  const result = await build(config, {
+    onEvent: (event) => {
+      if (event.type === 'stage' && event.stage === 'split' && event.status === 'up-to-date') upToDate = true;
+      trace?.(event);
+    },
+  });
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
+  const whole = process.cpuUsage();
   const line: ChildBuild = {
     seconds,
     cpuSeconds: (used.user + used.system) / 1e6,
@@ -69,6 +84,10 @@ async function main(): Promise<void> {
     peakRssAnonMB: Atomics.load(peaks, 0) / 1024,
     peakRssFileMB: Atomics.load(peaks, 1) / 1024,
     heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20,
+    processSeconds: performance.now() / 1000,
+    processCpuSeconds: (whole.user + whole.system) / 1e6,
+    loadAverage,
+    upToDate,
     trained: result.trained,
     exported: result.exported,
     bottlenecksComputed: result.bottlenecksComputed,

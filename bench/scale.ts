@@ -19,17 +19,22 @@ import { selectEngine } from '../src/engine/feature-engine.js';
 import { resolveModel } from '../src/engine/model/resolve-model.js';
 import { scanImageDirs } from '../src/images/scan-image-dirs.js';
 import type { ChildBuild } from './scale-child.js';
-import { fixturePaths, generateImages, standInVector } from './scale-fixture.js';
+import { fillCache, fixturePaths, generateImages } from './scale-fixture.js';
+import { upToDateRecordFile } from '../src/pipeline/up-to-date-record.js';
+import { stageRecordFile } from '../src/pipeline/stage-record.js';
 
 export interface ScaleRow {
   files: number;
-  coldScanHashSeconds: number;
-  warmScanHashSeconds: number;
-  lookupSeconds: number;
+  /** In-process scan + hash measurements, up to `inProcessUpTo` files. */
+  coldScanHashSeconds?: number;
+  warmScanHashSeconds?: number;
+  lookupSeconds?: number;
   /** The first build: scan, hash (warm), look-ups, split, streamed training (100 steps), evaluation, export. */
   train?: ChildBuild;
-  /** The rebuild with nothing changed. */
+  /** The rebuild with nothing changed: answered by the up-to-date record. */
   noop?: ChildBuild;
+  /** The same rebuild without the up-to-date record: every stage's own up-to-date check (the full path). */
+  noopFull?: ChildBuild;
   /** The open-time check of the cache file after the builds: with the B-tree page walk, and skipped (walk record). */
   openCheck?: { walkSeconds: number; skipSeconds: number };
   /** Size of the stage record (`<cacheDir>/stages/<hash>.json`) after the builds. */
@@ -65,39 +70,45 @@ async function childBuild(work: string, modelDir: string): Promise<ChildBuild> {
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildBuild;
 }
 
-/** One row per file count. `buildsUpTo`: also run the two measured builds up to this many files. */
-export async function measureScale(modelDir: string, counts: number[], buildsUpTo: number): Promise<ScaleRow[]> {
+/**
+ * One row per file count. `buildsUpTo`: also run the measured builds up to this many files; `inProcessUpTo`:
+ * the in-process cold and warm scan + hash and the key look-ups up to this many (a million files are hashed
+ * by the fixture itself, from the bytes it writes).
+ */
+export async function measureScale(modelDir: string, counts: number[], buildsUpTo: number, inProcessUpTo = 100_000): Promise<ScaleRow[]> {
   const rows: ScaleRow[] = [];
   const model = await resolveModel(modelDir, {}, os.tmpdir());
   const { identity } = await selectEngine('auto', model, os.tmpdir());
   for (const files of counts) {
     const work = await fs.mkdtemp(path.join(os.tmpdir(), `retrain-scale-${files}-`));
-    const { root, cacheDir } = fixturePaths(work);
+    const { root, cacheDir, outputDir } = fixturePaths(work);
     try {
-      await generateImages(root, files);
-      const cache = RetrainCache.open(cacheDir);
-      const [hashes, coldScanHashSeconds] = await seconds(() => scanAndHash(cache, root));
-      await cache.flushed();
-      const [, warmScanHashSeconds] = await seconds(() => scanAndHash(cache, root));
-      const keys = hashes.map((h) => bottleneckKey(identity, h));
-      const [, lookupSeconds] = await seconds(async () => keys.filter((key) => cache.containsBottleneck(key)).length);
-      const row: ScaleRow = { files, coldScanHashSeconds, warmScanHashSeconds, lookupSeconds, rssMB: process.memoryUsage().rss / 2 ** 20 };
-      if (files <= buildsUpTo) {
-        // Stand-in vectors under the files' real keys (scan order: generated image i is not hashes[i]).
-        const { images } = await scanImageDirs([root]);
-        images.forEach((image, i) => void cache.putBottleneck(keys[i]!, standInVector(Number(/img_(\d+)/.exec(image.path)![1]))));
+      const generated = await generateImages(root, files);
+      const row: ScaleRow = { files, rssMB: 0 };
+      if (files <= inProcessUpTo) {
+        const cache = RetrainCache.open(cacheDir);
+        const [hashes, coldScanHashSeconds] = await seconds(() => scanAndHash(cache, root));
         await cache.flushed();
+        const [, warmScanHashSeconds] = await seconds(() => scanAndHash(cache, root));
+        const keys = hashes.map((h) => bottleneckKey(identity, h));
+        const [, lookupSeconds] = await seconds(async () => keys.filter((key) => cache.containsBottleneck(key)).length);
+        Object.assign(row, { coldScanHashSeconds, warmScanHashSeconds, lookupSeconds });
         await cache.close();
+      }
+      // The stat cache and the stand-in vectors under the files' real keys, in key order.
+      if (files <= buildsUpTo) await fillCache(cacheDir, root, generated, identity);
+      row.rssMB = process.memoryUsage().rss / 2 ** 20;
+      if (files <= buildsUpTo) {
         row.train = await childBuild(work, modelDir);
         if (!row.train.trained) throw new Error(`the first build at ${files} files did not train`);
         row.noop = await childBuild(work, modelDir);
-        if (row.noop.bottlenecksComputed !== 0 || row.noop.trained || row.noop.exported) throw new Error(`no-op build at ${files} files did work`);
+        if (!row.noop.upToDate || row.noop.bottlenecksComputed !== 0 || row.noop.trained || row.noop.exported) throw new Error(`no-op build at ${files} files did work or was not up to date from its record`);
+        // The full path: the same no-op without the up-to-date record (it writes the record again).
+        await fs.rm(upToDateRecordFile(cacheDir, outputDir));
+        row.noopFull = await childBuild(work, modelDir);
+        if (row.noopFull.upToDate || row.noopFull.bottlenecksComputed !== 0 || row.noopFull.trained) throw new Error(`full-path no-op build at ${files} files did work`);
         row.openCheck = await measureOpenCheck(path.join(cacheDir, 'cache.lmdb'));
-        const stages = path.join(cacheDir, 'stages');
-        const [record] = await fs.readdir(stages);
-        row.stageRecordMB = (await fs.stat(path.join(stages, record!))).size / 2 ** 20;
-      } else {
-        await cache.close();
+        row.stageRecordMB = (await fs.stat(stageRecordFile(cacheDir, outputDir))).size / 2 ** 20;
       }
       rows.push(row);
     } finally {

@@ -6,6 +6,7 @@ import { resolveConfig, type ResolvedConfig } from '../src/config/resolved-confi
 import type { BuildEvent } from '../src/pipeline/build-events.js';
 import { build } from '../src/pipeline/build.js';
 import { STAGES } from '../src/pipeline/stage-declarations.js';
+import { upToDateRecordFile } from '../src/pipeline/up-to-date-record.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
 
 type StageEvent = Extract<BuildEvent, { type: 'stage' }>;
@@ -67,6 +68,9 @@ describe('the stage graph', { skip: !HAS_SHARED && 'shared models/data sets not 
     await fs.access(path.join(work, 'summaries'));
     await fs.access(path.join(work, 'labels.txt'));
 
+    // The full path's answer of every stage: without the up-to-date record (src/pipeline/up-to-date-build.ts),
+    // which would answer for all of them at once (below).
+    await fs.rm(upToDateRecordFile(path.join(work, 'cache'), path.join(work, 'out')));
     const again = await run(configOf(0.01));
     assert.deepEqual(final(again.events), [
       'scan: done',
@@ -81,6 +85,10 @@ describe('the stage graph', { skip: !HAS_SHARED && 'shared models/data sets not 
     ]);
     assert.match(again.events.find((e) => e.stage === 'hash')!.detail!, /^8 files unchanged/);
     assert.equal(again.events.find((e) => e.stage === 'bottleneck')!.detail, '8 vectors cached');
+    const recorded = await run(configOf(0.01));
+    assert.deepEqual(final(recorded.events), STAGES.map((s) => `${s.name}: ${s.name === 'scan' ? 'done' : 'up-to-date'}`));
+    assert.match(recorded.events.find((e) => e.stage === 'hash')!.detail!, /^8 files listed as the last build/);
+    assert.equal(recorded.events.find((e) => e.stage === 'bottleneck')!.detail, '8 vectors cached');
 
     // A warm start from the exported head (train reads the manifest in outputDir).
     const warm = await run(configOf(0.02));

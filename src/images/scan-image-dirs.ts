@@ -97,13 +97,13 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
     const found: ImageFile[] = [];
     const visited = new Set<string>();
     for (const folder of group) {
-      const contents = await walkClassFolder(folder.dir, [rootReal.get(path.dirname(folder.dir))!], visited);
+      const contents = await walkClassFolder(folder.dir, [rootReal.get(path.dirname(folder.dir))!], visited, label);
       warnings.push(...contents.problems);
       for (const other of contents.others) others.push(`${folder.name}/${other}`);
       for (const image of contents.images) {
         // A name that is not valid UTF-8 comes back with U+FFFD in it and cannot be opened by that name.
         if (image.relPath.includes('\uFFFD')) skipped.push({ file: image.path, reason: 'file name is not valid UTF-8; rename the file' });
-        else found.push({ path: image.path, label, relPath: image.relPath });
+        else found.push(image);
       }
     }
     if (found.length === 0) {
@@ -112,7 +112,9 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
     }
     if (found.length < FEW_IMAGES) small.push(`${label} (${found.length})`);
     labels.push(label);
-    for (const image of found.sort((a, b) => compare(a.path, b.path))) images.push(image);
+    // Usually listed in path order already (one flat folder): checked in one pass instead of sorted.
+    if (!inPathOrder(found)) found.sort((a, b) => compare(a.path, b.path));
+    for (const image of found) images.push(image);
   }
   // What was left out of the class folders: said as warnings, and as the reason when too few classes remain.
   const leftOut = warnings.length;
@@ -159,6 +161,11 @@ function rootReadError(root: string, error: unknown): string {
 
 function code(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
+function inPathOrder(images: ReadonlyArray<{ path: string }>): boolean {
+  for (let i = 1; i < images.length; i++) if (images[i - 1]!.path > images[i]!.path) return false;
+  return true;
 }
 
 function compare(a: string, b: string): number {

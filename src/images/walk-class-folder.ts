@@ -6,8 +6,8 @@ import { isInside } from './image-roots.js';
 
 /** What one class folder holds, at any depth. */
 export interface ClassFolderContents {
-  /** Image files: absolute path, and the path inside the class folder ('/'-separated). */
-  images: Array<{ path: string; relPath: string }>;
+  /** Image files: absolute path, the class label given, and the path inside the class folder ('/'-separated). */
+  images: Array<{ path: string; label: string; relPath: string }>;
   /** Other files (not an image format sharp reads), as paths inside the class folder. */
   others: string[];
   /** Folders not followed or not readable, one line each. */
@@ -21,7 +21,7 @@ export interface ClassFolderContents {
  * the class already reached through another link is not listed twice; each is reported. Hidden names are
  * skipped. `visited` holds the real paths of folders this class has listed (shared by its folders).
  */
-export async function walkClassFolder(dir: string, ancestorReals: readonly string[], visited: Set<string>): Promise<ClassFolderContents> {
+export async function walkClassFolder(dir: string, ancestorReals: readonly string[], visited: Set<string>, label = ''): Promise<ClassFolderContents> {
   const contents: ClassFolderContents = { images: [], others: [], problems: [] };
   let real: string;
   try {
@@ -30,11 +30,11 @@ export async function walkClassFolder(dir: string, ancestorReals: readonly strin
     contents.problems.push(`${dir}: cannot open folder (${code(error)}), skipped`);
     return contents;
   }
-  await walk(dir, '', real, [...ancestorReals], visited, contents);
+  await walk(dir, '', real, [...ancestorReals], visited, contents, label);
   return contents;
 }
 
-async function walk(dir: string, rel: string, real: string, chain: string[], visited: Set<string>, out: ClassFolderContents): Promise<void> {
+async function walk(dir: string, rel: string, real: string, chain: string[], visited: Set<string>, out: ClassFolderContents, label: string): Promise<void> {
   const parent = chain.at(-1);
   if (chain.includes(real) || (parent !== undefined && isInside(parent, real))) {
     out.problems.push(`${dir}: symbolic link to ${real}, a folder that contains it (a loop); not followed`);
@@ -54,9 +54,11 @@ async function walk(dir: string, rel: string, real: string, chain: string[], vis
   }
   entries.sort((a, b) => compare(a.name, b.name));
   const inner = [...chain, real];
+  // `dir` is normalised and a name holds no separator: concatenation is path.join without its cost per file.
+  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
   for (const entry of entries) {
     if (isHiddenName(entry.name)) continue;
-    const full = path.join(dir, entry.name);
+    const full = prefix + entry.name;
     const relPath = rel === '' ? entry.name : `${rel}/${entry.name}`;
     let kind: 'dir' | 'file' | 'other' | 'broken' = entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other';
     let target = path.join(real, entry.name);
@@ -69,9 +71,9 @@ async function walk(dir: string, rel: string, real: string, chain: string[], vis
         kind = 'broken';
       }
     }
-    if (kind === 'dir') await walk(full, relPath, target, inner, visited, out);
+    if (kind === 'dir') await walk(full, relPath, target, inner, visited, out, label);
     // A broken link with an image name stays an image: reading it reports the dangling link or the loop.
-    else if (isImageFileName(entry.name) && kind !== 'other') out.images.push({ path: full, relPath });
+    else if (isImageFileName(entry.name) && kind !== 'other') out.images.push({ path: full, label, relPath });
     else out.others.push(relPath);
   }
 }

@@ -1,5 +1,5 @@
 import { createBottleneckPool, type BottleneckPool } from '../engine/worker-pool.js';
-import { RetrainCache } from '../store/retrain-cache.js';
+import { cacheDataFile, RetrainCache } from '../store/retrain-cache.js';
 import { RemoteCache, type RemoteCacheSettings } from '../store/remote-cache.js';
 import { choiceFor, initBackend, type BackendName } from '../engine/model/backend.js';
 import type { BottleneckEngine } from '../engine/feature-engine.js';
@@ -15,13 +15,33 @@ import type { ResolvedModel } from '../engine/model/resolve-model.js';
 export class BuildResources {
   private pool?: { key: string; pool: BottleneckPool };
   private extractor?: { key: string; extractor: Promise<FeatureExtractor> };
-  readonly cache: RetrainCache;
+  private opened?: RetrainCache;
+  private readonly cacheDir: string;
   readonly remote?: RemoteCache;
 
   constructor(cacheDir: string, remote?: RemoteCacheSettings) {
-    // A damaged cache file costs a recomputation, never the build: it is moved aside (the build warns).
-    this.cache = RetrainCache.open(cacheDir, { ifDamaged: 'move-aside' });
+    this.cacheDir = cacheDir;
     if (remote) this.remote = new RemoteCache(remote);
+  }
+
+  /**
+   * The cache, opened on first use: an up-to-date build (src/pipeline/up-to-date-build.ts) never opens it,
+   * so it maps none of its pages. A damaged cache file costs a recomputation, never the build: it is moved
+   * aside (the build warns).
+   */
+  get cache(): RetrainCache {
+    this.opened ??= RetrainCache.open(this.cacheDir, { ifDamaged: 'move-aside' });
+    return this.opened;
+  }
+
+  /** The cache's data file, without opening it. */
+  get cacheFile(): string {
+    return this.opened?.file ?? cacheDataFile(this.cacheDir);
+  }
+
+  /** Resolves when the cache's writes so far are committed (at once when it was not opened). */
+  async flushed(): Promise<void> {
+    await this.opened?.flushed();
   }
 
   bottleneckPool(model: ResolvedModel, identity: ModelIdentity, engine: BottleneckEngine, threads: number): BottleneckPool {
@@ -50,7 +70,7 @@ export class BuildResources {
     await this.pool?.pool.close();
     await this.remote?.flush();
     this.remote?.close();
-    await this.cache.flushed();
-    await this.cache.close();
+    await this.opened?.flushed();
+    await this.opened?.close();
   }
 }

@@ -27,7 +27,10 @@ import { finiteOrNull } from '../util/finite-or-null.js';
 import type { ObjectCounts, RemoteCounts } from '../store/remote-cache.js';
 import { graphShare } from '../store/graph-share.js';
 import type { BottleneckQueue } from '../engine/queue/bottleneck-queue.js';
-import { configHash } from '../store/keys.js';
+import { configHash, modelIdentityKey, UP_TO_DATE_RECORD_FORMAT } from '../store/keys.js';
+import { listingDigest } from '../images/listing-digest.js';
+import { buildInputs, upToDateBuild, type BuildInputs } from './up-to-date-build.js';
+import { fileFacts, writeUpToDateRecord, type UpToDateRecord } from './up-to-date-record.js';
 import { declaredConfig } from './declared-config.js';
 import { writeStageRecord } from './stage-record.js';
 import { STAGES } from './stage-declarations.js';
@@ -59,9 +62,17 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
   const started = performance.now();
   const skipped: BuildResult['skipped'] = [];
   const finished = new Set<string>();
+  // What the up-to-date record keeps of the events: the split's messages and the files skipped after the scan.
+  const seen = { scanned: false, inSplit: false, warnings: 0, laterSkipped: [] as BuildResult['skipped'], splitMessages: [] as UpToDateRecord['splitMessages'] };
   const emit: EmitEvent = (event: BuildEvent) => {
-    if (event.type === 'skipped') skipped.push({ file: event.file, reason: event.reason });
-    else if (event.type === 'stage' && event.status !== 'start') finished.add(event.stage);
+    if (event.type === 'skipped') {
+      skipped.push({ file: event.file, reason: event.reason });
+      if (seen.scanned) seen.laterSkipped.push({ file: event.file, reason: event.reason });
+    } else if (event.type === 'stage' && event.status !== 'start') finished.add(event.stage);
+    if (event.type === 'scanned') seen.scanned = true;
+    if (event.type === 'stage' && event.stage === 'split') seen.inSplit = event.status === 'start';
+    if ((event.type === 'info' || event.type === 'warning') && seen.inSplit) seen.splitMessages.push(event);
+    else if (event.type === 'warning' && seen.scanned) seen.warnings++;
     options.onEvent?.(event);
   };
   if (config.shard) throw new ConfigError(`shard ${config.shard.index}/${config.shard.count}: only \`retrain build\` computes a shard (it stops before training)`);
@@ -72,6 +83,8 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
   await checkBuildOutputs(config);
   const resources = options.resources ?? new BuildResources(config.cacheDir, config.remote);
   const { remote } = resources;
+  // Written after the cache is closed (its data file's facts are part of it), when the build completed cleanly.
+  let upToDate: UpToDateRecord | undefined;
   const remoteBefore = remote?.snapshot();
   if (remote) remote.warn = (message) => emit({ type: 'warning', message });
   let queue: BottleneckQueue | undefined;
@@ -81,10 +94,6 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
   };
 
   try {
-    const moved = resources.cache.takeMovedAside();
-    if (moved) {
-      emit({ type: 'warning', message: `the cache file ${moved.from} was damaged (${moved.reason}): moved it to ${path.basename(moved.to)} and started an empty cache; everything is recomputed` });
-    }
     await recoverDir(config.outputDir, holdsOnlyExportFiles);
     const model = await resolveModel(config.model, config.modelOptions, config.cacheDir, config.modelsDirs);
     // Decided on every build (cheap: the model's files are read and hashed, the ONNX graph is cached on disk),
@@ -94,6 +103,17 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       throw new ConfigError(`finalTensorName "${config.finalTensorName}" is already the name of a layer of the exported model; choose another`);
     }
     emit({ type: 'backend', backend: engine.name, tfBackend: engine.tfBackend, note: engine.note });
+    // Nothing changed since the last build into this output folder: its result, without per-image work.
+    // Not with a remote cache or a queue (their counts and uploads are the full path's).
+    const inputs: BuildInputs = { config, modelIdentity: modelIdentityKey(identity), engine: engine.name };
+    if (!remote && !options.queue) {
+      const answer = await upToDateBuild(inputs, emit);
+      if (answer) return { ...answer, backend: engine.name, model: model.source, durationMs: Math.round(performance.now() - started), remote: undefined };
+    }
+    const moved = resources.cache.takeMovedAside();
+    if (moved) {
+      emit({ type: 'warning', message: `the cache file ${moved.from} was damaged (${moved.reason}): moved it to ${path.basename(moved.to)} and started an empty cache; everything is recomputed` });
+    }
     if (options.queue) {
       // BullMQ and ioredis (some 350 files) are loaded only for a build that uses a queue.
       const { BottleneckQueue } = await import('../engine/queue/bottleneck-queue.js');
@@ -124,10 +144,13 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
 
     // Per image, streamed: scan → hash → bottleneck; then the whole data set: split → augment → train →
     // evaluate → export. The build can stop (signal) between the stages that take time.
+    let listing: string | undefined;
     const vectorised = of(undefined).pipe(
       scanTask.operator(context),
-      mergeMap((scan) =>
-        from(scan.images).pipe(
+      mergeMap((scan) => {
+        // Before any file is hashed: a file changed after this is a changed listing for the next build.
+        listing = listingDigest(scan.labels, scan.images);
+        return from(scan.images).pipe(
           hashTask.operator(context),
           bottleneckTask.operator(context),
           toArray(),
@@ -135,8 +158,8 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
           // holds (label, content), not names or places, so one fingerprint always means one head.
           map(inCanonicalOrder),
           map((images) => ({ labels: scan.labels.filter((l) => images.some((i) => i.label === l)), images })),
-        ),
-      ),
+        );
+      }),
       map(stopIfAborted),
     );
     const result = await lastValueFrom(
@@ -163,7 +186,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     const { labels, images } = result.dataset;
     const count = (set: string) => images.filter((i) => i.set === set).length;
     const computed = new Set(images.filter((i) => !i.cached).map((i) => i.key)).size;
-    return {
+    const built: BuildResult = {
       testAccuracy: finiteOrNull(result.test.accuracy),
       testCount: result.test.count,
       validationAccuracy: finiteOrNull(result.validation.accuracy),
@@ -183,19 +206,42 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       durationMs: Math.round(performance.now() - started),
       remote: remote && remoteBefore ? { url: remote.url, ...countsSince(remoteBefore, remote.snapshot()) } : undefined,
     };
+    const exportKey = context.stageRuns!.get('export')?.key;
+    const inputsKey = buildInputs(inputs);
+    // Only a clean build is a record to trust: no warning after the scan (damage, a failed stage record), nothing remote.
+    if (!remote && !options.queue && listing && exportKey && inputsKey && damaged === 0 && !moved && seen.warnings === 0) {
+      const { durationMs: _duration, remote: _remote, skipped: _skipped, ...rest } = built;
+      upToDate = {
+        format: UP_TO_DATE_RECORD_FORMAT,
+        outputDir: path.resolve(config.outputDir),
+        listing,
+        inputs: inputsKey,
+        cacheFile: null,
+        exportKey,
+        splitMessages: seen.splitMessages,
+        skipped: seen.laterSkipped,
+        result: { ...rest, trained: false, exported: false, bottlenecksComputed: 0, bottlenecksCached: images.length },
+      };
+    }
+    return built;
   } catch (error) {
     // Stopped by its signal (watch mode: the inputs changed): every stage it did not finish is superseded.
     if (options.signal?.aborted) {
       for (const stage of STAGES) if (!finished.has(stage.name)) emit({ type: 'stage', stage: stage.name, status: 'superseded', detail: 'the build was stopped' });
     }
-    throw asCacheDamage(error, resources.cache.file);
+    throw asCacheDamage(error, resources.cacheFile);
   } finally {
     await queue?.close();
     await remote?.flush();
-    const closing = options.resources ? resources.cache.flushed() : resources.close();
+    const closing = options.resources ? resources.flushed() : resources.close();
     await closing.catch((error: unknown) => {
-      throw asCacheDamage(error, resources.cache.file);
+      upToDate = undefined;
+      throw asCacheDamage(error, resources.cacheFile);
     });
+    if (upToDate) {
+      // A record that cannot be written costs the next build the full path.
+      await writeUpToDateRecord(config.cacheDir, { ...upToDate, cacheFile: fileFacts(resources.cacheFile) }).catch(() => undefined);
+    }
   }
 }
 

@@ -43,6 +43,7 @@ export const STAGE_VERSIONS = {
 export type StageName = keyof typeof STAGE_VERSIONS;
 /** The format of `<cacheDir>/stages/<output folder>.json`. */
 export const STAGE_RECORD_FORMAT = 'retrain-stages@1';
+export const UP_TO_DATE_RECORD_FORMAT = 'retrain-up-to-date@1';
 /** The header of an object in the remote cache. */
 export const REMOTE_OBJECT_MAGIC = 'retrain-object 1';
 
@@ -253,6 +254,19 @@ export function configHash(declared: Readonly<Record<string, unknown>>): string 
 /** The file name of an output folder's stage record (`<cacheDir>/stages/<name>`), from its absolute path. */
 export function stageRecordName(absoluteOutputDir: string): string {
   return `${sha256Hex(absoluteOutputDir).slice(0, 16)}.json`;
+}
+
+/**
+ * The file name of an output folder's up-to-date record (`<cacheDir>/stages/<name>`: what a no-op rebuild
+ * checks instead of the stage record), from its absolute path.
+ */
+export function upToDateRecordName(absoluteOutputDir: string): string {
+  return `${sha256Hex(absoluteOutputDir).slice(0, 16)}.up-to-date`;
+}
+
+/** The key of everything a build reads besides the images: the resolved config and the model's identity. */
+export function buildInputsKey(config: unknown, modelIdentity: string, engine: string): string {
+  return sha256Hex(JSON.stringify({ version: UP_TO_DATE_RECORD_FORMAT, config, modelIdentity, engine }));
 }
 
 // ---------------------------------------------------------------------------------------- remote and queue

@@ -53,6 +53,11 @@ export interface OpenCacheOptions {
 /** A value of one table as decoded, or why it cannot be used. */
 export type Decoded = { value: unknown } | { damaged: string };
 
+/** The LMDB data file of the cache in `dir`. */
+export function cacheDataFile(dir: string): string {
+  return path.join(dir, 'cache.lmdb');
+}
+
 /**
  * The one LMDB environment under the cache dir. LMDB gives crash-safe transactions and safe use from
  * several processes at once. Sub-databases (names prefixed with `v<CACHE_FORMAT>/`):
@@ -82,7 +87,7 @@ export class RetrainCache {
 
   private constructor(dir: string, options: OpenCacheOptions) {
     this.dir = dir;
-    this.file = path.join(dir, 'cache.lmdb');
+    this.file = cacheDataFile(dir);
     const dirStat = statSync(dir, { throwIfNoEntry: false });
     if (dirStat && !dirStat.isDirectory()) {
       throw new CacheError(`the cache folder ${dir} is a file, not a folder: point --cache-dir (cacheDir) at a folder`);

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { resolveConfig, type ResolvedConfig } from '../src/config/resolved-config.js';
+import type { BuildEvent } from '../src/pipeline/build-events.js';
+import type { BuildResult } from '../src/pipeline/build-result.js';
+import { build } from '../src/pipeline/build.js';
+import { upToDateRecordFile } from '../src/pipeline/up-to-date-record.js';
+import { RetrainCache } from '../src/store/retrain-cache.js';
+import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
+
+/**
+ * The up-to-date check (src/pipeline/up-to-date-build.ts): a rebuild with nothing changed answers from one
+ * small record (the split is not even run: "split: up-to-date"), and anything that could change a stage's
+ * key — a touched, added, removed or renamed file, another setting, a cache written since, a damaged record —
+ * takes the full path ("split: done") and gives what the full path gives.
+ */
+describe('the up-to-date build (no per-image work when nothing changed)', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
+  let work: string;
+  let images: string;
+  let configOf: (learningRate?: number) => ResolvedConfig;
+
+  before(async () => {
+    work = await tempDir('up-to-date-');
+    images = await copySubset(6, 'train', path.join(work, 'photos'));
+    // A file the hash stage skips (empty): the up-to-date result still names it.
+    await fs.writeFile(path.join(images, 'ants', 'empty.jpg'), '');
+    configOf = (learningRate = 0.01) =>
+      resolveConfig(
+        {
+          imageDir: images,
+          model: MODEL_DIR,
+          train: { steps: 10, learningRate },
+          split: { validationPercentage: 20, testingPercentage: 20 },
+          outputLabels: 'labels.txt',
+          workers: 1,
+          cacheDir: 'cache',
+          outputDir: 'out',
+        },
+        work,
+      );
+  });
+
+  const run = async (config = configOf()) => {
+    const events: BuildEvent[] = [];
+    const result = await build(config, { onEvent: (event) => events.push(event) });
+    const split = events.find((e) => e.type === 'stage' && e.stage === 'split' && e.status !== 'start');
+    const fast = split?.type === 'stage' && split.status === 'up-to-date';
+    return { result, events, fast };
+  };
+  const comparable = ({ durationMs: _, ...rest }: BuildResult) => rest;
+  const recordFile = () => upToDateRecordFile(path.join(work, 'cache'), path.join(work, 'out'));
+  /** The result of the full path for the same state: the record set aside for one build, then put back. */
+  const fullPath = async () => {
+    const saved = await fs.readFile(recordFile());
+    await fs.rm(recordFile());
+    const full = await run();
+    assert.equal(full.fast, false, 'without its record the build must take the full path');
+    await fs.writeFile(recordFile(), saved);
+    return full;
+  };
+
+  it('answers a no-op rebuild from its record, with the result and messages of the full path', async () => {
+    const first = await run();
+    assert.equal(first.result.trained, true);
+    assert.equal(first.fast, false);
+    const again = await run();
+    assert.equal(again.fast, true, 'a rebuild with nothing changed must be up to date from its record');
+    const stages = again.events.filter((e) => e.type === 'stage' && e.status !== 'start').map((e) => e.type === 'stage' && `${e.stage}: ${e.status}`);
+    assert.deepEqual(stages, ['scan: done', 'hash: up-to-date', 'bottleneck: up-to-date', 'split: up-to-date', 'augment: up-to-date', 'train: up-to-date', 'evaluate: up-to-date', 'export: up-to-date']);
+    assert.ok(again.result.skipped.some((s) => s.file.endsWith('empty.jpg')), 'the skipped empty file is still reported');
+    const full = await fullPath();
+    assert.deepEqual(comparable(again.result), comparable(full.result));
+    const messages = (r: { events: BuildEvent[] }) => r.events.filter((e) => e.type === 'info' || e.type === 'warning' || e.type === 'skipped' || e.type === 'scanned');
+    assert.deepEqual(messages(again), messages(full));
+  });
+
+  it('takes the full path after a touch, an added, removed or renamed file, another setting, a cache write or a damaged record', async () => {
+    await run();
+    assert.equal((await run()).fast, true);
+    const file = path.join(images, 'bees', (await fs.readdir(path.join(images, 'bees'))).find((n) => n.endsWith('.jpg'))!);
+    const changes: Array<[string, () => Promise<void>, ResolvedConfig?]> = [
+      ['touch', () => fs.utimes(file, new Date(), new Date(Date.now() - 5000))],
+      ['add', () => fs.copyFile(file, path.join(images, 'ants', 'copy-of-a-bee.jpg'))],
+      ['rename', () => fs.rename(path.join(images, 'ants', 'copy-of-a-bee.jpg'), path.join(images, 'ants', 'renamed.jpg'))],
+      ['remove', () => fs.rm(path.join(images, 'ants', 'renamed.jpg'))],
+      ['setting', async () => undefined, configOf(0.05)],
+      ['setting back', async () => undefined, configOf(0.01)],
+      [
+        'cache written by another build',
+        async () => {
+          const cache = RetrainCache.open(path.join(work, 'cache'));
+          await cache.putFileRecord('/elsewhere.jpg', { size: 1, mtimeMs: 1, ino: 1, sha256: '0'.repeat(64) });
+          await cache.flushed();
+          await cache.close();
+        },
+      ],
+      [
+        'damaged record',
+        async () => {
+          const bytes = await fs.readFile(recordFile());
+          bytes[bytes.length - 3] ^= 0x20;
+          await fs.writeFile(recordFile(), bytes);
+        },
+      ],
+      ['labels file removed', () => fs.rm(path.join(work, 'labels.txt'))],
+      [
+        'another model in the output folder',
+        async () => {
+          const file = path.join(work, 'out', 'manifest.json');
+          await fs.writeFile(file, JSON.stringify({ ...JSON.parse(await fs.readFile(file, 'utf8')), buildFingerprint: 'another' }));
+        },
+      ],
+    ];
+    for (const [name, change, config] of changes) {
+      await change();
+      const changed = await run(config);
+      assert.equal(changed.fast, false, `${name}: the full path must run`);
+      const next = await run(config);
+      assert.equal(next.fast, true, `${name}: the build after it is up to date from its record again`);
+      assert.deepEqual(comparable(next.result), comparable({ ...changed.result, trained: false, exported: false, bottlenecksComputed: 0, bottlenecksCached: Object.values(changed.result.counts).reduce((a, b) => a + b, 0) }), name);
+    }
+    await fs.access(path.join(work, 'labels.txt'));
+  });
+});

@@ -188,12 +188,15 @@ describe('a damaged, foreign or missing cache file: one line, never a crash', { 
   });
 
   it('a cache path that is a file: one line naming it', async () => {
-    const notAFolder = path.join(dir, 'images', 'ants', (await fs.readdir(path.join(dir, 'images', 'ants')))[0]!);
+    // Outside the image folder: a cache folder inside it is refused before this check (test/output-guard).
+    const notAFolder = path.join(dir, 'notes.txt');
+    await fs.writeFile(notAFolder, 'a file of the user\'s');
     for (const command of [['build'], ['cache', 'stats']]) {
       const run = await retrain(dir, ...command, '--cache-dir', notAFolder);
       assert.equal(run.code, 1, run.stderr);
       assert.equal(run.stderr, `error: the cache folder ${notAFolder} is a file, not a folder: point --cache-dir (cacheDir) at a folder\n`);
     }
+    assert.equal(await fs.readFile(notAFolder, 'utf8'), 'a file of the user\'s', 'the file is left as it was');
   });
 
   it('a cache on a read-only file system: one line naming it', { skip: spawnSync('unshare', ['-rm', 'true']).status !== 0 && 'needs unshare (user + mount namespaces)' }, async () => {

@@ -74,9 +74,68 @@ describe('experiments', () => {
     const second = await experiment();
     assert.ok(second.results.every((r) => r.bottlenecksComputed === 0 && r.variantsComputed === 0 && r.trainSeconds === 0));
     const markdown = await fs.readFile(path.join(dir, 'out-experiments', 'experiments.md'), 'utf8');
-    assert.match(markdown, /\| experiment \| validation accuracy \| test accuracy \| training \(s\) \| bottlenecks computed \| variants computed \|/);
+    assert.match(markdown, /\| experiment \| result \| validation accuracy \| test accuracy \| training \(s\) \| bottlenecks computed \| variants computed \|/);
     assert.match(markdown, new RegExp(`\\*\\*${first.best.replace(/[.]/g, '\\.')}\\*\\*`));
     const exported = JSON.parse(await fs.readFile(path.join(dir, 'out', 'manifest.json'), 'utf8')) as { labels: string[] };
     assert.deepEqual(exported.labels, ['ants', 'bees'], '--export-best put the best model in outputDir');
+  });
+
+  it('running one named experiment keeps every experiment in the tables: up to date ones read back, others "not run"; --export-best says which it chose', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, async () => {
+    const dir = await tempDir('retrain-experiment-named-');
+    await copySubset(3, 'train', path.join(dir, 'images'));
+    const write = (steps: number) =>
+      fs.writeFile(path.join(dir, 'retrain.config.ts'), `export default ${JSON.stringify({ imageDir: 'images', model: MODEL_DIR, train: { steps: 5 }, cacheDir: 'cache', outputDir: 'out', experiments: { a: { train: { steps: 6 } }, b: { train: { steps: steps } } } })};\n`);
+    await write(7);
+    const experiment = async (...args: string[]) => {
+      const { stdout, stderr } = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'experiment', '--json', ...args], { cwd: dir });
+      const table = JSON.parse(await fs.readFile(path.join(dir, 'out-experiments', 'experiments.json'), 'utf8')) as { best?: string; results: Array<{ name: string; status: string; note?: string; validationAccuracy: number | null; trainSeconds: number }> };
+      return { printed: JSON.parse(stdout.trim().split('\n').at(-1)!) as typeof table, table, stderr };
+    };
+    const first = await experiment('a');
+    assert.deepEqual(first.table.results.map((r) => [r.name, r.status, r.note]), [['a', 'ran', undefined], ['b', 'not run', 'never run']]);
+    assert.deepEqual(first.printed.results.map((r) => r.name), ['a', 'b']);
+    assert.match(await fs.readFile(path.join(dir, 'out-experiments', 'experiments.md'), 'utf8'), /\| b \| not run: never run \|/);
+    await experiment();
+    const again = await experiment('a', '--export-best');
+    assert.deepEqual(again.table.results.map((r) => [r.name, r.status]), [['a', 'ran'], ['b', 'current']]);
+    assert.ok(again.table.results.every((r) => r.trainSeconds === 0 && r.validationAccuracy !== null), 'both read back, nothing trained');
+    assert.match(again.stderr, new RegExp(`exported ${again.table.best} to .*out \\(the best of a, b\\)`));
+    await write(8); // b's config changed: its stored result is stale
+    const stale = await experiment('a', '--export-best');
+    assert.equal(stale.table.results[1]!.status, 'not run');
+    assert.match(stale.table.results[1]!.note!, /^stale: train \(.*train\.steps 7 → 8/);
+    assert.equal(stale.table.best, 'a');
+    assert.match(stale.stderr, /exported a to .*out \(the best of a\)/);
+  });
+
+  it('bad experiment models are refused up front, one line each, nothing run; a failure only running finds is a failed row and the others go on', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, async () => {
+    const dir = await tempDir('retrain-experiment-bad-');
+    await copySubset(2, 'train', path.join(dir, 'images'));
+    const write = (experiments: object) =>
+      fs.writeFile(path.join(dir, 'retrain.config.ts'), `export default ${JSON.stringify({ imageDir: 'images', model: MODEL_DIR, train: { steps: 5 }, cacheDir: 'cache', outputDir: 'out', experiments })};\n`);
+    const retrain = (...args: string[]) =>
+      run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'experiment', ...args], { cwd: dir }).then(
+        () => assert.fail('should fail'),
+        (error: { code: number; stderr: string }) => error,
+      );
+    await write({ ok: { train: { steps: 6 } }, missing: { model: '/nope/model.onnx' }, alsoMissing: { model: 'no-such-model' } });
+    const refused = await retrain();
+    assert.equal(refused.code, 2);
+    const lines = refused.stderr.trim().split('\n');
+    assert.equal(lines.length, 2, refused.stderr);
+    assert.match(lines[0]!, /^error: experiment "missing": model "\/nope\/model\.onnx": no such file/);
+    assert.match(lines[1]!, /^error: experiment "alsoMissing": .*no-such-model/);
+    await assert.rejects(fs.access(path.join(dir, 'out-experiments')), 'nothing run');
+
+    await fs.writeFile(path.join(dir, 'broken.onnx'), 'not an onnx model');
+    await write({ broken: { model: path.join(dir, 'broken.onnx') }, ok: { train: { steps: 6 } } });
+    const failed = await retrain('--export-best');
+    assert.equal(failed.code, 1);
+    const table = JSON.parse(await fs.readFile(path.join(dir, 'out-experiments', 'experiments.json'), 'utf8')) as { best?: string; results: Array<{ name: string; status: string; note?: string }> };
+    assert.deepEqual(table.results.map((r) => [r.name, r.status]), [['broken', 'failed'], ['ok', 'ran']]);
+    assert.ok(table.results[0]!.note && !table.results[0]!.note.includes('\n'));
+    assert.equal(table.best, 'ok');
+    assert.match(failed.stderr, /error: 1 experiment failed \(broken\)/);
+    assert.match(await fs.readFile(path.join(dir, 'out-experiments', 'experiments.md'), 'utf8'), /\| broken \| failed: /);
   });
 });

@@ -5,11 +5,11 @@ export function comparisonMarkdown(results: readonly ExperimentResult[], best?: 
   const percent = (n: number | null) => (n === null ? 'n/a' : `${(n * 100).toFixed(1)}%`);
   const rows = results.map(
     (r) =>
-      `| ${r.name === best ? `**${r.name}**` : r.name} | ${percent(r.validationAccuracy)} | ${percent(r.testAccuracy)} (N=${r.testCount}) | ${r.trainSeconds.toFixed(2)} | ${r.bottlenecksComputed} | ${r.variantsComputed} |`,
+      `| ${r.name === best ? `**${r.name}**` : r.name} | ${r.status}${r.note ? `: ${r.note.replace(/\|/g, '\\|')}` : ''} | ${percent(r.validationAccuracy)} | ${percent(r.testAccuracy)} (N=${r.testCount}) | ${r.trainSeconds.toFixed(2)} | ${r.bottlenecksComputed} | ${r.variantsComputed} |`,
   );
   return [
-    '| experiment | validation accuracy | test accuracy | training (s) | bottlenecks computed | variants computed |',
-    '|---|---|---|---|---|---|',
+    '| experiment | result | validation accuracy | test accuracy | training (s) | bottlenecks computed | variants computed |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');

@@ -10,9 +10,20 @@ import type { Experiment } from './expand-experiments.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { checkAddOnlyFolder, checkModelFolder, checkOwnedFile, OutputRefusedError } from '../export/output-guard.js';
 import { checkBuildOutputs, protectedFolders } from '../pipeline/build-outputs.js';
+import { buildStatus } from '../pipeline/stage-status.js';
+
+/**
+ * `ran`: built by this run; `current`: not named this time, its stored result is up to date for the config and
+ * folders (read back by an up-to-date build, which computes and trains nothing); `not run`: not named, and stale
+ * or never built (`note` says which); `failed`: its build failed (`note`: the one-line reason).
+ */
+export type ExperimentStatus = 'ran' | 'current' | 'not run' | 'failed';
 
 export interface ExperimentResult {
   name: string;
+  status: ExperimentStatus;
+  /** Why it was not run or failed. */
+  note?: string;
   validationAccuracy: number | null;
   testAccuracy: number | null;
   testCount: number;
@@ -79,39 +90,62 @@ export async function runExperiments(
   baseDir: string,
   experiments: Experiment[],
   onEvent: (experiment: string, event: BuildEvent) => void = () => {},
-  options: { queue?: string } = {},
+  options: { queue?: string; only?: readonly string[] } = {},
 ): Promise<ExperimentResult[]> {
   const configs = experimentConfigs(raw, baseDir, experiments);
   const base = resolveConfig(raw, baseDir);
   // The remote cache (and the queue's workers, which hand vectors back through it) serve every experiment.
   const resources = new BuildResources(base.cacheDir, base.remote);
   const results: ExperimentResult[] = [];
+  const empty = (name: string, outputDir: string, status: ExperimentStatus, note: string): ExperimentResult => ({
+    name, status, note, validationAccuracy: null, testAccuracy: null, testCount: 0, trainSeconds: 0, bottlenecksComputed: 0, variantsComputed: 0, outputDir,
+  });
   try {
     for (const { name, config } of configs) {
       const outputDir = config.outputDir;
+      const named = !options.only || options.only.length === 0 || options.only.includes(name);
+      if (!named) {
+        // Not asked for: its stored result, when a build would compute and train nothing; else "not run".
+        const status = await buildStatus(config).catch((error: Error) => ({ upToDate: false, stages: [{ stage: 'build', upToDate: false, reasons: [error.message] }] }));
+        if (!status.upToDate) {
+          const stale = status.stages.find((s) => !s.upToDate);
+          const never = stale?.reasons.some((r) => r.startsWith('no record of a build'));
+          results.push(empty(name, outputDir, 'not run', never ? 'never run' : `stale: ${stale?.stage} (${stale?.reasons.join(', ')})`));
+          continue;
+        }
+      }
       let trainStart = 0;
       let trainSeconds = 0;
       let variantsComputed = 0;
-      const result = await build(config, {
-        resources,
-        queue: options.queue,
-        onEvent: (event) => {
-          if (event.type === 'stage' && event.stage === 'train' && event.status === 'start') trainStart = performance.now();
-          if (event.type === 'stage' && event.stage === 'train' && event.status === 'done') trainSeconds = (performance.now() - trainStart) / 1000;
-          if (event.type === 'augment-progress') variantsComputed = event.computed;
-          onEvent(name, event);
-        },
-      });
-      results.push({
-        name,
-        validationAccuracy: result.validationAccuracy,
-        testAccuracy: result.testAccuracy,
-        testCount: result.testCount,
-        trainSeconds,
-        bottlenecksComputed: result.bottlenecksComputed,
-        variantsComputed,
-        outputDir,
-      });
+      try {
+        const result = await build(config, {
+          resources,
+          queue: options.queue,
+          onEvent: (event) => {
+            if (event.type === 'stage' && event.stage === 'train' && event.status === 'start') trainStart = performance.now();
+            if (event.type === 'stage' && event.stage === 'train' && event.status === 'done') trainSeconds = (performance.now() - trainStart) / 1000;
+            if (event.type === 'augment-progress') variantsComputed = event.computed;
+            onEvent(name, event);
+          },
+        });
+        results.push({
+          name,
+          status: named ? 'ran' : 'current',
+          validationAccuracy: result.validationAccuracy,
+          testAccuracy: result.testAccuracy,
+          testCount: result.testCount,
+          trainSeconds,
+          bottlenecksComputed: result.bottlenecksComputed,
+          variantsComputed,
+          outputDir,
+        });
+      } catch (error) {
+        // An interrupt stops the whole run; any other failure is this experiment's row, and the others go on.
+        if ((error as Error).name === 'AbortError') throw error;
+        const reason = ((error as Error).message ?? String(error)).split('\n')[0]!;
+        onEvent(name, { type: 'warning', message: `failed: ${reason}` });
+        results.push(empty(name, outputDir, 'failed', reason));
+      }
     }
   } finally {
     await resources.close();
@@ -119,10 +153,10 @@ export async function runExperiments(
   return results;
 }
 
-/** The best experiment: highest validation accuracy, then test accuracy, then the first declared. */
+/** The best experiment with a result of this config (ran or current): highest validation accuracy, then test accuracy, then the first declared. */
 export function bestExperiment(results: readonly ExperimentResult[]): ExperimentResult | undefined {
   const score = (r: ExperimentResult) => [r.validationAccuracy ?? -1, r.testAccuracy ?? -1];
-  return [...results].sort((a, b) => {
+  return results.filter((r) => r.status === 'ran' || r.status === 'current').sort((a, b) => {
     const [va, ta] = score(a);
     const [vb, tb] = score(b);
     return vb! - va! || tb! - ta!;

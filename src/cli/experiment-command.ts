@@ -26,15 +26,25 @@ export function experimentCommand(yargs: Argv) {
       const { quietSdkNodeWarning, withRemoteEnv } = await import('./remote-env.js');
       quietSdkNodeWarning();
       const { raw, baseDir, config } = await readConfig(withModelsEnv(withRemoteEnv(argv)), process.cwd());
-      const experiments = selectExperiments(expandExperiments(raw), (argv.names as string[] | undefined) ?? []);
+      // Every experiment of the config is in the tables; those not named are read back when up to date, else "not run".
+      const experiments = expandExperiments(raw);
+      const named = selectExperiments(experiments, (argv.names as string[] | undefined) ?? []).map((e) => e.name);
       if (experiments.length === 0) throw new Error('the config declares no experiments (add `experiments` or `experimentGrid`)');
+      // What can be known wrong is said for every experiment before any runs (exit 2, nothing run).
+      const { experimentProblems } = await import('../app/check-experiments.js');
+      const problems = await experimentProblems(raw, baseDir, experiments);
+      if (problems.length > 0) {
+        for (const problem of problems) process.stderr.write(`error: ${problem}\n`);
+        process.exitCode = 2;
+        return;
+      }
       await checkExperimentOutputs(raw, baseDir, experiments, Boolean(argv['export-best']));
       const log = (line: string) => process.stderr.write(line + '\n');
       const results = await runExperiments(raw, baseDir, experiments, (name, event) => {
         if (event.type === 'stage' && event.status !== 'start') log(`[${name}] ${event.stage}: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);
         if (event.type === 'skipped') log(`[${name}] skipped ${event.file}: ${event.reason}`);
         if (event.type === 'warning') log(`[${name}] warning: ${event.message}`);
-      }, { queue: argv.queue as string | undefined });
+      }, { queue: argv.queue as string | undefined, only: named });
       const best = bestExperiment(results);
       const folder = experimentsDir(config.outputDir);
       const table = comparisonMarkdown(results, best?.name);
@@ -53,10 +63,15 @@ export function experimentCommand(yargs: Argv) {
           await fs.rm(temp, { recursive: true, force: true });
           writing(`the best model to ${config.outputDir}`)(error);
         }
-        log(`exported ${best.name} to ${config.outputDir}`);
-      }
+        log(`exported ${best.name} to ${config.outputDir} (the best of ${results.filter((r) => r.status === 'ran' || r.status === 'current').map((r) => r.name).join(', ')})`);
+      } else if (argv['export-best']) log('--export-best: no experiment has a result for this config; nothing exported');
       if (argv.json) process.stdout.write(JSON.stringify({ best: best?.name, results }) + '\n');
-      else process.stdout.write(`${table}\nbest: ${best?.name}; tables in ${folder}/experiments.{md,json}\n`);
+      else process.stdout.write(`${table}\nbest: ${best?.name ?? 'none'}; tables in ${folder}/experiments.{md,json}\n`);
+      const failed = results.filter((r) => r.status === 'failed');
+      if (failed.length > 0) {
+        log(`error: ${failed.length} experiment${failed.length > 1 ? 's' : ''} failed (${failed.map((r) => r.name).join(', ')}); see ${folder}/experiments.md`);
+        process.exitCode = 1;
+      }
     },
   );
 }

@@ -1,7 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TYPED_FLAGS, typedFlags } from '../config/typed-flags.js';
-import { booleanValues } from './option-checks.js';
+import { booleanValues, noLoneDash } from './option-checks.js';
 import { printable } from '../util/printable.js';
 import { closestKey } from '../config/config-issues.js';
 import { auditCommand } from './audit-command.js';
@@ -62,6 +62,7 @@ export function createCli(args: string[], columns: number | undefined = process.
       (argv as Record<symbol, unknown>)[TYPED_FLAGS] = typedFlags(args);
     }, true)
     .check(booleanValues(args), true)
+    .check(noLoneDash(args), true)
     .help()
     .alias('h', 'help')
     // yargs renders a command's help on every run, in case it is shown; wrapping the text is most of that
@@ -69,6 +70,9 @@ export function createCli(args: string[], columns: number | undefined = process.
     .wrap(args.some((a) => a === '--help' || a === '-h') ? Math.min(110, columns || 110) : null)
     .fail((message, error) => {
       if (error instanceof Error && error.name !== 'YError') throw error;
+      // yargs takes a lone `-` for `true` (`cache true: must be one of …`): say what was typed.
+      const dash = noLoneDash(args)();
+      if (dash !== true) message = dash;
       // recommendCommands' message alone ("Did you mean build?") does not say what was wrong.
       if (/^Did you mean/.test(message)) message = `unknown command "${printable(args[0] ?? '')}": ${message.replace(/^D/, 'd')}`;
       // The flags of the command that failed (yargs resets its options per command).

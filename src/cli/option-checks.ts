@@ -31,3 +31,20 @@ export function booleanValues(words: readonly string[]) {
     return true;
   };
 }
+
+/**
+ * A yargs `.check()` that refuses a lone `-` (standard input) argument: yargs swallows it, so `retrain cache -`
+ * reported `cache true` and `retrain experiment -` ran every experiment. No command reads standard input.
+ * predict says it its own way (predict-command.ts).
+ */
+export function noLoneDash(args: readonly string[]) {
+  return (): true | string => {
+    const end = args.indexOf('--');
+    const dash = args.indexOf('-');
+    if (dash === -1 || (end !== -1 && end < dash)) return true;
+    const command = args.find((arg) => !arg.startsWith('-')) ?? '';
+    if (command === 'predict') return true;
+    const what: Record<string, string> = { cache: 'name an action: stats, verify or gc', experiment: 'name experiments of the config, or none to run them all' };
+    return `${command} -: "-" (standard input) is not an argument of ${command || 'retrain'}; ${what[command] ?? `see retrain ${command} --help`}`;
+  };
+}

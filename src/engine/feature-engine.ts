@@ -80,7 +80,8 @@ async function selectOnnxEngine(choice: BackendChoice, resolved: ResolvedModel, 
   const loadOrt = async () => {
     const ort = await loadOnnxRuntime();
     if (typeof ort === 'string') {
-      throw new ModelError(`model "${resolved.source}" is an ONNX model and needs onnxruntime-node, which does not load here (${ort}); npm install onnxruntime-node`);
+      // ONNXRUNTIME_NODE_INSTALL=skip: read by onnxruntime-node's script/install-utils.js; the CPU binaries ship in the package.
+      throw new ModelError(`model "${resolved.source}" is an ONNX model and needs onnxruntime-node, which does not load here (${ort}); install it with \`ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node\` (the variable skips its install script, which downloads CUDA parts and fails offline)`);
     }
     return ort;
   };

@@ -60,7 +60,7 @@ describe('model loading', { skip: !HAS_SHARED && 'shared models not found (set R
     assert.equal(viaUrl.modelJson, path.join(MODEL_DIR, 'model.json'));
     assert.deepEqual(viaUrl.options.range, [-1, 1], 'a folder named like a known model gets its options');
     await assert.rejects(resolveModel('resnet_9000', {}, await tempDir()), /unknown model "resnet_9000": use one of mobilenet_v2_035_224, darknet_tiny_224/);
-    await assert.rejects(resolveModel('/no/such/folder', {}, await tempDir()), /model\.json not found/);
+    await assert.rejects(resolveModel('/no/such/folder', {}, await tempDir()), /no such folder \/no\/such\/folder; give --model/);
   });
 
   it('cuts a classifier at a named inner layer and pools it (darknet_tiny_224 → 512-d)', async () => {

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CHOLESKY_RIDGE, featureRows, kernelCoordinates } from '../src/core/audit/kernel-coordinates.js';
-import { fitLogisticRegression, predictLogistic } from '../src/core/audit/logistic-regression.js';
+import { FOLD_LBFGS } from '../src/core/audit/cross-validated-probabilities.js';
+import { CHOLESKY_RIDGE, coordinateRows, kernelCoordinates } from '../src/core/audit/kernel-coordinates.js';
+import { fitLogistic, probabilitiesInto } from '../src/core/logistic-regression.js';
 import { Random } from '../src/core/random.js';
+
+/** A fold head as the audit fits it: mean cross entropy, L-BFGS with the fold heads' tolerances. */
+function fitLogisticRegression(rows: Float64Array[], width: number, fitOn: number[], labels: readonly number[], numClasses: number, l2: number) {
+  const examples = { labels, vector: (i: number) => rows[i]! };
+  return fitLogistic({ examples, indices: fitOn, numClasses, featureSize: width, l2, weighting: 'mean' }, undefined, FOLD_LBFGS);
+}
 
 /** `classes` overlapping clusters of non-negative vectors (ReLU-like), some labels flipped. */
 function data(n: number, dimensions: number, classes = 3, seed = 2) {
@@ -41,16 +48,16 @@ describe('audit fold heads: logistic regression by L-BFGS on kernel coordinates'
     const { vectors, labels } = data(45, 120);
     const rows = Array.from({ length: 36 }, (_, i) => i);
     const held = Array.from({ length: 9 }, (_, i) => 36 + i);
-    const cholesky = featureRows(kernelCoordinates(vectors));
+    const cholesky = coordinateRows(kernelCoordinates(vectors));
     const meanSquare = vectors.reduce((s, v) => s + v.reduce((t, x) => t + x * x, 0), 0) / vectors.length;
-    const raw = { data: Float64Array.from(vectors.flatMap((v) => [...v].map((x) => x / Math.sqrt(meanSquare)))), width: 120, length: () => 120 };
+    const raw = vectors.map((v) => Float64Array.from(v, (x) => x / Math.sqrt(meanSquare)));
     const lambda = 0.01;
-    const a = fitLogisticRegression(cholesky, rows, rows.map((i) => labels[i]!), 3, lambda);
-    const b = fitLogisticRegression(raw, rows, rows.map((i) => labels[i]!), 3, lambda);
-    assert.ok(a.iterations < 500 && b.iterations < 500, `converged (${a.iterations}, ${b.iterations} iterations)`);
+    const a = fitLogisticRegression(cholesky, 45, rows, labels, 3, lambda);
+    const b = fitLogisticRegression(raw, 120, rows, labels, 3, lambda);
+    assert.ok(a.converged && b.converged && a.iterations < 500 && b.iterations < 500, `converged (${a.iterations}, ${b.iterations} iterations)`);
     for (const i of held) {
-      const p = predictLogistic(a, cholesky, i, new Float64Array(3));
-      const q = predictLogistic(b, raw, i, new Float64Array(3));
+      const p = probabilitiesInto(a.x, cholesky[i]!, 3, new Float64Array(3));
+      const q = probabilitiesInto(b.x, raw[i]!, 3, new Float64Array(3));
       for (let c = 0; c < 3; c++) assert.ok(Math.abs(p[c]! - q[c]!) < 2e-3, `image ${i}: ${[...p]} vs ${[...q]}`);
       assert.ok(Math.abs(p.reduce((s, x) => s + x, 0) - 1) < 1e-12);
     }
@@ -59,12 +66,12 @@ describe('audit fold heads: logistic regression by L-BFGS on kernel coordinates'
   it('weaker regularisation fits the training labels more closely; the same input gives the same model', () => {
     const { vectors, labels } = data(60, 30);
     const rows = vectors.map((_, i) => i);
-    const features = featureRows(kernelCoordinates(vectors));
+    const features = coordinateRows(kernelCoordinates(vectors));
     const fitted = (lambda: number) => {
-      const model = fitLogisticRegression(features, rows, labels, 3, lambda);
-      return rows.filter((i) => { const p = predictLogistic(model, features, i, new Float64Array(3)); return p.indexOf(Math.max(...p)) === labels[i]; }).length;
+      const { x } = fitLogisticRegression(features, 30, rows, labels, 3, lambda);
+      return rows.filter((i) => { const p = probabilitiesInto(x, features[i]!, 3, new Float64Array(3)); return p.indexOf(Math.max(...p)) === labels[i]; }).length;
     };
     assert.ok(fitted(1e-4) > fitted(1), `${fitted(1e-4)} vs ${fitted(1)}`);
-    assert.deepEqual(fitLogisticRegression(features, rows, labels, 3, 0.01).parameters, fitLogisticRegression(features, rows, labels, 3, 0.01).parameters);
+    assert.deepEqual(fitLogisticRegression(features, 30, rows, labels, 3, 0.01).x, fitLogisticRegression(features, 30, rows, labels, 3, 0.01).x);
   });
 });

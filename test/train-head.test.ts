@@ -3,21 +3,7 @@ import { describe, it } from 'node:test';
 import { DirectLogits, GramLogits, type LogitTracker } from '../src/core/logit-trackers.js';
 import { Random } from '../src/core/random.js';
 import { accuracyOf, trainHead, type LabelledVectors } from '../src/core/train-head.js';
-
-/** Noisy samples around fixed class centres in `d` dimensions, non-negative like ReLU features. */
-function clusters(count: number, d: number, classes: number, seed: number): LabelledVectors {
-  const centreRandom = new Random(1000 + d + classes);
-  const centres = Array.from({ length: classes }, () => Float32Array.from({ length: d }, () => centreRandom.next() * 2));
-  const random = new Random(seed);
-  const vectors: Float32Array[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const label = i % classes;
-    vectors.push(Float32Array.from(centres[label]!, (c) => Math.max(0, c + (random.next() - 0.5) * 2)));
-    labels.push(label);
-  }
-  return { vectors, labels };
-}
+import { clusters } from './helpers/clusters.js';
 
 const params = { steps: 300, learningRate: 0.01, batchSize: 50, evalStepInterval: 10, validationBatchSize: 100, seed: 4 };
 

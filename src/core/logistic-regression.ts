@@ -7,13 +7,18 @@ import type { SoftmaxHead } from './softmax-head.js';
  *
  *   f(W, b) = Σᵢ wᵧᵢ · −log softmax(W·xᵢ + b)ᵧᵢ + λ/2 · ‖W‖²,   w_c = 1 / (classes present · examples of c)
  *
+ * or, with `weighting: 'mean'` (the audit's fold heads), every example weighs 1 / (examples): the mean cross entropy.
+ *
  * The parameters are one Float64Array: the weights class-major (W[c·d + j]), then the k biases. Every
  * evaluation streams the examples once through `vector`, so memory is the parameters whatever their number.
+ * A vector may be shorter than `featureSize`: its missing entries are zeros and cost nothing (the audit's
+ * lower-triangular Cholesky coordinates, kernel-coordinates.ts).
  */
 
-/** Labelled vectors read by index (from the cache, or an array; float64 for coordinates in a span basis). */
+/** Labelled vectors read by index (from the cache, or an array; float64 for coordinates in a reduced basis). */
 export interface Examples {
   labels: readonly number[];
+  /** At most `featureSize` entries (a shorter vector: the rest are zeros). */
   vector: (index: number) => Float32Array | Float64Array;
 }
 
@@ -24,14 +29,16 @@ export interface Problem {
   numClasses: number;
   featureSize: number;
   l2: number;
+  /** 'balanced' (the default): every class present weighs the same; 'mean': every example does. */
+  weighting?: 'balanced' | 'mean';
 }
 
 /** The objective and its gradient, one streamed pass over the examples per call. */
-export function logisticObjective({ examples, indices, numClasses: k, featureSize: d, l2 }: Problem): Objective {
+export function logisticObjective({ examples, indices, numClasses: k, featureSize: d, l2, weighting = 'balanced' }: Problem): Objective {
   const counts = new Array<number>(k).fill(0);
   for (const i of indices) counts[examples.labels[i]!]!++;
   const present = counts.filter((c) => c > 0).length;
-  const weightOf = counts.map((c) => (c > 0 ? 1 / (present * c) : 0));
+  const weightOf = counts.map((c) => (c === 0 ? 0 : weighting === 'mean' ? 1 / indices.length : 1 / (present * c)));
   const z = new Float64Array(k);
   return (x, gradient) => {
     gradient.fill(0);
@@ -40,11 +47,12 @@ export function logisticObjective({ examples, indices, numClasses: k, featureSiz
       const v = examples.vector(i);
       const label = examples.labels[i]!;
       const w = weightOf[label]!;
+      const length = v.length;
       let max = -Infinity;
       for (let c = 0; c < k; c++) {
         let sum = x[k * d + c]!;
         const row = c * d;
-        for (let j = 0; j < d; j++) sum += x[row + j]! * v[j]!;
+        for (let j = 0; j < length; j++) sum += x[row + j]! * v[j]!;
         z[c] = sum;
         if (sum > max) max = sum;
       }
@@ -55,7 +63,7 @@ export function logisticObjective({ examples, indices, numClasses: k, featureSiz
         const coefficient = w * (z[c]! / total - (c === label ? 1 : 0));
         if (coefficient === 0) continue;
         const row = c * d;
-        for (let j = 0; j < d; j++) gradient[row + j] = gradient[row + j]! + coefficient * v[j]!;
+        for (let j = 0; j < length; j++) gradient[row + j] = gradient[row + j]! + coefficient * v[j]!;
         gradient[k * d + c] = gradient[k * d + c]! + coefficient;
       }
     }
@@ -98,20 +106,35 @@ export function headOf(x: Float64Array, featureSize: number, numClasses: number)
   };
 }
 
-/** The class with the largest logit, for parameters `x`. */
+/** The class with the largest logit, for parameters `x` (the vector may be shorter than their feature size). */
 export function predictWith(x: Float64Array, v: Float32Array | Float64Array, numClasses: number): { label: number; logProbabilities: Float64Array } {
-  const d = v.length;
   const z = new Float64Array(numClasses);
-  let best = 0;
-  for (let c = 0; c < numClasses; c++) {
-    let sum = x[numClasses * d + c]!;
-    for (let j = 0; j < d; j++) sum += x[c * d + j]! * v[j]!;
-    z[c] = sum;
-    if (sum > z[best]!) best = c;
-  }
+  const best = logitsInto(x, v, numClasses, z);
   let total = 0;
   for (let c = 0; c < numClasses; c++) total += Math.exp(z[c]! - z[best]!);
   const logTotal = Math.log(total);
   for (let c = 0; c < numClasses; c++) z[c] = z[c]! - z[best]! - logTotal;
   return { label: best, logProbabilities: z };
+}
+
+/** Class probabilities for parameters `x` into `out` (length numClasses). */
+export function probabilitiesInto(x: Float64Array, v: Float32Array | Float64Array, numClasses: number, out: Float64Array): Float64Array {
+  const max = out[logitsInto(x, v, numClasses, out)]!;
+  let total = 0;
+  for (let c = 0; c < numClasses; c++) total += out[c] = Math.exp(out[c]! - max);
+  for (let c = 0; c < numClasses; c++) out[c] = out[c]! / total;
+  return out;
+}
+
+/** The logits W·v + b into `z`; returns the index of the largest (the first of equals). */
+function logitsInto(x: Float64Array, v: Float32Array | Float64Array, numClasses: number, z: Float64Array): number {
+  const d = x.length / numClasses - 1;
+  let best = 0;
+  for (let c = 0; c < numClasses; c++) {
+    let sum = x[numClasses * d + c]!;
+    for (let j = 0; j < v.length; j++) sum += x[c * d + j]! * v[j]!;
+    z[c] = sum;
+    if (sum > z[best]!) best = c;
+  }
+  return best;
 }

@@ -4,7 +4,9 @@
  * span of its training vectors, and rotating into an orthonormal basis keeps every dot product and the L2
  * norm, so the model can be fitted on the r-dimensional coordinates (r ≤ the number of vectors) and mapped
  * back: the same optimum at r/d of the cost per pass. Directions whose residual is below 1e-9 of the vector's
- * length are dropped (the vectors are then linearly dependent).
+ * length are dropped (the vectors are then linearly dependent). The audit's fold heads use the same coordinates
+ * from the Cholesky factor of a Gram matrix instead (audit/kernel-coordinates.ts): cheaper, but without the
+ * basis, which the converged head needs to map its weights back to the original space.
  */
 export interface SpanBasis {
   /** r orthonormal rows of length d. */

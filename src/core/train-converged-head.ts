@@ -49,20 +49,15 @@ export function trainConvergedHead(
   // What the solver sees: coordinates in the span, the held vectors, or the streamed ones.
   const fitSet: Examples = span ? { labels: train.labels, vector: (i) => span.coordinates[i]! } : vectors ? { labels: train.labels, vector: (i) => vectors[i]! } : trainSet;
   const size = span ? span.basis.length : featureSize;
-  const toOriginal = (x: Float64Array): Float64Array => {
-    if (!span) return x;
-    const out = new Float64Array(numClasses * (featureSize + 1));
-    out.set(fromBasis(x, numClasses, span.basis, featureSize));
-    out.set(x.subarray(numClasses * size), numClasses * featureSize);
+  // Parameters between the span's coordinates and the original space: the weight rows change basis, the biases stay.
+  const withBiases = (x: Float64Array, rows: Float64Array, from: number, to: number): Float64Array => {
+    const out = new Float64Array(numClasses * (to + 1));
+    out.set(rows);
+    out.set(x.subarray(numClasses * from), numClasses * to);
     return out;
   };
-  const fromOriginal = (x: Float64Array): Float64Array => {
-    if (!span) return x;
-    const out = new Float64Array(numClasses * (size + 1));
-    out.set(toBasis(x, numClasses, span.basis, featureSize));
-    out.set(x.subarray(numClasses * featureSize), numClasses * size);
-    return out;
-  };
+  const toOriginal = (x: Float64Array): Float64Array => (span ? withBiases(x, fromBasis(x, numClasses, span.basis, featureSize), size, featureSize) : x);
+  const fromOriginal = (x: Float64Array): Float64Array => (span ? withBiases(x, toBasis(x, numClasses, span.basis, featureSize), featureSize, size) : x);
 
   const choice: L2Choice = params.l2 !== undefined ? { l2: params.l2, scores: [], evaluations: 0 } : chooseL2(fitSet, all, numClasses, size);
   const start = warmStart && !warmStart.hidden && warmStart.featureSize === featureSize && warmStart.numClasses === numClasses ? fromOriginal(parametersOf(warmStart)) : undefined;

@@ -9,21 +9,7 @@ import { softmaxInto } from '../../src/core/softmax-head.js';
 import { trainConvergedHead } from '../../src/core/train-converged-head.js';
 import { accuracyOf, type LabelledVectors } from '../../src/core/train-head.js';
 import { resolveConfig } from '../../src/config/resolved-config.js';
-
-/** Noisy samples around fixed class centres in `d` dimensions, non-negative like ReLU features. */
-function clusters(count: number, d: number, classes: number, seed: number, noise = 2): LabelledVectors {
-  const centreRandom = new Random(1000 + d + classes);
-  const centres = Array.from({ length: classes }, () => Float32Array.from({ length: d }, () => centreRandom.next() * 2));
-  const random = new Random(seed);
-  const vectors: Float32Array[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const label = i % classes;
-    vectors.push(Float32Array.from(centres[label]!, (c) => Math.max(0, c + (random.next() - 0.5) * noise)));
-    labels.push(label);
-  }
-  return { vectors, labels };
-}
+import { clusters } from '../helpers/clusters.js';
 
 const examplesOf = (set: LabelledVectors): Examples => ({ labels: set.labels, vector: (i) => set.vectors[i]! });
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

@@ -1,5 +1,4 @@
 import { gramMatrix } from '../logit-trackers.js';
-import type { FeatureRows } from './logistic-regression.js';
 
 /**
  * Coordinates of n vectors in which an L2-regularised linear model costs the least and means the same.
@@ -10,6 +9,9 @@ import type { FeatureRows } from './logistic-regression.js';
  * same as on the vectors themselves, with n numbers a vector instead of d (and row i only i + 1 of them).
  * A tiny ridge (1e-6 of the mean squared length) keeps the factorisation defined for identical or dependent
  * vectors (duplicates are common in the data sets the audit looks at).
+ * The same coordinates as span-basis.ts's Gram–Schmidt (L = the coordinates in that basis), which the build's
+ * converged head uses because it needs the basis itself to map its weights back; the audit only needs the
+ * coordinates, shared by all its folds, and these cost a Gram matrix (n²·d/2) instead of Gram–Schmidt (2·n²·d).
  */
 export interface KernelCoordinates {
   /** n × width, row-major. */
@@ -54,8 +56,8 @@ export function cholesky(k: Float64Array, n: number, ridge: number): Float64Arra
   return l;
 }
 
-/** The rows as the solver reads them. */
-export function featureRows(coordinates: KernelCoordinates): FeatureRows {
+/** Row i of the coordinates as the solver reads it (logistic-regression.ts): its i + 1 leading entries (Cholesky), else all. */
+export function coordinateRows(coordinates: KernelCoordinates): Float64Array[] {
   const { data, width, triangular } = coordinates;
-  return { data, width, length: triangular ? (i) => i + 1 : () => width };
+  return Array.from({ length: data.length / width }, (_, i) => data.subarray(i * width, i * width + (triangular ? i + 1 : width)));
 }

@@ -309,7 +309,7 @@ The list's length, tuned on other flip seeds (${TUNING_SEEDS[0]}–${TUNING_SEED
 mispredicted images with the largest margin, confident learning's count × a factor; the factor with the largest
 min(mean precision, mean recall) there is the audit's (${LABEL_ISSUE_COUNT_FACTOR}), then reported above on seeds ${FLIP_SEEDS.join(', ')} unchanged.
 
-${tuning?.length ? renderTuning(tuning) : '(not measured)\n'}
+${tuning?.length ? renderTuning(tuning, Object.keys(tuning[0]!.variants).filter((v) => v.endsWith(', cl'))) : '(not measured)\n'}
 The in-memory audit alone on generated vectors (10 Gaussian clusters of non-negative vectors, 2% of labels
 flipped; folds in worker threads; neighbours by usearch's HNSW (half precision) above 2,000 vectors, exact below):
 

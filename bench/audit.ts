@@ -12,11 +12,12 @@ import { auditConfig } from '../src/app/audit-config.js';
 import { DEFAULT_AUDIT_OPTIONS, givenLabels, outOfSampleProbabilities, type AuditReport } from '../src/core/audit/audit.js';
 import { auditImagesInWorkers, crossValidatedProbabilitiesInWorkers } from '../src/engine/parallel-folds.js';
 import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS, LOGISTIC_FOLDS_LIMIT, LOGISTIC_LAMBDA } from '../src/core/audit/cross-validated-probabilities.js';
-import { labelErrorRanking } from '../src/core/audit/confident-learning.js';
+import { LABEL_ISSUE_COUNT_FACTOR, labelErrorRanking } from '../src/core/audit/confident-learning.js';
 import { auditImagesOf, auditOptionsOf } from '../src/pipeline/audit-dataset.js';
 import { splitDataset } from '../src/pipeline/split-dataset.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { Random } from '../src/core/random.js';
+import { renderTuning, TUNING_SEEDS, tuneCountFactor, type TuneSeed } from './audit-tune.js';
 
 /** Models the registry does not describe yet: where their feature vector is (see their PROVENANCE.md). */
 const MODEL_OPTIONS: Record<string, { featureLayer: string; range: [number, number] }> = {
@@ -57,7 +58,7 @@ export interface AuditSeed {
   outliers: number;
 }
 
-/** The flip seeds the bench reports (never used to choose the audit's settings: those were chosen on seeds 11–15). */
+/** The flip seeds the bench reports (never used to choose the audit's settings: those were chosen on seeds 11–20, the list's count factor on 21–40). */
 export const FLIP_SEEDS = [1, 2, 3, 4, 5];
 
 /** Copies `source` (class folders) to `target`, moving `rate` of the images (seeded) to another class. Returns the moved files' new paths. */
@@ -233,6 +234,8 @@ export async function measureAuditScale(n: number, dimensions = 1280, classes = 
 export interface AuditBench {
   quality: AuditQuality[];
   scale: AuditScale[];
+  /** The label-issue list's count factor on the tuning seeds (first backbone). */
+  tuning: TuneSeed[];
   /** One-minute load averages at the start and the end (the machine is shared). */
   load: [number, number];
   date: string;
@@ -249,12 +252,14 @@ export async function measureAudit(shared: string, models: string[], scaleSizes:
     process.stderr.write(`  audit quality, ${model}\n`);
     quality.push(await measureAuditQuality(path.join(shared, 'datasets/flower_photos_mini'), path.join(shared, 'models', model)));
   }
+  process.stderr.write(`  audit count factor, ${models[0]}, tuning seeds ${TUNING_SEEDS[0]}–${TUNING_SEEDS.at(-1)}\n`);
+  const tuning = models[0] ? await tuneCountFactor(path.join(shared, 'datasets/flower_photos_mini'), path.join(shared, 'models', models[0])) : [];
   const scale = [];
   for (const n of scaleSizes) {
     process.stderr.write(`  audit of ${n} generated vectors\n`);
     scale.push(await measureAuditScale(n));
   }
-  return { quality, scale, load: [load0, os.loadavg()[0]!], date };
+  return { quality, tuning, scale, load: [load0, os.loadavg()[0]!], date };
 }
 
 const f = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
@@ -262,7 +267,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const meanMin = (xs: number[]) => `**${f(mean(xs))}** (${f(Math.min(...xs))})`;
 
 /** The BENCHMARKS.md section. */
-export function renderAudit({ quality, scale, load, date }: AuditBench): string {
+export function renderAudit({ quality, tuning, scale, load, date }: AuditBench): string {
   const rows = quality.map((q) => {
     const at = (key: 'precision' | 'recall' | 'flagged' | 'crossValidatedAccuracy' | 'precisionAtRecall80') => q.seeds.map((s) => s[key]);
     return `| ${q.model} | ${q.images} | ${q.seeds.map((s) => s.seed).join(',')} | ${meanMin(at('precision'))} | ${meanMin(at('recall'))} | ${f(mean(at('flagged')), 1)} | ${meanMin(at('precisionAtRecall80'))} | ${f(mean(at('crossValidatedAccuracy')))} | ${f(q.warmSeconds)} / ${f(q.warmCpuSeconds)} | ${f(q.warmOneThreadSeconds)} / ${f(q.warmOneThreadCpuSeconds)} | ${f(q.process.seconds)} / ${f(q.process.cpuSeconds)} / ${f(q.process.maxRssMb, 0)} |`;
@@ -300,6 +305,11 @@ ${seedRows.join('\n')}
 Flipped files, seed ${FLIP_SEEDS[0]} (${quality[0]?.model ?? ''}): ${quality[0]?.flippedFiles.join(', ') ?? ''}.
 </details>
 
+The list's length, tuned on other flip seeds (${TUNING_SEEDS[0]}–${TUNING_SEEDS.at(-1)}, ${quality[0]?.model ?? ''}, \`node build/bench/audit-tune.js\`): the
+mispredicted images with the largest margin, confident learning's count × a factor; the factor with the largest
+min(mean precision, mean recall) there is the audit's (${LABEL_ISSUE_COUNT_FACTOR}), then reported above on seeds ${FLIP_SEEDS.join(', ')} unchanged.
+
+${tuning?.length ? renderTuning(tuning, Object.keys(tuning[0]!.variants).filter((v) => v.endsWith(', cl'))) : '(not measured)\n'}
 The in-memory audit alone on generated vectors (10 Gaussian clusters of non-negative vectors, 2% of labels
 flipped; folds in worker threads; neighbours by usearch's HNSW (half precision) above 2,000 vectors, exact below):
 

@@ -14,15 +14,20 @@ import { selectEngine } from '../src/engine/feature-engine.js';
 import type { ResolvedModel } from '../src/engine/model/resolve-model.js';
 import { HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
 
+/** A copy of the shared TF.js model in a fresh folder (its files are changed by the tests), and a cache folder beside it. */
+async function copiedModel() {
+  const work = await tempDir('retrain-model-record-');
+  const dir = path.join(work, 'model');
+  await fs.cp(MODEL_DIR, dir, { recursive: true });
+  const modelJson = path.join(dir, 'model.json');
+  const resolved: ResolvedModel = { source: dir, format: 'tfjs', modelJson, options: {} };
+  return { work, dir, modelJson, cacheDir: path.join(work, 'cache'), resolved };
+}
+
 describe('TF.js model content hash on record', { skip: !HAS_SHARED && 'shared models/data sets not found' }, () => {
   it('is used while no file changed; a changed weight file or model.json is read again and changes the fingerprint', async () => {
-    const work = await tempDir('retrain-model-record-');
+    const { work, dir, modelJson, cacheDir, resolved } = await copiedModel();
     try {
-      const dir = path.join(work, 'model');
-      await fs.cp(MODEL_DIR, dir, { recursive: true });
-      const modelJson = path.join(dir, 'model.json');
-      const cacheDir = path.join(work, 'cache');
-      const resolved: ResolvedModel = { source: dir, format: 'tfjs', modelJson, options: {} };
       const fingerprint = async (facts: Awaited<ReturnType<typeof readModelFacts>>) => (await identifyModel(resolved, 'cpu', facts)).fingerprint;
 
       const first = await readModelFacts(modelJson, cacheDir);
@@ -76,13 +81,8 @@ describe('TF.js model content hash on record', { skip: !HAS_SHARED && 'shared mo
   });
 
   it('the engine a build selects keys its vectors by the new weights after a weight file changed', async () => {
-    const work = await tempDir('retrain-model-record-');
+    const { work, dir, modelJson, cacheDir, resolved } = await copiedModel();
     try {
-      const dir = path.join(work, 'model');
-      await fs.cp(MODEL_DIR, dir, { recursive: true });
-      const modelJson = path.join(dir, 'model.json');
-      const cacheDir = path.join(work, 'cache');
-      const resolved: ResolvedModel = { source: dir, format: 'tfjs', modelJson, options: {} };
       const first = await selectEngine('auto', resolved, cacheDir);
       const again = await selectEngine('auto', resolved, cacheDir);
       assert.equal(again.identity.fingerprint, first.identity.fingerprint);

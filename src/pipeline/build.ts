@@ -63,13 +63,14 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
   const skipped: BuildResult['skipped'] = [];
   const finished = new Set<string>();
   // What the up-to-date record keeps of the events: the split's messages and the files skipped after the scan.
-  const seen = { scanned: false, inSplit: false, warnings: 0, laterSkipped: [] as BuildResult['skipped'], splitMessages: [] as UpToDateRecord['splitMessages'] };
+  const seen = { scanned: false, inSplit: false, warnings: 0, laterSkipped: [] as BuildResult['skipped'], splitMessages: [] as UpToDateRecord['splitMessages'], variants: 0 };
   const emit: EmitEvent = (event: BuildEvent) => {
     if (event.type === 'skipped') {
       skipped.push({ file: event.file, reason: event.reason });
       if (seen.scanned) seen.laterSkipped.push({ file: event.file, reason: event.reason });
     } else if (event.type === 'stage' && event.status !== 'start') finished.add(event.stage);
     if (event.type === 'scanned') seen.scanned = true;
+    if (event.type === 'augment-progress') seen.variants = event.computed + event.cached;
     if (event.type === 'stage' && event.stage === 'split') seen.inSplit = event.status === 'start';
     if ((event.type === 'info' || event.type === 'warning') && seen.inSplit) seen.splitMessages.push(event);
     else if (event.type === 'warning' && seen.scanned) seen.warnings++;
@@ -219,6 +220,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
         cacheFile: null,
         exportKey,
         splitMessages: seen.splitMessages,
+        variants: seen.variants,
         skipped: seen.laterSkipped,
         result: { ...rest, trained: false, exported: false, bottlenecksComputed: 0, bottlenecksCached: images.length },
       };

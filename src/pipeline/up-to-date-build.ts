@@ -73,7 +73,7 @@ function replayEvents(record: UpToDateRecord, scan: ScanResult, distortions: boo
   stage('bottleneck', 'up-to-date', `${cached} vectors cached`);
   stage('split', 'up-to-date', `same images and percentages ${same}`);
   for (const message of record.splitMessages) emit(message);
-  stage('augment', 'up-to-date', distortions ? `variants cached ${same}` : 'distortions are off');
+  stage('augment', 'up-to-date', distortions ? `${record.variants} variants cached` : 'distortions are off');
   stage('train', 'up-to-date', `same data and settings ${same}`);
   stage('evaluate', 'up-to-date', `same head and sets ${same}`);
   stage('export', 'up-to-date', record.outputDir);

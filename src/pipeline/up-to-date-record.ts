@@ -31,6 +31,8 @@ export interface UpToDateRecord {
   exportKey: string;
   /** What the split said (counts, notes), said again by an up-to-date build. */
   splitMessages: Array<{ type: 'info' | 'warning'; message: string }>;
+  /** How many distorted variants the augment stage had (cached now), said again by an up-to-date build. */
+  variants: number;
   /** Files the hash and bottleneck stages skipped, with why (the scan's own are found again by the scan). */
   skipped: Array<{ file: string; reason: string }>;
   /** The result as a rebuild with nothing to do gives it (nothing computed, trained or exported). */
@@ -58,7 +60,7 @@ export function readUpToDateRecord(cacheDir: string, outputDir: string): UpToDat
     const record = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')) as UpToDateRecord;
     if (record?.format !== UP_TO_DATE_RECORD_FORMAT || record.outputDir !== path.resolve(outputDir)) return undefined;
     if (typeof record.listing !== 'string' || typeof record.inputs !== 'string' || typeof record.exportKey !== 'string') return undefined;
-    if (!Array.isArray(record.skipped) || !Array.isArray(record.splitMessages) || typeof record.result !== 'object' || record.result === null) return undefined;
+    if (!Array.isArray(record.skipped) || !Array.isArray(record.splitMessages) || typeof record.variants !== 'number' || typeof record.result !== 'object' || record.result === null) return undefined;
     return record;
   } catch {
     return undefined;

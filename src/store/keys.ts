@@ -43,7 +43,7 @@ export const STAGE_VERSIONS = {
 export type StageName = keyof typeof STAGE_VERSIONS;
 /** The format of `<cacheDir>/stages/<output folder>.json`. */
 export const STAGE_RECORD_FORMAT = 'retrain-stages@1';
-export const UP_TO_DATE_RECORD_FORMAT = 'retrain-up-to-date@1';
+export const UP_TO_DATE_RECORD_FORMAT = 'retrain-up-to-date@2';
 /** The header of an object in the remote cache. */
 export const REMOTE_OBJECT_MAGIC = 'retrain-object 1';
 

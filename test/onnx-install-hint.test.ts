@@ -37,8 +37,12 @@ describe('onnxruntime-node missing', () => {
     // The command, offline from npm's cache, in an empty project: installs a runtime that loads.
     const project = await tempDir('retrain-ort-install-');
     await fs.writeFile(path.join(project, 'package.json'), '{ "name": "p", "version": "1.0.0" }\n');
-    await run('sh', ['-c', `${command} --offline --no-audit --no-fund`], { cwd: project });
-    const { stdout } = await run(process.execPath, ['-e', "require('onnxruntime-node').InferenceSession.create && console.log('loads')"], { cwd: project });
-    assert.equal(stdout.trim(), 'loads');
+    try {
+      await run('sh', ['-c', `${command} --offline --no-audit --no-fund`], { cwd: project });
+      const { stdout } = await run(process.execPath, ['-e', "require('onnxruntime-node').InferenceSession.create && console.log('loads')"], { cwd: project });
+      assert.equal(stdout.trim(), 'loads');
+    } finally {
+      await fs.rm(project, { recursive: true, force: true }); // ~290 MB of onnxruntime binaries per run
+    }
   });
 });

@@ -4,7 +4,8 @@ import type { EvalPoint } from '../core/train-head.js';
 export type BuildEvent =
   | { type: 'info'; message: string }
   | { type: 'warning'; message: string }
-  | { type: 'skipped'; file: string; reason: string }
+  /** `transient`: the reason says nothing about the file (a worker timed out or died, a read failed), so the next build tries it again. */
+  | { type: 'skipped'; file: string; reason: string; transient?: boolean }
   | { type: 'scanned'; images: number; labels: string[] }
   /** `backend`: what computes bottlenecks; `tfBackend`: TensorFlow.js in this thread; `note`: why not onnxruntime. */
   | { type: 'backend'; backend: string; tfBackend: string; note?: string }

@@ -63,11 +63,12 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
   const skipped: BuildResult['skipped'] = [];
   const finished = new Set<string>();
   // What the up-to-date record keeps of the events: the split's messages and the files skipped after the scan.
-  const seen = { scanned: false, inSplit: false, warnings: 0, laterSkipped: [] as BuildResult['skipped'], splitMessages: [] as UpToDateRecord['splitMessages'], variants: 0 };
+  const seen = { scanned: false, inSplit: false, warnings: 0, laterSkipped: [] as BuildResult['skipped'], splitMessages: [] as UpToDateRecord['splitMessages'], variants: 0, transient: 0 };
   const emit: EmitEvent = (event: BuildEvent) => {
     if (event.type === 'skipped') {
       skipped.push({ file: event.file, reason: event.reason });
       if (seen.scanned) seen.laterSkipped.push({ file: event.file, reason: event.reason });
+      if (event.transient) seen.transient++;
     } else if (event.type === 'stage' && event.status !== 'start') finished.add(event.stage);
     if (event.type === 'scanned') seen.scanned = true;
     if (event.type === 'augment-progress') seen.variants = event.computed + event.cached;
@@ -209,8 +210,9 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     };
     const exportKey = context.stageRuns!.get('export')?.key;
     const inputsKey = buildInputs(inputs);
-    // Only a clean build is a record to trust: no warning after the scan (damage, a failed stage record), nothing remote.
-    if (!remote && !options.queue && listing && exportKey && inputsKey && damaged === 0 && !moved && seen.warnings === 0) {
+    // Only a clean build is a record to trust: no warning after the scan (damage, a failed stage record), no image skipped
+    // for a reason that is not the file's (a worker timed out: the next build tries it again), nothing remote.
+    if (!remote && !options.queue && listing && exportKey && inputsKey && damaged === 0 && !moved && seen.warnings === 0 && seen.transient === 0) {
       const { durationMs: _duration, remote: _remote, skipped: _skipped, ...rest } = built;
       upToDate = {
         format: UP_TO_DATE_RECORD_FORMAT,

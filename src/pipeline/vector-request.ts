@@ -11,4 +11,4 @@ export interface VectorRequest {
 }
 
 /** A vector and whether it was found (in the cache, or computed earlier in this build), or why there is none. */
-export type VectorOutcome = { vector: VectorRef; cached: boolean } | { error: string; stopped?: boolean };
+export type VectorOutcome = { vector: VectorRef; cached: boolean } | { error: string; stopped?: boolean; transient?: boolean };

@@ -98,7 +98,7 @@ export class VectorSource {
     const outcome = await this.scheduler.compute(path, sha256, augment);
     if ('error' in outcome) {
       if (!outcome.transient) void cache.putFailure(key, outcome.error);
-      return { error: outcome.error, stopped: outcome.stopped };
+      return { error: outcome.error, stopped: outcome.stopped, transient: outcome.transient };
     }
     const vector = heldUntilStored(cache, { key, path, sha256, augment }, outcome.vector);
     await this.context.remote?.putVector(key, outcome.vector);

@@ -28,7 +28,7 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
           }
           if (!('vector' in outcome)) {
             // A stopped build drops the rest quietly: those images are not bad.
-            if (!outcome.stopped) context.emit({ type: 'skipped', file: image.path, reason: outcome.error });
+            if (!outcome.stopped) context.emit({ type: 'skipped', file: image.path, reason: outcome.error, ...(outcome.transient ? { transient: true } : {}) });
             progress();
             return EMPTY;
           }

@@ -31,7 +31,7 @@ export const hashTask = stageTask(hashStage, (context): OperatorFunction<ImageFi
       },
       (error: unknown) => {
         const reason = error instanceof UnusableFileError ? error.message : describeFileError(error);
-        context.emit({ type: 'skipped', file: image.path, reason });
+        context.emit({ type: 'skipped', file: image.path, reason, ...(error instanceof UnusableFileError ? {} : { transient: true }) });
         return undefined;
       },
     );

@@ -1,12 +1,23 @@
 import { distortionsActive } from '../core/distortions.js';
 import { needsOptionsTrainer } from '../core/needs-options-trainer.js';
 import { STAGE_VERSIONS } from '../store/keys.js';
-import { defineStage, type StageDeclaration } from './stage.js';
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import { defineStage, type Selector, type StageDeclaration } from './stage.js';
 
 /**
  * The declared stages: what each reads from the config, which upstream artifacts' keys feed its key, and
  * what it writes. The tasks get only these values; `retrain status` compares them with the last run's.
  */
+
+/** What computes the vectors (the engine is part of the model's identity, so of every vector's key). */
+const VECTOR_ENGINE = {
+  backend: (c) => c.backend,
+  inferenceBatchSize: (c) => c.inferenceBatchSize,
+  workers: (c) => c.workers,
+} satisfies Record<string, Selector>;
+
+/** The distortion settings only when active, so turning distortions off and on again is one change. */
+const activeDistortions = (c: ResolvedConfig) => (distortionsActive(c.distortions) ? c.distortions : undefined);
 
 /** The image files of every class under the image folders (names only: nothing is read). */
 export const scanStage = defineStage({
@@ -39,12 +50,7 @@ export const bottleneckStage = defineStage({
     model: (c) => c.model,
     modelOptions: (c) => c.modelOptions,
   },
-  uses: {
-    // What computes the vectors (the engine is part of the model's identity, so of every vector's key).
-    backend: (c) => c.backend,
-    inferenceBatchSize: (c) => c.inferenceBatchSize,
-    workers: (c) => c.workers,
-  },
+  uses: VECTOR_ENGINE,
   upstream: ['images'],
   outputs: ['vector per image', 'cache.bottlenecks', 'cache.failures'],
 });
@@ -53,16 +59,11 @@ export const bottleneckStage = defineStage({
 export const augmentStage = defineStage({
   name: 'augment',
   version: STAGE_VERSIONS.augment,
-  config: {
-    // Only when active, so turning distortions off and on again is one change.
-    distortions: (c) => (distortionsActive(c.distortions) ? c.distortions : undefined),
-  },
+  config: { distortions: activeDistortions },
   uses: {
     model: (c) => c.model,
     modelOptions: (c) => c.modelOptions,
-    backend: (c) => c.backend,
-    inferenceBatchSize: (c) => c.inferenceBatchSize,
-    workers: (c) => c.workers,
+    ...VECTOR_ENGINE,
   },
   upstream: ['training images'],
   outputs: ['distorted variants per training image', 'cache.bottlenecks'],
@@ -97,7 +98,7 @@ export const trainStage = defineStage({
     // Only when they need the options trainer, so plain heads keep their key.
     head: (c) => (needsOptionsTrainer(c.head) ? c.head : undefined),
     // The distorted variants train the head too (their keys are in the training data as well).
-    distortions: (c) => (distortionsActive(c.distortions) ? c.distortions : undefined),
+    distortions: activeDistortions,
   },
   uses: {
     // A warm start also keys the head by the head it started from (see tasks/train.ts).

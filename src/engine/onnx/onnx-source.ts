@@ -49,15 +49,10 @@ export async function readOnnxSource(resolved: ResolvedModel): Promise<OnnxSourc
   return { model, contentHash: sha256Hex(bytes) };
 }
 
-/** What the graph and the options say about the input and the cut, before anything runs. */
-export interface PlannedCut {
+/** What the graph and the options say about the input and the cut, before anything runs (the FeatureCut to be). */
+export interface PlannedCut extends Pick<FeatureCut, 'layout' | 'inputSize' | 'scale' | 'offset' | 'tensor'> {
   input: GraphInput;
-  layout: 'nchw' | 'nhwc';
-  inputSize: [number, number];
-  scale: [number, number, number];
-  offset: [number, number, number];
-  tensor: string;
-  pooling?: 'avg' | 'none';
+  pooling?: FeatureCut['pooling'];
 }
 
 export function planCut(resolved: ResolvedModel, model: ModelProto): PlannedCut {

@@ -1,3 +1,4 @@
+import type { ScanResult } from '../images/scan-image-dirs.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import type { RetrainCache } from '../store/retrain-cache.js';
 import type { RemoteCache } from '../store/remote-cache.js';
@@ -19,6 +20,8 @@ export interface BuildContext {
   config: ResolvedConfig;
   configHash: string;
   cache: RetrainCache;
+  /** The folders as the up-to-date check just scanned them (its listing had changed): the scan stage uses it. */
+  scanned?: ScanResult;
   /** The shared remote cache behind `cache`, when one is configured. */
   remote?: RemoteCache;
   /** When set, missing bottlenecks are computed by queue workers into `remote` instead of locally. */

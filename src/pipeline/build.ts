@@ -1,3 +1,4 @@
+import type { ScanResult } from '../images/scan-image-dirs.js';
 import path from 'node:path';
 import { from, lastValueFrom, map, mergeMap, of, toArray } from '../util/rx.js';
 import { augmentTask } from './stages/augment.js';
@@ -108,9 +109,12 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     // Nothing changed since the last build into this output folder: its result, without per-image work.
     // Not with a remote cache or a queue (their counts and uploads are the full path's).
     const inputs: BuildInputs = { config, modelIdentity: modelIdentityKey(identity), engine: engine.name };
+    // The check's scan, when the listing had changed, is the scan stage's: the folders are read once.
+    let scanned: ScanResult | undefined;
     if (!remote && !options.queue) {
       const answer = await upToDateBuild(inputs, emit);
-      if (answer) return { ...answer, backend: engine.name, model: model.source, durationMs: Math.round(performance.now() - started), remote: undefined };
+      if ('result' in answer) return { ...answer.result, backend: engine.name, model: model.source, durationMs: Math.round(performance.now() - started), remote: undefined };
+      scanned = answer.scanned;
     }
     const moved = resources.cache.takeMovedAside();
     if (moved) {
@@ -128,6 +132,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       config,
       configHash: configHash(declaredConfig(config)),
       cache: resources.cache,
+      scanned,
       remote,
       queue,
       model,

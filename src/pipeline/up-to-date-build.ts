@@ -38,22 +38,23 @@ export function buildInputs({ config, modelIdentity, engine }: BuildInputs): str
  *
  * Anything else (no record, a damaged one, a touched, added, removed or renamed file, another setting or
  * model, a cache written since, another model in the output folder) gives undefined: the build takes the
- * full path, which costs time, never correctness. Events are emitted only when the answer is yes.
+ * full path, which costs time, never correctness. Events are emitted only when the answer is yes. When the
+ * folders were scanned and the listing had changed, that scan is handed back for the full path to use.
  */
-export async function upToDateBuild(inputs: BuildInputs, emit: EmitEvent): Promise<BuildResult | undefined> {
+export async function upToDateBuild(inputs: BuildInputs, emit: EmitEvent): Promise<{ result: BuildResult } | { scanned?: ScanResult }> {
   const started = performance.now();
   const { config } = inputs;
   const record = readUpToDateRecord(config.cacheDir, config.outputDir);
-  if (!record || record.inputs !== buildInputs(inputs)) return undefined;
-  if (!sameFacts(record.cacheFile, fileFacts(cacheDataFile(config.cacheDir)))) return undefined;
+  if (!record || record.inputs !== buildInputs(inputs)) return {};
+  if (!sameFacts(record.cacheFile, fileFacts(cacheDataFile(config.cacheDir)))) return {};
   const manifest = await readManifest(config.outputDir);
-  if (manifest?.buildFingerprint !== record.exportKey) return undefined;
-  if (config.outputLabels !== undefined && !(await holds(config.outputLabels, record.result.classes.join('\n') + '\n'))) return undefined;
+  if (manifest?.buildFingerprint !== record.exportKey) return {};
+  if (config.outputLabels !== undefined && !(await holds(config.outputLabels, record.result.classes.join('\n') + '\n'))) return {};
   // The scan's errors (no image folder, too few classes) are the build's, as on the full path.
   const scan = await scanImageDirs(config.imageDirs, { labels: config.labels });
-  if (listingDigest(scan.labels, scan.images) !== record.listing) return undefined;
+  if (listingDigest(scan.labels, scan.images) !== record.listing) return { scanned: scan };
   replayEvents(record, scan, distortionsActive(config.distortions), emit);
-  return { ...record.result, skipped: [...scan.skipped, ...record.skipped], durationMs: Math.round(performance.now() - started) };
+  return { result: { ...record.result, skipped: [...scan.skipped, ...record.skipped], durationMs: Math.round(performance.now() - started) } };
 }
 
 /** The stage events of an up-to-date build, in pipeline order, with what the scan found and the split said. */

@@ -9,7 +9,8 @@ export const scanTask = stageTask(scanStage, (context): OperatorFunction<void, S
   mergeMap(() =>
     defer(() => {
       context.events.start();
-      return scanImageDirs(context.inputs.imageDirs, { labels: context.inputs.labels });
+      // Scanned a moment ago by the up-to-date check (same folders and labels setting), or now.
+      return context.scanned ? Promise.resolve(context.scanned) : scanImageDirs(context.inputs.imageDirs, { labels: context.inputs.labels });
     }).pipe(
       tap((scan) => {
         for (const message of scan.warnings) context.emit({ type: 'warning', message });

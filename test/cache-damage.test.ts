@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { RetrainCache } from '../src/store/retrain-cache.js';
-import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
+import { copySubset, HAS_SHARED, MODEL_DIR, REPO_ROOT, SHARED, tempDir } from './helpers/shared.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/retrain.js');
 
@@ -191,7 +191,9 @@ describe('a damaged, foreign or missing cache file: one line, never a crash', { 
     // Outside the image folder: a cache folder inside it is refused before this check (test/output-guard).
     const notAFolder = path.join(dir, 'notes.txt');
     await fs.writeFile(notAFolder, 'a file of the user\'s');
-    for (const command of [['build'], ['cache', 'stats']]) {
+    // The ONNX model's graph facts go to <cacheDir>/onnx before the cache is opened: that said `ENOTDIR: … mkdir`.
+    const onnxModel = path.join(SHARED, 'models/mobilenet_v2_100_224_int8/model.onnx');
+    for (const command of [['build'], ['build', '--model', onnxModel], ['audit', '--model', onnxModel], ['cache', 'stats']]) {
       const run = await retrain(dir, ...command, '--cache-dir', notAFolder);
       assert.equal(run.code, 1, run.stderr);
       assert.equal(run.stderr, `error: the cache folder ${notAFolder} is a file, not a folder: point --cache-dir (cacheDir) at a folder\n`);

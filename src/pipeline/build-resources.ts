@@ -1,5 +1,5 @@
 import { createBottleneckPool, type BottleneckPool } from '../engine/worker-pool.js';
-import { cacheDataFile, RetrainCache } from '../store/retrain-cache.js';
+import { cacheDataFile, checkCacheFolder, RetrainCache } from '../store/retrain-cache.js';
 import { RemoteCache, type RemoteCacheSettings } from '../store/remote-cache.js';
 import { choiceFor, initBackend, type BackendName } from '../engine/model/backend.js';
 import type { BottleneckEngine } from '../engine/feature-engine.js';
@@ -20,6 +20,7 @@ export class BuildResources {
   readonly remote?: RemoteCache;
 
   constructor(cacheDir: string, remote?: RemoteCacheSettings) {
+    checkCacheFolder(cacheDir);
     this.cacheDir = cacheDir;
     if (remote) this.remote = new RemoteCache(remote);
   }

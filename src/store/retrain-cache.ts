@@ -59,6 +59,17 @@ export function cacheDataFile(dir: string): string {
 }
 
 /**
+ * Refuses a cache folder that is a file, in one line naming the flag; says whether the folder exists. Called before anything is written under
+ * the folder (the model's graph facts go to `<cacheDir>/onnx` before the cache is opened), and on open.
+ */
+export function checkCacheFolder(dir: string): { exists: boolean } {
+  const dirStat = statSync(dir, { throwIfNoEntry: false });
+  if (dirStat && !dirStat.isDirectory()) {
+    throw new CacheError(`the cache folder ${dir} is a file, not a folder: point --cache-dir (cacheDir) at a folder`);
+  }
+  return { exists: dirStat !== undefined };
+}
+/**
  * The one LMDB environment under the cache dir. LMDB gives crash-safe transactions and safe use from
  * several processes at once. Sub-databases (names prefixed with `v<CACHE_FORMAT>/`):
  * - `bottlenecks`: `<model fingerprint>:<preprocess id>:<image sha256>` → float32 bytes
@@ -88,10 +99,7 @@ export class RetrainCache {
   private constructor(dir: string, options: OpenCacheOptions) {
     this.dir = dir;
     this.file = cacheDataFile(dir);
-    const dirStat = statSync(dir, { throwIfNoEntry: false });
-    if (dirStat && !dirStat.isDirectory()) {
-      throw new CacheError(`the cache folder ${dir} is a file, not a folder: point --cache-dir (cacheDir) at a folder`);
-    }
+    const folder = checkCacheFolder(dir);
     const state = checkCacheFile(this.file, { thorough: options.thorough, trusted: readWalkRecord(this.file) });
     this.walkedPages = state.state === 'ok' && state.walked;
     if (state.state === 'ok' && state.walked) writeWalkRecord(this.file, state.facts);
@@ -104,7 +112,7 @@ export class RetrainCache {
       this.movedAside = moveAside(this.file, state.reason);
     }
     try {
-      if (!dirStat) mkdirSync(dir, { recursive: true });
+      if (!folder.exists) mkdirSync(dir, { recursive: true });
       this.root = open({ path: this.file, maxDbs: 12, compression: false });
     } catch (error) {
       throw describeOpenError(dir, error as NodeJS.ErrnoException);

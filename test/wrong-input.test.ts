@@ -33,6 +33,18 @@ describe('retrain models inspect with no model', () => {
   });
 });
 
+// Before the fix: `audit --top 0` and `--top -1` showed one entry per list and `--top abc` none, all with exit 0
+// (predict refuses the same values).
+describe('retrain audit --top out of range', () => {
+  it('is one line naming the flag and the value, exit 2, before any work', async () => {
+    for (const value of ['0', '-1', 'abc', '2.5']) {
+      const { code, stderr } = await retrain(['audit', '--top', value], await tempDir());
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, new RegExp(`^error: --top ${value.replace('.', '\\.')}: must be a whole number, at least 1`, 'm'), stderr);
+    }
+  });
+});
+
 // Before the fix: `model "…/shared/models/x": …/shared/models/x/model.json not found (nor model.onnx)`, as if the
 // folder were there without its file (what a new user without ../shared saw from the example config).
 describe('a model path that does not exist', () => {

@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import type { AuditReport } from '../core/audit/audit.js';
 import { configFlagOptions } from '../config/cli-flags.js';
 import { withModelsEnv } from './models-env.js';
+import { numberAtLeast } from './option-checks.js';
 
 export function auditCommand(yargs: Argv) {
   return yargs.command(
@@ -12,7 +13,8 @@ export function auditCommand(yargs: Argv) {
       y
         .options(configFlagOptions())
         .option('json', { type: 'boolean', describe: 'Print the audit as one JSON object (last line of stdout)' })
-        .option('top', { type: 'number', default: 10, describe: 'Entries shown per list in the human output' })
+        .option('top', { type: 'number', default: 10, describe: 'Entries shown per list in the human output (--json lists every entry)' })
+        .check(numberAtLeast('top', 1))
         .example('$0 audit', 'audit the data set of ./retrain.config.ts')
         .example('$0 audit --json | jq .labelIssues', 'the ranked label issues as JSON'),
     async (argv) => {

@@ -8,6 +8,7 @@
  * (L-BFGS, its L2 strength chosen by an inner 5-fold cross-validation on the 4 folds only, exactly as a
  * build chooses it on its training share). Prints one JSON line per cell.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import { KNOWN_MODELS } from '../src/engine/model/registry.js';
 import { resolveModel } from '../src/engine/model/resolve-model.js';
 import { accuracyOf, trainHead } from '../src/core/train-head.js';
 import { trainConvergedHead } from '../src/core/train-converged-head.js';
+import { assignSets } from '../src/core/assign-sets.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHARED = path.resolve(process.env.RETRAIN_SHARED ?? path.join(REPO, '../shared'));
@@ -34,34 +36,41 @@ export interface Data {
   mirror: Float32Array[];
   labels: number[];
   classes: number;
+  /** Each photo's path inside its class folder and its content's SHA-256, as the build's split reads them. */
+  files?: string[];
+  sha256?: string[];
 }
 
 /** Every photo's plain and mirrored vector with the registry entry's options, cached on disk. */
 export async function vectorsOf(model: string, dir: string, cacheRoot: string): Promise<Data> {
   const file = path.join(cacheRoot, `${model}-${path.basename(dir)}.json`);
   if (existsSync(file)) {
-    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as { plain: number[][]; mirror: number[][]; labels: number[]; classes: number };
-    return { plain: raw.plain.map((v) => Float32Array.from(v)), mirror: raw.mirror.map((v) => Float32Array.from(v)), labels: raw.labels, classes: raw.classes };
+    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as { plain: number[][]; mirror: number[][]; labels: number[]; classes: number; files?: string[]; sha256?: string[] };
+    return { plain: raw.plain.map((v) => Float32Array.from(v)), mirror: raw.mirror.map((v) => Float32Array.from(v)), labels: raw.labels, classes: raw.classes, files: raw.files, sha256: raw.sha256 };
   }
   const entry = KNOWN_MODELS.find((m) => m.name === model)!;
   const resolved = await resolveModel(model, entry.options, path.join(cacheRoot, 'models'));
   const { engine, identity } = await selectEngine('auto', resolved, path.join(cacheRoot, 'models'));
   const classes = (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  const data: Data = { plain: [], mirror: [], labels: [], classes: classes.length };
+  const data: Data = { plain: [], mirror: [], labels: [], classes: classes.length, files: [], sha256: [] };
   for (const [label, cls] of classes.entries()) {
     const files = (await fs.readdir(path.join(dir, cls))).sort();
     for (let i = 0; i < files.length; i += 16) {
-      const images = await Promise.all(files.slice(i, i + 16).map(async (f) => new Uint8Array(await fs.readFile(path.join(dir, cls, f)))));
+      const names = files.slice(i, i + 16);
+      const images = await Promise.all(names.map(async (f) => new Uint8Array(await fs.readFile(path.join(dir, cls, f)))));
       const items = images.flatMap((_, image) => [{ image }, { image, augment: MIRROR }]);
       const { outcomes } = await computeBottlenecks({ model: resolved, identity, engine, images, items });
       for (let k = 0; k < images.length; k++) {
         const [a, b] = [outcomes[2 * k]!, outcomes[2 * k + 1]!];
-        if ('vector' in a && 'vector' in b) (data.plain.push(a.vector), data.mirror.push(b.vector), data.labels.push(label));
+        if ('vector' in a && 'vector' in b) {
+          data.plain.push(a.vector), data.mirror.push(b.vector), data.labels.push(label);
+          data.files!.push(names[k]!), data.sha256!.push(createHash('sha256').update(images[k]!).digest('hex'));
+        }
       }
     }
   }
   await fs.mkdir(cacheRoot, { recursive: true });
-  await fs.writeFile(file, JSON.stringify({ plain: data.plain.map((v) => [...v]), mirror: data.mirror.map((v) => [...v]), labels: data.labels, classes: data.classes }));
+  await fs.writeFile(file, JSON.stringify({ plain: data.plain.map((v) => [...v]), mirror: data.mirror.map((v) => [...v]), labels: data.labels, classes: data.classes, files: data.files, sha256: data.sha256 }));
   return data;
 }
 
@@ -97,6 +106,103 @@ export function crossValidate(data: Data, cell: Cell, folds = 5): number {
     right += accuracyOf(head, test.vectors, test.labels) * test.labels.length;
   }
   return right / data.labels.length;
+}
+
+/** What the final head of a simulated build is fitted on, and how its learning rate is set. */
+export interface BuildCell {
+  /** The build's training share only (today's build), or its training and validation shares. */
+  fit: 'training' | 'training+validation';
+  /** A fixed learning rate, or 'validation': the one of LR_GRID most right on the build's validation share. */
+  learningRate: number | 'validation';
+}
+
+export const LR_GRID = [0.01, 0.03, 0.1] as const;
+
+/**
+ * Out-of-fold accuracy of a simulated build: folds as in `crossValidate`; the 4 training folds are split as a
+ * build splits its images (the original's hash of each file name, 10% validation, 10% testing: `assignSets`),
+ * and the default trainer (4000 steps, batch 100, seed 0, plain vectors) fits the final head on the shares
+ * `cell.fit` names; the build's testing share stays unused, as the build keeps it for its test figure.
+ */
+export function crossValidateBuild(data: Data, cell: BuildCell, folds = 5): number {
+  if (!data.files || !data.sha256) throw new Error('vectors cached without file names: remove the cache file and compute them again');
+  const inputs = data.labels.map((label, i) => ({ path: String(i), label: String(label), relPath: data.files![i]!, sha256: data.sha256![i]!, index: i }));
+  const setOf = new Map(assignSets(inputs, 10, 10).assignments.map((a) => [a.index, a.set]));
+  const seen = new Map<number, number>();
+  const fold = data.labels.map((l) => {
+    const k = seen.get(l) ?? 0;
+    seen.set(l, k + 1);
+    return k % folds;
+  });
+  const pick = (keep: (i: number) => boolean) => {
+    const idx = data.labels.flatMap((_, i) => (keep(i) ? [i] : []));
+    return { vectors: idx.map((i) => data.plain[i]!), labels: idx.map((i) => data.labels[i]!) };
+  };
+  const none = { vectors: [], labels: [] };
+  const fit = (train: ReturnType<typeof pick>, learningRate: number) =>
+    trainHead(train, none, data.classes, { steps: 4000, learningRate, batchSize: 100, evalStepInterval: 4000, validationBatchSize: 0, seed: 0 }).head;
+  let right = 0;
+  for (let f = 0; f < folds; f++) {
+    const shares = (names: string[]) => pick((i) => fold[i] !== f && names.includes(setOf.get(i)!));
+    const training = shares(['training']);
+    const validation = shares(['validation']);
+    const test = pick((i) => fold[i] === f);
+    let learningRate: number;
+    if (cell.learningRate === 'validation') {
+      // Most right on the validation share; the smallest such rate on a tie (the default 0.01 first).
+      const scores = LR_GRID.map((lr) => accuracyOf(fit(training, lr), validation.vectors, validation.labels));
+      learningRate = LR_GRID[scores.indexOf(Math.max(...scores))]!;
+    } else learningRate = cell.learningRate;
+    const head = fit(cell.fit === 'training' ? training : shares(['training', 'validation']), learningRate);
+    right += accuracyOf(head, test.vectors, test.labels) * test.labels.length;
+  }
+  return right / data.labels.length;
+}
+
+export const BUILD_GRID: BuildCell[] = (['training', 'training+validation'] as const).flatMap((fit) =>
+  [...LR_GRID, 'validation' as const].map((learningRate) => ({ fit, learningRate })),
+);
+
+export interface BuildCvResult extends BuildCell {
+  model: string;
+  dataset: string;
+  accuracy: number;
+  n: number;
+}
+
+export async function measureBuildCv(models = KNOWN_MODELS.map((m) => m.name), grid = BUILD_GRID, log?: (r: BuildCvResult) => void): Promise<BuildCvResult[]> {
+  const cacheRoot = process.env.RETRAIN_CV_CACHE ?? path.join(os.tmpdir(), 'retrain-cv');
+  const results: BuildCvResult[] = [];
+  for (const model of models) {
+    for (const [dataset, dir] of Object.entries(CV_DATASETS)) {
+      const data = await vectorsOf(model, dir, cacheRoot);
+      for (const cell of grid) {
+        const result = { model, dataset, ...cell, accuracy: crossValidateBuild(data, cell), n: data.labels.length };
+        results.push(result);
+        log?.(result);
+      }
+    }
+  }
+  return results;
+}
+
+/** One row per backbone × data set, one column per simulated-build cell: out-of-fold accuracy and photos right. */
+export function renderBuildCv(results: BuildCvResult[]): string {
+  const sameCell = (a: BuildCell, b: BuildCell) => a.fit === b.fit && a.learningRate === b.learningRate;
+  const cells = BUILD_GRID.filter((c) => results.some((r) => sameCell(r, c)));
+  const name = (c: BuildCell) => `${c.fit === 'training' ? 'training share' : 'training + validation'}, ${c.learningRate === 'validation' ? 'lr by validation share' : `lr ${c.learningRate}`}`;
+  const keys = [...new Set(results.map((r) => `${r.model}|${r.dataset}`))];
+  const rows = keys.map((key) => {
+    const [model, dataset] = key.split('|') as [string, string];
+    const mine = results.filter((r) => r.model === model && r.dataset === dataset);
+    const best = Math.max(...mine.map((r) => r.accuracy));
+    return [model, `${dataset} (${mine[0]!.n})`, ...cells.map((c) => {
+      const r = mine.find((m) => sameCell(m, c))!;
+      const text = `${(r.accuracy * 100).toFixed(1)}% (${Math.round(r.accuracy * r.n)})`;
+      return r.accuracy === best ? `**${text}**` : text;
+    })];
+  });
+  return [['backbone', 'photos', ...cells.map(name)], ['---', '---', ...cells.map(() => '---')], ...rows].map((c) => `| ${c.join(' | ')} |`).join('\n');
 }
 
 export interface CvResult extends Cell {
@@ -149,6 +255,12 @@ export function renderHeadCv(results: CvResult[]): string {
 
 async function main() {
   const models = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  // `--build`: the simulated build's cells (which shares the final head is fitted on, how its rate is set).
+  if (process.argv.includes('--build')) {
+    const results = await measureBuildCv(models.length ? models : undefined, BUILD_GRID, (r) => process.stdout.write(`${JSON.stringify(r)}\n`));
+    process.stdout.write(`${renderBuildCv(results)}\n`);
+    return;
+  }
   // `--only-converged`: just the converged head's column (the SGD cells take most of the time).
   const grid = process.argv.includes('--only-converged') ? DEFAULT_GRID.filter((c) => c.solver === 'lbfgs') : DEFAULT_GRID;
   const results = await measureHeadCv(models.length ? models : undefined, grid, (r) => process.stdout.write(`${JSON.stringify(r)}\n`));

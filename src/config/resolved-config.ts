@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Distortions } from './distortion-settings.js';
 import { isModelPath } from './model-reference.js';
+import { defaultLearningRate } from './model-training-defaults.js';
 import { modelsDirs } from './models-dirs.js';
 import { parseShard, type Shard } from '../store/shard.js';
 import type { RemoteCacheSettings } from '../store/remote-cache.js';
@@ -70,7 +71,8 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
     },
     train: {
       steps: config.train?.steps ?? 4000,
-      learningRate: config.train?.learningRate ?? 0.01,
+      // The registry model's own default when it has one (a path or URL to the same weights does not).
+      learningRate: config.train?.learningRate ?? defaultLearningRate(model),
       solver: config.train?.solver ?? DEFAULT_SOLVER,
       l2: config.train?.l2,
       batchSize: config.train?.batchSize ?? 100,

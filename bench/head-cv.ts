@@ -7,6 +7,12 @@
  * flip-averaged ones (the mean of the vector of the image and of its mirror), and the converged head
  * (L-BFGS, its L2 strength chosen by an inner 5-fold cross-validation on the 4 folds only, exactly as a
  * build chooses it on its training share). Prints one JSON line per cell.
+ *
+ * `--build`: the same folds, but each fold's training photos are split as a build splits them (10% validation,
+ * 10% testing, by the original's hash of the file name) and the final head is fitted on the build's training
+ * share or on its training and validation shares, at a fixed learning rate or one chosen on the validation
+ * share (`crossValidateBuild`). The per-backbone learning rates of src/config/model-training-defaults.ts come
+ * from this run.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -285,7 +285,7 @@ the precision of the audit's ranking of all images (the list is its head) at the
 *Warm*: seed 1 audited again, every vector cached: scan, hash (stat cache), LMDB reads, ${folds}-fold cross-validation
 of the head (up to ${LOGISTIC_FOLDS_LIMIT.toLocaleString('en')} images: L2 logistic regression, λ ${LOGISTIC_LAMBDA}, by L-BFGS on the Cholesky coordinates of one Gram
 matrix of all vectors; above: SGD, at most ${CROSS_VALIDATION_MAX_STEPS} steps in batches of at most ${CROSS_VALIDATION_MAX_BATCH}), ${neighbours} nearest neighbours
-(vote weight ${neighbourVoteWeight}), ${DEFAULT_AUDIT_OPTIONS.cleaningRound ? 'a cleaning round (the folds trained again without the images the first round flags), ' : ''}confident learning; wall / CPU seconds (CPU: all threads of the process), with the folds in worker
+(vote weight ${neighbourVoteWeight}), ${DEFAULT_AUDIT_OPTIONS.cleaningRound ? `a cleaning round (the folds trained again without the images the first round flags, which vote for their suggestion; vote weight ${DEFAULT_AUDIT_OPTIONS.cleanedNeighbourVoteWeight}), ` : ''}confident learning; wall / CPU seconds (CPU: all threads of the process), with the folds in worker
 threads (config.workers, here ${os.availableParallelism()}) and on one thread. *Process*: \`retrain audit --json\` on seed 1's copy as its
 own process (start-up, module loading and all), warm: wall / CPU (user + system) seconds / peak RSS MB (by
 /usr/bin/time; n/a for models that need config-file options). Targets: precision ≥ 0.8 at recall ≥ 0.8, warm

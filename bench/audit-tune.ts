@@ -1,13 +1,14 @@
 /**
- * Tuning of the label-issue list's length on planted label errors: for each flip seed (never the reported seeds
+ * Tuning of the label-issue list on planted label errors: for each flip seed (never the reported seeds
  * FLIP_SEEDS), a copy of the data set with `rate` of the labels flipped, the audit's out-of-sample probabilities
- * (same folds, heads and neighbours as `retrain audit`), then the list's precision and recall for each count factor.
- * `node build/bench/audit-tune.js FIRST LAST [model]` prints one line per factor: mean precision / recall over the seeds.
+ * (same folds, heads and neighbours as `retrain audit`, with or without the cleaning round), then the list's
+ * precision and recall for each count estimate and factor.
+ * `node build/bench/audit-tune.js FIRST LAST [model]` prints one line per variant and factor: mean precision / recall over the seeds.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_AUDIT_OPTIONS, givenLabels, outOfSampleProbabilities } from '../src/core/audit/audit.js';
+import { cleanedProbabilities, cleaningRoundOf, DEFAULT_AUDIT_OPTIONS, givenLabels, outOfSampleProbabilities, type LabelIssueProbabilities } from '../src/core/audit/audit.js';
 import { confidentJoint, confidentLearningCount, mispredictedByMargin } from '../src/core/audit/confident-learning.js';
 import { gatherFolds, LOGISTIC_LAMBDA, planFolds, trainFold } from '../src/core/audit/cross-validated-probabilities.js';
 import { auditImagesOf, auditOptionsOf } from '../src/pipeline/audit-dataset.js';
@@ -16,13 +17,24 @@ import { resolveConfig } from '../src/config/resolved-config.js';
 import { auditConfig } from '../src/app/audit-config.js';
 import { copyWithFlippedLabels, FLIP_SEEDS } from './audit.js';
 
-export const COUNT_FACTORS = [0.9, 0.95, 1, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4];
+export const COUNT_FACTORS = [0.9, 0.95, 1, 1.05, 1.1, 1.2];
 
-/** The flip seeds the count factor (and the fold heads, count estimates below) were tuned on: never the reported ones. */
-export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 21 + i);
+/**
+ * The flip seeds the cleaning round, the count estimate and the count factor were chosen on: never the reported
+ * ones, nor those earlier settings were tuned on (11–40).
+ */
+export const TUNING_SEEDS = Array.from({ length: 60 }, (_, i) => 41 + i);
 
-/** Fold heads to compare: folds and λ (the first is the audit's own and gives `TuneSeed.byFactor`). */
-export type HeadVariant = { folds: number; lambda: number };
+/** Fold heads to compare: folds, λ, cleaning round (the first is the audit's own and gives `TuneSeed.byFactor`). */
+export type HeadVariant = { folds: number; lambda: number; cleaning: boolean };
+
+/** The audit's own fold heads, then the audit without the cleaning round. */
+export const DEFAULT_HEAD_VARIANTS: HeadVariant[] = [
+  { folds: DEFAULT_AUDIT_OPTIONS.folds, lambda: LOGISTIC_LAMBDA, cleaning: true },
+  { folds: DEFAULT_AUDIT_OPTIONS.folds, lambda: LOGISTIC_LAMBDA, cleaning: false },
+];
+
+const variantName = (v: HeadVariant) => `${v.folds} folds, λ ${v.lambda}, ${v.cleaning ? 'cleaning round' : 'one round'}`;
 
 /** How many label issues, from the probabilities: confident learning's count, or cleanlab's other estimates. */
 export const COUNTS: Record<string, (p: readonly Float64Array[], given: readonly number[], k: number) => number> = {
@@ -58,7 +70,7 @@ export interface TuneSeed {
   variants: Record<string, Array<[number, number]>>;
 }
 
-export async function tuneCountFactor(dataset: string, model: string, seeds = TUNING_SEEDS, heads: HeadVariant[] = [{ folds: DEFAULT_AUDIT_OPTIONS.folds, lambda: LOGISTIC_LAMBDA }], rate = 0.1): Promise<TuneSeed[]> {
+export async function tuneCountFactor(dataset: string, model: string, seeds = TUNING_SEEDS, heads: HeadVariant[] = DEFAULT_HEAD_VARIANTS, rate = 0.1): Promise<TuneSeed[]> {
   const reported = seeds.filter((s) => FLIP_SEEDS.includes(s));
   if (reported.length) throw new Error(`seeds ${reported.join(', ')} are the reported seeds: tune on others`);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'retrain-bench-audit-tune-'));
@@ -79,18 +91,21 @@ export async function tuneCountFactor(dataset: string, model: string, seeds = TU
       for (const variant of heads) {
         const plan = planFolds(list.map((i) => i.vector), given, data.labels.length, options.train, variant.folds);
         plan.lambda = variant.lambda;
-        const head = gatherFolds(plan, Array.from({ length: plan.folds }, (_, fold) => trainFold(plan, fold)));
-        const { probabilities } = outOfSampleProbabilities(list, data.labels.length, options, given, head);
+        const train = (excluded?: Uint8Array) => gatherFolds({ ...plan, excluded }, Array.from({ length: plan.folds }, (_, fold) => trainFold({ ...plan, excluded }, fold)));
+        const first = outOfSampleProbabilities(list, data.labels.length, options, given, train());
+        const cleaning = cleaningRoundOf(first, given, data.labels.length, { cleaningRound: variant.cleaning });
+        const { probabilities, issueCount }: LabelIssueProbabilities = cleaning ? cleanedProbabilities(first, given, cleaning, train(cleaning.excluded), data.labels.length, options) : first;
         const ranked = mispredictedByMargin(probabilities, given, data.labels.length);
         for (const [name, estimate] of Object.entries(COUNTS)) {
-          const n = estimate(probabilities, given, data.labels.length);
+          // The audit's own count after a cleaning round: the larger of its two rounds' (cleaning-round.ts).
+          const n = name === 'cl' && issueCount !== undefined ? issueCount : estimate(probabilities, given, data.labels.length);
           const byFactor = COUNT_FACTORS.map((factor): [number, number] => {
             const top = ranked.slice(0, Math.round(factor * n));
             return [top.length, top.filter((issue) => flipped.has(list[issue.index]!.path)).length];
           });
-          variants[`${variant.folds} folds, λ ${variant.lambda}, ${name}`] = byFactor;
+          variants[`${variantName(variant)}, ${name}`] = byFactor;
           if (base.length === 0) [base, count] = [byFactor, n];
-          process.stderr.write(`seed ${seed} ${variant.folds}/${variant.lambda}/${name}: count ${n}, mispredicted ${ranked.length}, ${byFactor.map(([a, b], k) => `${COUNT_FACTORS[k]}:${b}/${a}`).join(' ')}\n`);
+          process.stderr.write(`seed ${seed} ${variantName(variant)}/${name}: count ${n}, mispredicted ${ranked.length}, ${byFactor.map(([a, b], k) => `${COUNT_FACTORS[k]}:${b}/${a}`).join(' ')}\n`);
         }
       }
       rows.push({ seed, flipped: flipped.size, count, byFactor: base, variants });
@@ -119,12 +134,12 @@ export function renderTuning(rows: TuneSeed[], variants = Object.keys(rows[0]?.v
   return out.join('\n') + '\n';
 }
 
-/** `TUNE_HEADS=5:0.002,10:0.002 node build/bench/audit-tune.js [first last [model]]`: the table, as Markdown. */
+/** `TUNE_HEADS=5:0.002:clean,5:0.002:once node build/bench/audit-tune.js [first last [model]]`: the table, as Markdown. */
 if (import.meta.url === `file://${process.argv[1]}`) {
   const shared = path.resolve(process.env.RETRAIN_SHARED ?? path.join(path.dirname(process.argv[1]!), '../../../shared'));
-  const [first = 21, last = 40] = process.argv.slice(2, 4).map(Number);
+  const [first = TUNING_SEEDS[0]!, last = TUNING_SEEDS.at(-1)!] = process.argv.slice(2, 4).map(Number);
   const model = process.argv[4] ?? 'mobilenet_v2_100_224_int8';
-  const heads = (process.env.TUNE_HEADS ?? `${DEFAULT_AUDIT_OPTIONS.folds}:${LOGISTIC_LAMBDA}`).split(',').map((v) => ({ folds: Number(v.split(':')[0]), lambda: Number(v.split(':')[1]) }));
+  const heads = process.env.TUNE_HEADS ? process.env.TUNE_HEADS.split(',').map((v) => ({ folds: Number(v.split(':')[0]), lambda: Number(v.split(':')[1]), cleaning: v.split(':')[2] !== 'once' })) : DEFAULT_HEAD_VARIANTS;
   const seeds = Array.from({ length: last - first + 1 }, (_, i) => first + i);
   process.stdout.write(renderTuning(await tuneCountFactor(path.join(shared, 'datasets/flower_photos_mini'), path.join(shared, 'models', model), seeds, heads)));
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { auditImages, DEFAULT_AUDIT_OPTIONS, type AuditImage } from '../src/core/audit/audit.js';
-import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS, LOGISTIC_FOLDS_LIMIT, crossValidatedProbabilities, planFolds, trainFold } from '../src/core/audit/cross-validated-probabilities.js';
-import { auditImagesInWorkers, crossValidatedProbabilitiesInWorkers } from '../src/engine/parallel-folds.js';
+import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS, LOGISTIC_FOLDS_LIMIT, crossValidatedProbabilities, gatherFolds, planFolds, trainFold } from '../src/core/audit/cross-validated-probabilities.js';
+import { auditImagesInWorkers, crossValidatedProbabilitiesInWorkers, foldWorkers } from '../src/engine/parallel-folds.js';
 import { Random } from '../src/core/random.js';
 import { softmaxInto } from '../src/core/softmax-head.js';
 import { trainHead } from '../src/core/train-head.js';
@@ -61,6 +61,28 @@ describe('audit cross-validation: one Gram matrix for all folds, folds in worker
       assert.deepEqual(await crossValidatedProbabilitiesInWorkers(vectors, labels, 3, TRAIN, 5, 8, solver), alone);
       // Every image scored by some fold (no row left at zero).
       assert.ok(alone.every((p) => Math.abs(p.reduce((s, x) => s + x, 0) - 1) < 1e-9));
+    }
+  });
+
+  it('excluded images are left out of every fold head\'s training but still scored, the same in worker threads (the cleaning round)', async () => {
+    for (const solver of ['logistic', 'sgd'] as const) {
+      const list = images(20, 256);
+      const vectors = list.map((image) => image.vector);
+      const labels = labelsOf(list);
+      const plan = planFolds(vectors, labels, 3, TRAIN, 5, solver);
+      // Every image labelled c left out: no head learns class c, so no image is predicted c.
+      const excluded = Uint8Array.from(labels, (label) => (label === 2 ? 1 : 0));
+      const round = { ...plan, excluded };
+      const alone = gatherFolds(round, Array.from({ length: plan.folds }, (_, fold) => trainFold(round, fold)));
+      assert.ok(alone.every((p) => Math.abs(p.reduce((s, x) => s + x, 0) - 1) < 1e-9), 'every image scored, the excluded ones too');
+      assert.ok(alone.every((p) => p[2]! < Math.max(p[0]!, p[1]!)), `${solver}: a head trained without class c never predicts c`);
+      const pool = foldWorkers(plan, 2);
+      try {
+        assert.deepEqual(await pool.train(excluded), alone, `${solver}: workers`);
+        assert.deepEqual(await pool.train(), gatherFolds(plan, Array.from({ length: plan.folds }, (_, fold) => trainFold(plan, fold))), `${solver}: the same workers, nothing excluded`);
+      } finally {
+        await pool.close();
+      }
     }
   });
 

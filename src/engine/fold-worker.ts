@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { trainFold, type FoldPlan } from '../core/audit/cross-validated-probabilities.js';
-import type { SharedFoldPlan } from './parallel-folds.js';
+import type { FoldRequest, SharedFoldPlan } from './parallel-folds.js';
 
 const shared = workerData as SharedFoldPlan;
 const plan: FoldPlan = {
@@ -19,7 +19,7 @@ const plan: FoldPlan = {
   lambda: shared.lambda,
 };
 
-parentPort!.on('message', (fold: number) => {
-  const { held, probabilities } = trainFold(plan, fold);
+parentPort!.on('message', ({ fold, excluded }: FoldRequest) => {
+  const { held, probabilities } = trainFold({ ...plan, excluded }, fold);
   parentPort!.postMessage({ fold, held, probabilities }, [probabilities.buffer as ArrayBuffer]);
 });

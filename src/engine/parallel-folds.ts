@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TrainParams } from '../core/train-head.js';
-import { assembleAudit, givenLabels, type AuditImage, type AuditOptions, type AuditReport } from '../core/audit/audit.js';
-import { gatherFolds, planFolds, trainFold, type FoldSolver } from '../core/audit/cross-validated-probabilities.js';
+import { assembleAudit, cleanedProbabilities, cleaningRoundOf, givenLabels, outOfSampleProbabilities, type AuditImage, type LabelIssueProbabilities, type AuditOptions, type AuditReport } from '../core/audit/audit.js';
+import { gatherFolds, planFolds, trainFold, type FoldPlan, type FoldSolver } from '../core/audit/cross-validated-probabilities.js';
 
 /** A fold plan in shared memory, as the fold workers receive it (vectors as one n × dimensions matrix). */
 export interface SharedFoldPlan {
@@ -19,6 +19,12 @@ export interface SharedFoldPlan {
 
 type FoldResult = { held: number[]; probabilities: Float64Array };
 
+/** What a fold worker is sent: the fold to train and the images left out of its training set (the cleaning round's). */
+export interface FoldRequest {
+  fold: number;
+  excluded?: Uint8Array;
+}
+
 /**
  * `crossValidatedProbabilities` with the folds trained by up to `threads` worker threads (one fold each at a
  * time): the same heads and the same probabilities, bit for bit, since every fold runs the same code on the same
@@ -34,9 +40,68 @@ export async function crossValidatedProbabilitiesInWorkers(
   threads: number,
   solver: FoldSolver = 'auto',
 ): Promise<Float64Array[]> {
-  const plan = planFolds(vectors, labels, numClasses, params, folds, solver);
-  const workers = Math.min(Math.floor(threads), plan.folds);
-  if (workers <= 1 || vectors.length === 0) return gatherFolds(plan, Array.from({ length: plan.folds }, (_, fold) => trainFold(plan, fold)));
+  const pool = foldWorkers(planFolds(vectors, labels, numClasses, params, folds, solver), threads);
+  try {
+    return await pool.train();
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * Up to `threads` worker threads holding one fold plan (handed over once, in shared memory), each training one
+ * fold at a time: `train(excluded)` is `gatherFolds` of every fold, trained without the `excluded` images. With
+ * one thread, or a single fold, the folds are trained on this thread. `close` stops the workers.
+ */
+export function foldWorkers(plan: FoldPlan, threads: number): { train: (excluded?: Uint8Array) => Promise<Float64Array[]>; close: () => Promise<void> } {
+  const count = Math.min(Math.floor(threads), plan.folds);
+  if (count <= 1 || plan.vectors.length === 0) {
+    return {
+      train: async (excluded) => {
+        const round: FoldPlan = { ...plan, excluded };
+        return gatherFolds(round, Array.from({ length: round.folds }, (_, fold) => trainFold(round, fold)));
+      },
+      close: async () => {},
+    };
+  }
+  let workers: Worker[] | undefined;
+  const start = () => {
+    const shared = sharedPlan(plan);
+    return Array.from({ length: count }, () => new Worker(new URL('./fold-worker.js', import.meta.url), { workerData: shared }));
+  };
+  return {
+    train: async (excluded) => {
+      workers ??= start();
+      const results: FoldResult[] = new Array(plan.folds);
+      let next = 0;
+      await Promise.all(
+        workers.map(async (worker) => {
+          while (next < plan.folds) {
+            const fold = next++;
+            results[fold] = await new Promise<FoldResult>((resolve, reject) => {
+              const onError = (error: Error) => reject(error);
+              const onExit = (code: number) => reject(new Error(`audit fold worker stopped (exit code ${code}) while training fold ${fold}`));
+              worker.once('error', onError).once('exit', onExit);
+              worker.once('message', (message: FoldResult) => {
+                worker.off('error', onError).off('exit', onExit);
+                resolve(message);
+              });
+              worker.postMessage({ fold, excluded } satisfies FoldRequest);
+            });
+          }
+        }),
+      );
+      return gatherFolds(plan, results);
+    },
+    close: async () => {
+      await Promise.all((workers ?? []).map((worker) => worker.terminate()));
+    },
+  };
+}
+
+/** The plan in SharedArrayBuffers, as the fold workers receive it. */
+function sharedPlan(plan: FoldPlan): SharedFoldPlan {
+  const { vectors, labels } = plan;
   const dimensions = vectors[0]!.length;
   const flat = new Float32Array(new SharedArrayBuffer(vectors.length * dimensions * 4));
   vectors.forEach((v, i) => flat.set(v, i * dimensions));
@@ -49,48 +114,32 @@ export async function crossValidatedProbabilitiesInWorkers(
   gram?.set(plan.gram!);
   const coordinates = plan.coordinates && { ...plan.coordinates, data: new Float64Array(new SharedArrayBuffer(plan.coordinates.data.byteLength)) };
   coordinates?.data.set(plan.coordinates!.data);
-  const shared: SharedFoldPlan = {
-    flat,
-    dimensions,
-    labels: sharedInt32(labels),
-    numClasses,
-    params: plan.params,
-    foldOf: sharedInt32(plan.foldOf),
-    folds: plan.folds,
-    gram,
-    coordinates,
-    lambda: plan.lambda,
-  };
-  const results: FoldResult[] = new Array(plan.folds);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      const worker = new Worker(new URL('./fold-worker.js', import.meta.url), { workerData: shared });
-      try {
-        while (next < plan.folds) {
-          const fold = next++;
-          results[fold] = await new Promise<FoldResult>((resolve, reject) => {
-            const onError = (error: Error) => reject(error);
-            const onExit = (code: number) => reject(new Error(`audit fold worker stopped (exit code ${code}) while training fold ${fold}`));
-            worker.once('error', onError).once('exit', onExit);
-            worker.once('message', (message: FoldResult) => {
-              worker.off('error', onError).off('exit', onExit);
-              resolve(message);
-            });
-            worker.postMessage(fold);
-          });
-        }
-      } finally {
-        await worker.terminate();
-      }
-    }),
-  );
-  return gatherFolds(plan, results);
+  return { flat, dimensions, labels: sharedInt32(labels), numClasses: plan.numClasses, params: plan.params, foldOf: sharedInt32(plan.foldOf), folds: plan.folds, gram, coordinates, lambda: plan.lambda };
+}
+
+/**
+ * The out-of-sample probabilities the label issues are read from, with the folds (both rounds) in up to `threads`
+ * worker threads: the same as `auditImages` computes on one thread.
+ */
+export async function labelIssueProbabilitiesInWorkers(
+  images: readonly AuditImage[],
+  labels: readonly string[],
+  options: AuditOptions,
+  threads: number,
+): Promise<LabelIssueProbabilities & { given: number[] }> {
+  const given = givenLabels(images, labels);
+  const pool = foldWorkers(planFolds(images.map((image) => image.vector), given, labels.length, options.train, options.folds), threads);
+  try {
+    const first = outOfSampleProbabilities(images, labels.length, options, given, await pool.train());
+    const cleaning = cleaningRoundOf(first, given, labels.length, options);
+    return { given, ...(cleaning ? cleanedProbabilities(first, given, cleaning, await pool.train(cleaning.excluded), labels.length, options) : first) };
+  } finally {
+    await pool.close();
+  }
 }
 
 /** `auditImages` with the cross-validation folds trained by up to `threads` worker threads: the same report. */
 export async function auditImagesInWorkers(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions, threads: number): Promise<AuditReport> {
-  const given = givenLabels(images, labels);
-  const headProbabilities = await crossValidatedProbabilitiesInWorkers(images.map((image) => image.vector), given, labels.length, options.train, options.folds, threads);
-  return assembleAudit(images, labels, options, given, headProbabilities);
+  const { given, ...probabilities } = await labelIssueProbabilitiesInWorkers(images, labels, options, threads);
+  return assembleAudit(images, labels, options, given, probabilities);
 }

@@ -1,8 +1,9 @@
 import type { TrainParams } from '../train-head.js';
 import { argmax } from '../softmax-head.js';
-import { findLabelIssues } from './confident-learning.js';
+import { cleaningOf, type Cleaning } from './cleaning-round.js';
+import { confidentLearningCount, findLabelIssues, LABEL_ISSUE_COUNT_FACTOR } from './confident-learning.js';
 import { confusedPairs } from './confused-pairs.js';
-import { crossValidatedProbabilities } from './cross-validated-probabilities.js';
+import { gatherFolds, planFolds, trainFold, type FoldPlan } from './cross-validated-probabilities.js';
 import { findDuplicates } from './duplicates.js';
 import { nearestNeighbours, type Neighbours } from './neighbours.js';
 import { findOutliers } from './outliers.js';
@@ -36,9 +37,17 @@ export interface AuditOptions {
    * 0.81 / 0.85 (0.6), 0.75 / 0.82 (0, the head alone, λ 0.001). (With the early-stopped SGD heads, 0.6.)
    */
   neighbourVoteWeight: number;
+  /** A second round of fold heads trained without the first round's label issues (cleaning-round.ts); false: one round. */
+  cleaningRound: boolean;
+  /**
+   * `neighbourVoteWeight` of the cleaning round, whose votes count flagged images as their suggested class.
+   * Chosen with it on flip seeds 41–100: mean precision / recall 0.848 / 0.836 at 0.4, 0.843 / 0.835 at 0.5,
+   * 0.834 / 0.831 at 0.6 (count factor 0.95).
+   */
+  cleanedNeighbourVoteWeight: number;
 }
 
-export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, 'train'> = { folds: 5, neighbours: 10, nearDuplicateSimilarity: 0.95, outlierScore: 1.6, neighbourVoteWeight: 0.5 };
+export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, 'train'> = { folds: 5, neighbours: 10, nearDuplicateSimilarity: 0.95, outlierScore: 1.6, neighbourVoteWeight: 0.5, cleaningRound: true, cleanedNeighbourVoteWeight: 0.4 };
 
 export interface AuditReport {
   labelIssues: Array<{ path: string; label: string; suggested: string; score: number }>;
@@ -52,14 +61,20 @@ export interface AuditReport {
 
 /**
  * The whole audit of a labelled, vectorised data set, in memory: nearest neighbours → duplicates and outliers;
- * cross-validated head probabilities blended with the neighbours' labels → confident learning (label issues)
- * and confused class pairs.
+ * cross-validated head probabilities blended with the neighbours' labels, then again without the images they
+ * flag (the cleaning round) → confident learning (label issues) and confused class pairs.
  * `labels` are the class names in index order.
  */
 export function auditImages(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions): AuditReport {
   const given = givenLabels(images, labels);
-  const headProbabilities = crossValidatedProbabilities(images.map((image) => image.vector), given, labels.length, options.train, options.folds);
-  return assembleAudit(images, labels, options, given, headProbabilities);
+  const plan = planFolds(images.map((image) => image.vector), given, labels.length, options.train, options.folds);
+  const train = (excluded?: Uint8Array) => {
+    const round: FoldPlan = { ...plan, excluded };
+    return gatherFolds(round, Array.from({ length: round.folds }, (_, fold) => trainFold(round, fold)));
+  };
+  const first = outOfSampleProbabilities(images, labels.length, options, given, train());
+  const cleaning = cleaningRoundOf(first, given, labels.length, options);
+  return assembleAudit(images, labels, options, given, cleaning ? cleanedProbabilities(first, given, cleaning, train(cleaning.excluded), labels.length, options) : first);
 }
 
 /** Each image's class index in `labels`. */
@@ -72,11 +87,48 @@ export function givenLabels(images: readonly AuditImage[], labels: readonly stri
   });
 }
 
-/** Everything but the cross-validation, given its out-of-sample head probabilities. */
-export function assembleAudit(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions, given: readonly number[], headProbabilities: Float64Array[]): AuditReport {
-  const { neighbours, probabilities } = outOfSampleProbabilities(images, labels.length, options, given, headProbabilities);
+/** The cleaning round's plan (cleaning-round.ts) from the first round, or undefined: no cleaning round (off, or nothing flagged). */
+export function cleaningRoundOf(first: { probabilities: Float64Array[] }, given: readonly number[], numClasses: number, options: Pick<AuditOptions, 'cleaningRound'>): Cleaning | undefined {
+  return options.cleaningRound ? cleaningOf(first.probabilities, given, numClasses) : undefined;
+}
+
+/** Out-of-sample probabilities, the neighbours they were blended with, and (after a cleaning round) how many label issues to list before the count factor. */
+export interface LabelIssueProbabilities {
+  neighbours: Neighbours;
+  probabilities: Float64Array[];
+  /** Undefined: confident learning's count on `probabilities`. */
+  issueCount?: number;
+}
+
+/**
+ * The probabilities the label issues are read from after the cleaning round: the fold heads trained again without
+ * the images the first round flags (`secondHead`), blended with neighbour votes in which those images vote for
+ * their suggested class. The neighbours are the first round's; the count, the larger of both rounds' confident
+ * learning counts (cleaning-round.ts).
+ */
+export function cleanedProbabilities(
+  first: { neighbours: Neighbours; probabilities: Float64Array[] },
+  given: readonly number[],
+  cleaning: Cleaning,
+  secondHead: Float64Array[],
+  numClasses: number,
+  options: Pick<AuditOptions, 'cleanedNeighbourVoteWeight'>,
+): LabelIssueProbabilities {
+  const probabilities = blendWithNeighbourVotes(secondHead, first.neighbours, cleaning.votingLabels, numClasses, options.cleanedNeighbourVoteWeight);
+  const issueCount = Math.max(confidentLearningCount(first.probabilities, given, numClasses), confidentLearningCount(probabilities, given, numClasses));
+  return { neighbours: first.neighbours, probabilities, issueCount };
+}
+
+/** Everything but the cross-validation, given the neighbours and the out-of-sample probabilities (`cleanedProbabilities`). */
+export function assembleAudit(
+  images: readonly AuditImage[],
+  labels: readonly string[],
+  options: AuditOptions,
+  given: readonly number[],
+  { neighbours, probabilities, issueCount }: LabelIssueProbabilities,
+): AuditReport {
   const predicted = probabilities.map((p) => argmax(p));
-  const issues = findLabelIssues(probabilities, given, labels.length);
+  const issues = findLabelIssues(probabilities, given, labels.length, LABEL_ISSUE_COUNT_FACTOR, issueCount);
 
   const duplicates = findDuplicates(images, neighbours, options.nearDuplicateSimilarity);
   const outliers = findOutliers(neighbours, images.length, options.outlierScore);

@@ -65,6 +65,8 @@ export interface FoldPlan {
   coordinates?: KernelCoordinates;
   /** λ of the logistic fold heads. */
   lambda: number;
+  /** Images left out of every fold's training set (1), still scored when their fold is held out: the cleaning round's. */
+  excluded?: Uint8Array;
 }
 
 /** Which fold heads: L-BFGS logistic regression, SGD (the build's trainer, stopped early), or by the set's size. */
@@ -97,7 +99,10 @@ export function planFolds(vectors: readonly Float32Array[], labels: readonly num
   return plan;
 }
 
-/** Trains fold `fold`'s head on the other folds and returns its held-out images and their probabilities (row-major). */
+/**
+ * Trains fold `fold`'s head on the other folds (less the plan's excluded images) and returns its held-out images
+ * and their probabilities (row-major).
+ */
 export function trainFold(plan: FoldPlan, fold: number): { held: number[]; probabilities: Float64Array } {
   const { vectors, labels, numClasses, foldOf, gram } = plan;
   const train = { vectors: [] as Float32Array[], labels: [] as number[] };
@@ -105,7 +110,7 @@ export function trainFold(plan: FoldPlan, fold: number): { held: number[]; proba
   const held: number[] = [];
   for (let i = 0; i < vectors.length; i++) {
     if (foldOf[i] === fold) held.push(i);
-    else {
+    else if (!plan.excluded?.[i]) {
       train.vectors.push(vectors[i]!);
       train.labels.push(labels[i]!);
       trainIndices.push(i);

@@ -59,6 +59,27 @@ describe('a model path that does not exist', () => {
   });
 });
 
+// Before the fix: a --models-dir or RETRAIN_MODELS_DIR folder that is not there was passed over without a word for
+// ../shared/models (a mistyped folder built with whatever model of that name was found there).
+describe('a models folder that does not exist', () => {
+  it('is one line naming --models-dir or RETRAIN_MODELS_DIR and the path', async () => {
+    const dir = await tempDir();
+    const missing = path.join(dir, 'nonexistent');
+    for (const args of [['build', '--image-dir', dir], ['status', '--image-dir', dir], ['models'], ['models', 'inspect', 'mobilenet_v2_035_224']]) {
+      const flagged = await retrain([...args, '--models-dir', missing], dir);
+      assert.equal(flagged.code, 2, `${args.join(' ')}: ${flagged.stderr}`);
+      assert.equal(lines(flagged.stderr).length, 1, flagged.stderr);
+      assert.equal(lines(flagged.stderr)[0], `error: --models-dir ${missing}: no such folder; give the folder that holds the model folders (such as mobilenet_v2_035_224/)`);
+    }
+    const env = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'build', '--image-dir', dir], { cwd: dir, env: { ...process.env, RETRAIN_MODELS_DIR: missing } }).then(
+      () => assert.fail('built'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(env.code, 1);
+    assert.equal(env.stderr, `error: RETRAIN_MODELS_DIR=${missing}: no such folder; give the folder that holds the model folders (such as mobilenet_v2_035_224/)\n`);
+  });
+});
+
 // Before the fix: `found 0 classes with images in …; need at least 2 (one sub-folder of images per class)`, and
 // nothing said why (the scan's warnings were never printed: the error came first).
 describe('image folders whose class folders hold no image', () => {

@@ -91,7 +91,7 @@ describe('config', () => {
     const argv = parseFlags(['--image_dir', 'x', '--how_many_training_steps', '-5', '--flip-left-right', '--random_crop', '150']);
     argv[TYPED_FLAGS] = typedFlags(['--image_dir', 'x', '--how_many_training_steps', '-5', '--flip-left-right', '--random_crop', '150']);
     await assert.rejects(readConfig(argv, await tempDir()), (error: Error & { usage?: boolean }) => {
-      assert.equal(error.message, '--how_many_training_steps -5: must be more than 0 (got -5); --random_crop 150: must be at most 100 (got 150)');
+      assert.equal(error.message, '--how_many_training_steps -5: must be more than 0; --random_crop 150: must be at most 100');
       assert.equal(error.usage, true);
       return true;
     });

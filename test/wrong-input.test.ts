@@ -80,6 +80,30 @@ describe('a models folder that does not exist', () => {
   });
 });
 
+// Before the fix: `--testing-percentage 150: must be at most 100 (got 150); --testing-percentage 150: validationPercentage
+// + testingPercentage must leave …` (the flag twice), and every error yargs' checks found had a second line
+// `Run "retrain --help" for usage.` which config-value errors did not.
+describe('usage errors', () => {
+  it('are one line each, the flag named once', async () => {
+    const dir = await tempDir();
+    const cases: Array<[string[], string]> = [
+      [['build', '--image-dir', dir, '--testing-percentage', '150'], 'error: --testing-percentage 150: must be at most 100'],
+      [['build', '--image-dir', dir, '--steps', '0'], 'error: --steps 0: must be more than 0'],
+      [['predict', '--top', '0', 'x.jpg'], 'error: --top 0: must be a whole number, at least 1'],
+      [['audit', '--top', 'abc'], 'error: --top abc: must be a whole number, at least 1'],
+      [['build', '--flip-left-right=maybe'], 'error: --flip-left-right=maybe: must be true or false (or give --flip-left-right / --no-flip-left-right)'],
+      [['build', '--stpes', '3'], 'error: --stpes: unknown flag (did you mean --steps?)'],
+      [['build', '--zzz'], 'error: --zzz: unknown flag (see retrain build --help)'],
+      [['biuld'], 'error: unknown command "biuld": did you mean build?'],
+    ];
+    for (const [args, expected] of cases) {
+      const { code, stderr } = await retrain(args, dir);
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+      assert.deepEqual(lines(stderr), [expected], args.join(' '));
+    }
+  });
+});
+
 // Before the fix: `found 0 classes with images in …; need at least 2 (one sub-folder of images per class)`, and
 // nothing said why (the scan's warnings were never printed: the error came first).
 describe('image folders whose class folders hold no image', () => {

@@ -95,6 +95,9 @@ describe('usage errors', () => {
       [['build', '--stpes', '3'], 'error: --stpes: unknown flag (did you mean --steps?)'],
       [['build', '--zzz'], 'error: --zzz: unknown flag (see retrain build --help)'],
       [['biuld'], 'error: unknown command "biuld": did you mean build?'],
+      // Before the fix: out of memory after a minute, with V8's stack trace.
+      [['build', '--image-dir', dir, '--batch-size', '1e9'], 'error: --batch-size 1e9: must be at most 65536'],
+      [['build', '--image-dir', dir, '--validation-batch-size', '100000'], 'error: --validation-batch-size 100000: must be at most 65536'],
     ];
     for (const [args, expected] of cases) {
       const { code, stderr } = await retrain(args, dir);

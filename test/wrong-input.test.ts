@@ -95,6 +95,9 @@ describe('usage errors', () => {
       [['build', '--stpes', '3'], 'error: --stpes: unknown flag (did you mean --steps?)'],
       [['build', '--zzz'], 'error: --zzz: unknown flag (see retrain build --help)'],
       [['biuld'], 'error: unknown command "biuld": did you mean build?'],
+      // Before the fix: 'report report: unexpected argument (see retrain report --help)'.
+      [['report'], 'error: unknown command "report" (see retrain --help)'],
+      [['build', 'extra'], 'error: build extra: unexpected argument (see retrain build --help)'],
       // Before the fix: out of memory after a minute, with V8's stack trace.
       [['build', '--image-dir', dir, '--batch-size', '1e9'], 'error: --batch-size 1e9: must be at most 65536'],
       [['build', '--image-dir', dir, '--validation-batch-size', '100000'], 'error: --validation-batch-size 100000: must be at most 65536'],
@@ -104,6 +107,18 @@ describe('usage errors', () => {
       assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
       assert.deepEqual(lines(stderr), [expected], args.join(' '));
     }
+  });
+});
+
+// Before the fix: `model "docs/notes.txt": …/notes.txt/model.json not found (nor model.onnx)`, as if the file were a folder.
+describe('a model path that is a file but not a model', () => {
+  it('is one line saying it is a file, not a model, and what --model takes', async () => {
+    const dir = await tempDir();
+    await fs.mkdir(path.join(dir, 'docs'));
+    await fs.writeFile(path.join(dir, 'docs', 'notes.txt'), 'not a model');
+    const { code, stderr } = await retrain(['models', 'inspect', 'docs/notes.txt'], dir);
+    assert.equal(code, 1);
+    assert.equal(stderr, `error: model "docs/notes.txt": ${path.join(dir, 'docs', 'notes.txt')} is a file, not a model; give --model a folder with model.json or model.onnx, an .onnx file, or a registry name (retrain models lists them)\n`);
   });
 });
 

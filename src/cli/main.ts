@@ -111,6 +111,8 @@ export function plainUsageMessage(message: string, args: readonly string[], know
     const flags = knownFlags.filter((flag) => flag.length > 1 && !/[A-Z]/.test(flag));
     const parts = unknown[1]!.split(', ').flatMap((name) => {
       const typed = typedFlag(name);
+      // The first word not a command and close to none (`retrain report`): yargs calls it an unknown argument.
+      if (typed === undefined && name === args[0]) return [`unknown command "${name}" (see retrain --help)`];
       if (typed === undefined) return args.includes(name) ? [`${command} ${name}: unexpected argument (see retrain ${command} --help)`] : [];
       const near = closestKey(name, flags);
       return [`${typed}: unknown flag (${near ? `did you mean --${near}?` : `see retrain ${command ? `${command} ` : ''}--help`})`];

@@ -142,6 +142,21 @@ describe('image folders whose class folders hold no image', () => {
   });
 });
 
+// Before the fix: `found 0 classes with images in …/flat; need at least 2 (one sub-folder of images per class)` for a
+// folder of photos with no class folders: the warning that said so was never printed (the error came first).
+describe('an image folder of photos with no class folders', () => {
+  it('the error says the images are directly in it, in the same line', async () => {
+    const dir = await tempDir();
+    await fs.mkdir(path.join(dir, 'flat'));
+    for (const name of ['a.jpg', 'b.png']) await fs.writeFile(path.join(dir, 'flat', name), 'x');
+    const error = await scanImageDirs([path.join(dir, 'flat')]).then(
+      () => assert.fail('scanned'),
+      (e: Error) => e,
+    );
+    assert.match(error.message, /^found 0 classes with images in .*flat; need at least 2 \(one sub-folder of images per class\); 2 images directly in .*flat are in no class folder, ignored: a\.jpg, b\.png; move them into a class folder$/);
+  });
+});
+
 describe('predict and eval on a real export', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
   let dir: string;
   let images: string;

@@ -241,6 +241,15 @@ describe('outputs: retrain never deletes or overwrites what it did not write', (
     assert.equal(JSON.parse(second.stdout.trim().split('\n').at(-1)!).exported, true);
     assert.deepEqual((await fs.readdir(work)).sort(), ['cache', 'labels.txt', 'model', 'reference']);
 
+    // Its labels file cut short is said to be damaged (it said "is not a file retrain wrote there"), and kept.
+    await fs.writeFile(labels, 'ants\n');
+    assertRefused(
+      await retrain(['build', ...flags, '--steps', '30'], work),
+      /^error: labels file \(--output-labels\) .*labels\.txt is damaged \(it holds only the first 5 of 10 characters of the labels\), so retrain cannot tell it wrote it: delete it/,
+    );
+    assert.equal(await fs.readFile(labels, 'utf8'), 'ants\n');
+    await fs.writeFile(labels, 'ants\nbees\n');
+
     // A user's file put in the model folder is never deleted by the next export.
     await fs.writeFile(path.join(output, 'my-notes.txt'), 'keep me');
     const third = await retrain(['build', ...flags, '--steps', '40'], work);

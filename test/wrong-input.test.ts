@@ -95,6 +95,9 @@ describe('usage errors', () => {
       [['build', '--stpes', '3'], 'error: --stpes: unknown flag (did you mean --steps?)'],
       [['build', '--zzz'], 'error: --zzz: unknown flag (see retrain build --help)'],
       [['biuld'], 'error: unknown command "biuld": did you mean build?'],
+      // Before the fix: BullMQ's 'concurrency must be a finite number greater than 0', then a stack trace.
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--workers', '0'], 'error: --workers 0: must be a whole number, at least 1'],
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--inference-batch-size', 'abc'], 'error: --inference-batch-size abc: must be a whole number, at least 1'],
       // Before the fix: 'report report: unexpected argument (see retrain report --help)'.
       [['report'], 'error: unknown command "report" (see retrain --help)'],
       [['build', 'extra'], 'error: build extra: unexpected argument (see retrain build --help)'],

@@ -14,3 +14,17 @@ describe('--config naming a folder', () => {
     assert.throws(() => findConfigFile(dir, '/'), new RegExp(`did you mean --config ${path.join(dir, 'retrain.config.ts')}`));
   });
 });
+
+// Before the fix: `--config notes.txt` said `cannot load config (TypeError: Unknown file extension ".txt" for …) at
+// /modules/esm/get_format:189:9` (a place inside Node, not in the file).
+describe('--config naming a file that is not a config', () => {
+  it('says which file endings a config has, in one line', async () => {
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, 'notes.txt'), 'my notes\n');
+    assert.throws(() => findConfigFile('notes.txt', dir), {
+      message: `${path.join(dir, 'notes.txt')}: not a config file (it must end in .ts, .mts, .cts, .js, .mjs, .cjs, .json); name a config file (retrain.config.ts)`,
+    });
+    await fs.writeFile(path.join(dir, 'my.config.MJS'), 'export default {};\n');
+    assert.equal(findConfigFile('my.config.MJS', dir), path.join(dir, 'my.config.MJS'));
+  });
+});

@@ -154,6 +154,33 @@ describe('outputs: retrain never deletes or overwrites what it did not write', (
     assert.deepEqual(await snapshot(root), before2);
   });
 
+  it('a damaged experiment manifest or experiments table is said to be damaged, naming the file and what is wrong, not "did not write"', async () => {
+    const { root, images } = await project();
+    await fs.writeFile(
+      path.join(root, 'retrain.config.ts'),
+      `export default { imageDir: ${JSON.stringify(images)}, model: ${JSON.stringify(MODEL_DIR)}, outputDir: 'model', experiments: { short: { train: { steps: 10 } } } };\n`,
+    );
+    const folder = path.join(root, 'model-experiments');
+    await fs.mkdir(path.join(folder, 'short'), { recursive: true });
+    for (const name of ['model.onnx', 'labels.txt']) await fs.writeFile(path.join(folder, 'short', name), 'x');
+    await fs.writeFile(path.join(folder, 'short', 'manifest.json'), '{"format": "retrain-model@1", "labe');
+    await fs.writeFile(path.join(folder, 'experiments.json'), '{"results": [{"name": "sh');
+    const before = await snapshot(root);
+    assertRefused(
+      await retrain(['experiment'], root),
+      /^error: experiments table .*experiments\.json is damaged \(not valid JSON: .*\), so retrain cannot tell it wrote it: delete it \(the next run writes it again\) or choose another path$/,
+    );
+    await fs.writeFile(path.join(folder, 'experiments.json'), '');
+    assertRefused(await retrain(['experiment'], root), /^error: experiments table .*experiments\.json is damaged \(it is empty\)/);
+    await fs.rm(path.join(folder, 'experiments.json'));
+    assertRefused(
+      await retrain(['experiment'], root),
+      /^error: folder of experiment "short" .*short looks like a retrain model but its manifest\.json is damaged \(not valid JSON: .*\), so retrain cannot tell it wrote the folder: delete or move the folder and build again, or choose another folder$/,
+    );
+    delete before[path.join('model-experiments', 'experiments.json')];
+    assert.deepEqual(await snapshot(root), before);
+  });
+
   it('experiments with --output_labels and --summaries_dir run each into its own folder', { skip: SKIP_SHARED }, async () => {
     const work = await tempDir();
     const images = await copySubset(6);
@@ -213,6 +240,15 @@ describe('outputs: retrain never deletes or overwrites what it did not write', (
     assert.equal(second.code, 0, second.stderr);
     assert.equal(JSON.parse(second.stdout.trim().split('\n').at(-1)!).exported, true);
     assert.deepEqual((await fs.readdir(work)).sort(), ['cache', 'labels.txt', 'model', 'reference']);
+
+    // Its labels file cut short is said to be damaged (it said "is not a file retrain wrote there"), and kept.
+    await fs.writeFile(labels, 'ants\n');
+    assertRefused(
+      await retrain(['build', ...flags, '--steps', '30'], work),
+      /^error: labels file \(--output-labels\) .*labels\.txt is damaged \(it holds only the first 5 of 10 characters of the labels\), so retrain cannot tell it wrote it: delete it/,
+    );
+    assert.equal(await fs.readFile(labels, 'utf8'), 'ants\n');
+    await fs.writeFile(labels, 'ants\nbees\n');
 
     // A user's file put in the model folder is never deleted by the next export.
     await fs.writeFile(path.join(output, 'my-notes.txt'), 'keep me');

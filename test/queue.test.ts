@@ -1,46 +1,32 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { freePorts } from '../bench/services.js';
 import { RetrainCache } from '../src/store/retrain-cache.js';
 import type { RetrainConfig } from '../src/config/define-config.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import type { BuildEvent } from '../src/pipeline/build-events.js';
 import { build } from '../src/pipeline/build.js';
-import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
+import { MODEL_DIR } from './helpers/shared.js';
 import { startWorker as startWorkerProcess, type WorkerProcess } from './helpers/worker-process.js';
-import { SERVICES_MISSING, useServices, type Services } from './helpers/services.js';
+import { QUEUE_SKIP, useQueueSuite } from './helpers/queue-suite.js';
 
 const PER_CLASS = 10;
 
 /** `retrain worker` processes on real Redis (BullMQ) and a real S3 API store, one of them SIGKILLed mid-run. */
-describe('bottleneck queue (real Redis + S3 API store)', { skip: (!HAS_SHARED && 'shared models/data sets not found') || SERVICES_MISSING }, () => {
-  let services: Services;
-  let images: string;
-  let work: string;
+describe('bottleneck queue (real Redis + S3 API store)', { skip: QUEUE_SKIP }, () => {
   const workers: WorkerProcess[] = [];
-  const saved = { ...process.env };
-
-  before(async () => {
-    services = (await useServices())!;
-    Object.assign(process.env, services.env);
-    images = await copySubset(PER_CLASS);
-    work = await tempDir('retrain-queue-');
-  });
-
-  after(async () => {
+  const suite = useQueueSuite(PER_CLASS, 'retrain-queue-', async () => {
     for (const worker of workers) await worker.stop();
-    process.env = saved;
-    await services?.stop();
   });
 
   const config = (name: string, overrides: Partial<RetrainConfig> = {}) =>
-    resolveConfig({ imageDir: images, model: MODEL_DIR, train: { steps: 30 }, seed: 5, workers: 1, cacheDir: path.join(work, `${name}-cache`), outputDir: path.join(work, `${name}-out`), ...overrides }, work);
+    resolveConfig({ imageDir: suite.images, model: MODEL_DIR, train: { steps: 30 }, seed: 5, workers: 1, cacheDir: path.join(suite.work, `${name}-cache`), outputDir: path.join(suite.work, `${name}-out`), ...overrides }, suite.work);
 
   /** A `retrain worker` with one thread; resolves once it takes jobs. */
   async function startWorker(name: string): Promise<ChildProcess> {
-    const worker = await startWorkerProcess(services.redisUrl, path.join(work, `${name}-models`), ['--lock-ms', '4000']);
+    const worker = await startWorkerProcess(suite.services.redisUrl, path.join(suite.work, `${name}-models`), ['--lock-ms', '4000']);
     workers.push(worker);
     return worker.child;
   }
@@ -65,14 +51,14 @@ describe('bottleneck queue (real Redis + S3 API store)', { skip: (!HAS_SHARED &&
         first!.kill('SIGKILL');
       }
     };
-    const queued = await build(config('queued', { remoteCache: `s3://${services.bucket}/queue` }), { queue: services.redisUrl, onEvent });
+    const queued = await build(config('queued', { remoteCache: `s3://${suite.services.bucket}/queue` }), { queue: suite.services.redisUrl, onEvent });
     assert.ok(killed, 'a worker was killed while jobs were running');
     assert.equal(queued.bottlenecksComputed, PER_CLASS * 2);
     assert.equal(queued.skipped.length, 0);
     assert.equal(queued.remote?.uploads, 0, 'the workers uploaded, not the coordinator');
 
-    const expected = vectors(path.join(work, 'local-cache'));
-    const got = vectors(path.join(work, 'queued-cache'));
+    const expected = vectors(path.join(suite.work, 'local-cache'));
+    const got = vectors(path.join(suite.work, 'queued-cache'));
     assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
     let maxDiff = 0;
     for (const [key, vector] of expected) {
@@ -87,7 +73,7 @@ describe('bottleneck queue (real Redis + S3 API store)', { skip: (!HAS_SHARED &&
   it('Redis unreachable: one clear line, a local build', async () => {
     const [port] = await freePorts(1);
     const events: BuildEvent[] = [];
-    const result = await build(config('no-redis', { remoteCache: `s3://${services.bucket}/no-redis` }), { queue: `redis://127.0.0.1:${port}`, onEvent: (e) => events.push(e) });
+    const result = await build(config('no-redis', { remoteCache: `s3://${suite.services.bucket}/no-redis` }), { queue: `redis://127.0.0.1:${port}`, onEvent: (e) => events.push(e) });
     const lines = events.flatMap((e) => (e.type === 'warning' && e.message.includes('queue') ? [e.message] : []));
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0]!, /^queue redis:\/\/127\.0\.0\.1:\d+: Redis unreachable within 3 s .*; computing bottlenecks locally$/);

@@ -76,6 +76,25 @@ describe('the up-to-date build (no per-image work when nothing changed)', { skip
     assert.deepEqual(messages(again), messages(full));
   });
 
+  // Before the fix: a truncated weights.bin (or model.onnx, labels.txt, model.json) in the output folder was
+  // "model up to date" for ever, while predict said "damaged … rebuild the model with retrain build".
+  it('a model file damaged in the output folder is found, said, and exported again', async () => {
+    await run();
+    assert.equal((await run()).fast, true);
+    for (const name of ['weights.bin', 'model.onnx', 'labels.txt', 'model.json']) {
+      const file = path.join(work, 'out', name);
+      const exported = await fs.readFile(file);
+      await fs.writeFile(file, exported.subarray(0, exported.length >> 1));
+      const repaired = await run();
+      assert.equal(repaired.fast, false, `${name}: the full path must run`);
+      assert.equal(repaired.result.exported, true, `${name}: exported again`);
+      const warnings = repaired.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+      assert.ok(warnings.includes(`the model in ${path.join(work, 'out')} is damaged (${name} changed since the export): exporting it again`), `${name}: ${warnings.join('\n')}`);
+      assert.deepEqual(await fs.readFile(file), exported, `${name}: as exported before`);
+      assert.equal((await run()).fast, true, `${name}: up to date from its record again`);
+    }
+  });
+
   it('takes the full path after a touch, an added, removed or renamed file, another setting, a cache write or a damaged record', async () => {
     await run();
     assert.equal((await run()).fast, true);

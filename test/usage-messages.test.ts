@@ -73,7 +73,7 @@ describe('a misspelt flag or a wrong sub-command word', () => {
 
   it('an unknown flag is named as typed, with the closest known flag', () => {
     const known = ['config', 'steps', 'how_many_training_steps', 'learning-rate', 'learningRate'];
-    assert.equal(plainUsageMessage('Unknown arguments: stpes, lr', ['build', '--stpes=10', '--lr', '3'], known), '--stpes: unknown flag (did you mean --steps?); --lr: unknown flag');
+    assert.equal(plainUsageMessage('Unknown arguments: stpes, lr', ['build', '--stpes=10', '--lr', '3'], known), '--stpes: unknown flag (did you mean --steps?); --lr: unknown flag (see retrain build --help)');
     assert.equal(plainUsageMessage('Unknown arguments: learning-rat, learningRat', ['build', '--learning-rat', '0.1'], known), '--learning-rat: unknown flag (did you mean --learning-rate?)');
   });
 

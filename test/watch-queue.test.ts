@@ -1,61 +1,34 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { copySubset, HAS_SHARED, HYMENOPTERA, MODEL_DIR, tempDir } from './helpers/shared.js';
+import { describe, it } from 'node:test';
+import { HYMENOPTERA } from './helpers/shared.js';
 import { startWorker, type WorkerProcess } from './helpers/worker-process.js';
-import { SERVICES_MISSING, useServices, type Services } from './helpers/services.js';
+import { QUEUE_SKIP, useQueueSuite, writeQueueConfig } from './helpers/queue-suite.js';
 import { WatchProcess } from './helpers/watch-process.js';
 
 const PER_CLASS = 4;
 const IMAGES = PER_CLASS * 2;
 
 /** `retrain watch --queue`: every vector, at start and for a photo added later, comes from a real `retrain worker`. */
-describe('watch --queue (real Redis + S3 API store + retrain worker)', { skip: (!HAS_SHARED && 'shared models/data sets not found') || SERVICES_MISSING }, () => {
-  let services: Services;
-  let images: string;
-  let work: string;
+describe('watch --queue (real Redis + S3 API store + retrain worker)', { skip: QUEUE_SKIP }, () => {
   let worker: WorkerProcess | undefined;
   let watch: WatchProcess | undefined;
-  const saved = { ...process.env };
-
-  before(async () => {
-    services = (await useServices())!;
-    Object.assign(process.env, services.env);
-    images = await copySubset(PER_CLASS);
-    work = await tempDir('retrain-watch-queue-');
-  });
-
-  after(async () => {
+  const suite = useQueueSuite(PER_CLASS, 'retrain-watch-queue-', async () => {
     if (watch && watch.child.exitCode === null) await watch.stop('SIGKILL');
     await worker?.stop();
-    process.env = saved;
-    await services?.stop();
   });
 
   it('starts, builds from the worker\'s vectors, and rebuilds when a photo is added (one vector, computed by the worker)', async () => {
-    worker = await startWorker(services.redisUrl, path.join(work, 'worker-models'));
-    const configFile = path.join(work, 'retrain.config.mjs');
-    await fs.writeFile(
-      configFile,
-      `export default ${JSON.stringify({
-        imageDir: images,
-        model: MODEL_DIR,
-        seed: 2,
-        workers: 1,
-        train: { steps: 20 },
-        cacheDir: path.join(work, 'cache'),
-        outputDir: path.join(work, 'out'),
-        remoteCache: `s3://${services.bucket}/watch`,
-      })};\n`,
-    );
-    watch = new WatchProcess(work, ['--config', configFile, '--queue', services.redisUrl, '--quiet-ms', '300']);
+    worker = await startWorker(suite.services.redisUrl, path.join(suite.work, 'worker-models'));
+    const configFile = await writeQueueConfig(suite, 'watch', { train: { steps: 20 } });
+    watch = new WatchProcess(suite.work, ['--config', configFile, '--queue', suite.services.redisUrl, '--quiet-ms', '300']);
     const first = await watch.nextBuild(0, 180_000);
     assert.equal(first.event.bottlenecksComputed, IMAGES, JSON.stringify(first.event));
     assert.equal(first.event.trained, true);
 
     const [photo] = (await fs.readdir(path.join(HYMENOPTERA, 'val', 'ants'))).sort();
-    await fs.copyFile(path.join(HYMENOPTERA, 'val', 'ants', photo!), path.join(images, 'ants', 'added-while-watching.jpg'));
+    await fs.copyFile(path.join(HYMENOPTERA, 'val', 'ants', photo!), path.join(suite.images, 'ants', 'added-while-watching.jpg'));
     const second = await watch.nextBuild(first.index + 1, 180_000);
     assert.equal(second.event.bottlenecksComputed, 1, JSON.stringify(second.event));
     assert.equal(second.event.trained, true);

@@ -59,6 +59,72 @@ describe('a model path that does not exist', () => {
   });
 });
 
+// Before the fix: a --models-dir or RETRAIN_MODELS_DIR folder that is not there was passed over without a word for
+// ../shared/models (a mistyped folder built with whatever model of that name was found there).
+describe('a models folder that does not exist', () => {
+  it('is one line naming --models-dir or RETRAIN_MODELS_DIR and the path', async () => {
+    const dir = await tempDir();
+    const missing = path.join(dir, 'nonexistent');
+    for (const args of [['build', '--image-dir', dir], ['status', '--image-dir', dir], ['models'], ['models', 'inspect', 'mobilenet_v2_035_224']]) {
+      const flagged = await retrain([...args, '--models-dir', missing], dir);
+      assert.equal(flagged.code, 2, `${args.join(' ')}: ${flagged.stderr}`);
+      assert.equal(lines(flagged.stderr).length, 1, flagged.stderr);
+      assert.equal(lines(flagged.stderr)[0], `error: --models-dir ${missing}: no such folder; give the folder that holds the model folders (such as mobilenet_v2_035_224/)`);
+    }
+    const env = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'build', '--image-dir', dir], { cwd: dir, env: { ...process.env, RETRAIN_MODELS_DIR: missing } }).then(
+      () => assert.fail('built'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(env.code, 1);
+    assert.equal(env.stderr, `error: RETRAIN_MODELS_DIR=${missing}: no such folder; give the folder that holds the model folders (such as mobilenet_v2_035_224/)\n`);
+  });
+});
+
+// Before the fix: `--testing-percentage 150: must be at most 100 (got 150); --testing-percentage 150: validationPercentage
+// + testingPercentage must leave …` (the flag twice), and every error yargs' checks found had a second line
+// `Run "retrain --help" for usage.` which config-value errors did not.
+describe('usage errors', () => {
+  it('are one line each, the flag named once', async () => {
+    const dir = await tempDir();
+    const cases: Array<[string[], string]> = [
+      [['build', '--image-dir', dir, '--testing-percentage', '150'], 'error: --testing-percentage 150: must be at most 100'],
+      [['build', '--image-dir', dir, '--steps', '0'], 'error: --steps 0: must be more than 0'],
+      [['predict', '--top', '0', 'x.jpg'], 'error: --top 0: must be a whole number, at least 1'],
+      [['audit', '--top', 'abc'], 'error: --top abc: must be a whole number, at least 1'],
+      [['build', '--flip-left-right=maybe'], 'error: --flip-left-right=maybe: must be true or false (or give --flip-left-right / --no-flip-left-right)'],
+      [['build', '--stpes', '3'], 'error: --stpes: unknown flag (did you mean --steps?)'],
+      [['build', '--zzz'], 'error: --zzz: unknown flag (see retrain build --help)'],
+      [['biuld'], 'error: unknown command "biuld": did you mean build?'],
+      // Before the fix: BullMQ's 'concurrency must be a finite number greater than 0', then a stack trace.
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--workers', '0'], 'error: --workers 0: must be a whole number, at least 1'],
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--inference-batch-size', 'abc'], 'error: --inference-batch-size abc: must be a whole number, at least 1'],
+      // Before the fix: 'report report: unexpected argument (see retrain report --help)'.
+      [['report'], 'error: unknown command "report" (see retrain --help)'],
+      [['build', 'extra'], 'error: build extra: unexpected argument (see retrain build --help)'],
+      // Before the fix: out of memory after a minute, with V8's stack trace.
+      [['build', '--image-dir', dir, '--batch-size', '1e9'], 'error: --batch-size 1e9: must be at most 65536'],
+      [['build', '--image-dir', dir, '--validation-batch-size', '100000'], 'error: --validation-batch-size 100000: must be at most 65536'],
+    ];
+    for (const [args, expected] of cases) {
+      const { code, stderr } = await retrain(args, dir);
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+      assert.deepEqual(lines(stderr), [expected], args.join(' '));
+    }
+  });
+});
+
+// Before the fix: `model "docs/notes.txt": …/notes.txt/model.json not found (nor model.onnx)`, as if the file were a folder.
+describe('a model path that is a file but not a model', () => {
+  it('is one line saying it is a file, not a model, and what --model takes', async () => {
+    const dir = await tempDir();
+    await fs.mkdir(path.join(dir, 'docs'));
+    await fs.writeFile(path.join(dir, 'docs', 'notes.txt'), 'not a model');
+    const { code, stderr } = await retrain(['models', 'inspect', 'docs/notes.txt'], dir);
+    assert.equal(code, 1);
+    assert.equal(stderr, `error: model "docs/notes.txt": ${path.join(dir, 'docs', 'notes.txt')} is a file, not a model; give --model a folder with model.json or model.onnx, an .onnx file, or a registry name (retrain models lists them)\n`);
+  });
+});
+
 // Before the fix: `found 0 classes with images in …; need at least 2 (one sub-folder of images per class)`, and
 // nothing said why (the scan's warnings were never printed: the error came first).
 describe('image folders whose class folders hold no image', () => {
@@ -76,6 +142,21 @@ describe('image folders whose class folders hold no image', () => {
       error.message,
       /^found 0 classes with images in .*photos; need at least 2 \(one sub-folder of images per class\); 2 files in class folders are not an image format this build reads, ignored: cats\/notes\.txt, cats\/scan\.bmp \(it reads .*\); 2 class folders with no images, skipped: .*photos\/cats, .*photos\/dogs$/,
     );
+  });
+});
+
+// Before the fix: `found 0 classes with images in …/flat; need at least 2 (one sub-folder of images per class)` for a
+// folder of photos with no class folders: the warning that said so was never printed (the error came first).
+describe('an image folder of photos with no class folders', () => {
+  it('the error says the images are directly in it, in the same line', async () => {
+    const dir = await tempDir();
+    await fs.mkdir(path.join(dir, 'flat'));
+    for (const name of ['a.jpg', 'b.png']) await fs.writeFile(path.join(dir, 'flat', name), 'x');
+    const error = await scanImageDirs([path.join(dir, 'flat')]).then(
+      () => assert.fail('scanned'),
+      (e: Error) => e,
+    );
+    assert.match(error.message, /^found 0 classes with images in .*flat; need at least 2 \(one sub-folder of images per class\); 2 images directly in .*flat are in no class folder, ignored: a\.jpg, b\.png; move them into a class folder$/);
   });
 });
 

@@ -65,8 +65,8 @@ export async function checkExperimentOutputs(raw: RetrainConfig, baseDir: string
   await checkOwnedFile(path.join(folder, 'experiments.json'), 'experiments table', guarded, (content) => {
     try {
       return Array.isArray((JSON.parse(content) as { results?: unknown }).results);
-    } catch {
-      return false;
+    } catch (error) {
+      return { damaged: `not valid JSON: ${(error as Error).message}` };
     }
   });
   for (const { name, config } of experimentConfigs(raw, baseDir, experiments)) {

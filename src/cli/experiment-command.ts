@@ -25,7 +25,7 @@ export function experimentCommand(yargs: Argv) {
       const { makeTempDirBeside, replaceDir, writeFileAtomic } = await import('../util/atomic-write.js');
       const { quietSdkNodeWarning, withRemoteEnv } = await import('./remote-env.js');
       quietSdkNodeWarning();
-      const { raw, baseDir, config } = await readConfig(withModelsEnv(withRemoteEnv(argv)), process.cwd());
+      const { raw, baseDir, config } = await readConfig(withModelsEnv(withRemoteEnv(argv)), process.cwd(), (message) => process.stderr.write(`warning: ${message}\n`));
       // Every experiment of the config is in the tables; those not named are read back when up to date, else "not run".
       const experiments = expandExperiments(raw);
       const named = selectExperiments(experiments, (argv.names as string[] | undefined) ?? []).map((e) => e.name);

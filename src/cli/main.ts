@@ -77,7 +77,8 @@ export function createCli(args: string[], columns: number | undefined = process.
       if (/^Did you mean/.test(message)) message = `unknown command "${printable(args[0] ?? '')}": ${message.replace(/^D/, 'd')}`;
       // The flags of the command that failed (yargs resets its options per command).
       message = plainUsageMessage(message, args, Object.keys((cli as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key));
-      process.stderr.write(`error: ${printable(message)}\nRun "retrain --help" for usage.\n`);
+      // One line, as every other error: each message says what to do or where to look (no generic hint line).
+      process.stderr.write(`error: ${printable(message)}\n`);
       process.exit(2);
     }) as Argv;
   // yargs renders a command's whole help before running its handler, for a handler that would show it; none
@@ -110,9 +111,11 @@ export function plainUsageMessage(message: string, args: readonly string[], know
     const flags = knownFlags.filter((flag) => flag.length > 1 && !/[A-Z]/.test(flag));
     const parts = unknown[1]!.split(', ').flatMap((name) => {
       const typed = typedFlag(name);
+      // The first word not a command and close to none (`retrain report`): yargs calls it an unknown argument.
+      if (typed === undefined && name === args[0]) return [`unknown command "${name}" (see retrain --help)`];
       if (typed === undefined) return args.includes(name) ? [`${command} ${name}: unexpected argument (see retrain ${command} --help)`] : [];
       const near = closestKey(name, flags);
-      return [`${typed}: unknown flag${near ? ` (did you mean --${near}?)` : ''}`];
+      return [`${typed}: unknown flag (${near ? `did you mean --${near}?` : `see retrain ${command ? `${command} ` : ''}--help`})`];
     });
     if (parts.length > 0) return parts.join('; ');
   }

@@ -45,7 +45,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'distortion-variants', field: ['distortions', 'variants'], type: 'number', describe: 'Cached distorted variants per training image [5]' },
   { name: 'labels', field: ['labels'], type: 'string', choices: ['unicode', 'original'], describe: 'Class labels from folder names: unicode keeps every script, original is retrain.py\'s ASCII rule [unicode]' },
   { name: 'seed', field: ['seed'], type: 'number', describe: 'Random seed for initialisation and sampling [0]' },
-  { name: 'workers', field: ['workers'], type: 'number', describe: 'Bottleneck worker threads [one per core]' },
+  { name: 'workers', field: ['workers'], type: 'number', describe: 'Bottleneck worker threads, at most one per core [one per core]' },
   { name: 'backend', field: ['backend'], type: 'string', choices: ['auto', 'onnx', 'node', 'wasm', 'cpu'], describe: 'What computes bottlenecks: onnx (onnxruntime-node), or a TensorFlow.js backend [auto: onnx if it loads and the model converts, else tfjs-node if it loads, else wasm]' },
   { name: 'remote-cache', field: ['remoteCache'], type: 'string', describe: 'Shared cache on an S3 API store, s3://bucket/prefix (also RETRAIN_REMOTE_CACHE; endpoint and keys from AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, …)' },
   { name: 'remote-cache-read-only', field: ['remoteCacheReadOnly'], type: 'boolean', describe: 'Read the remote cache, never write to it [false]' },

@@ -41,7 +41,15 @@ export function describeIssues(
 
 /** `source: invalid config: a: …; b: …` for the config's own problems, `--flag value: …` for each flag's. */
 export function formatProblems(problems: readonly ConfigProblem[], source: string): string {
-  const fromFlags = problems.filter((p) => p.flag).map((p) => `${p.flag}: ${p.message}`);
+  // A flag is named once, with its own problem: a group's rule it also breaks (`--testing-percentage 150` and the
+  // percentages' sum) follows from it; the value is in the flag as typed, so no "(got 150)".
+  const named: string[] = [];
+  const fromFlags: string[] = [];
+  for (const p of problems) {
+    if (!p.flag || named.some((flag) => p.flag!.includes(flag))) continue;
+    named.push(p.flag);
+    fromFlags.push(`${p.flag}: ${p.message.replace(/ \(got [^)]*\)$/, '')}`);
+  }
   const fromConfig = problems.filter((p) => !p.flag).map((p) => `${p.field || '(config)'}: ${p.message}`);
   return [...fromFlags, ...(fromConfig.length > 0 ? [`${source}: invalid config: ${fromConfig.join('; ')}`] : [])].join('; ');
 }

@@ -38,13 +38,13 @@ export interface RetrainConfig {
     solver?: 'sgd' | 'lbfgs';
     /** The `'lbfgs'` solver's L2 strength (on the mean class-balanced loss); default: chosen by cross-validation. */
     l2?: number;
-    /** Images per training step, sampled class-balanced with replacement. Default 100. */
+    /** Images per training step, sampled class-balanced with replacement. Default 100, at most 65536. */
     batchSize?: number;
     /** Log train/validation accuracy every N steps (and on the last). Default 10. */
     evalStepInterval?: number;
-    /** Validation images per evaluation; -1 means the whole validation set. Default 100. */
+    /** Validation images per evaluation; -1 means the whole validation set. Default 100, at most 65536. */
     validationBatchSize?: number;
-    /** Test images for the final evaluation; -1 means the whole test set. Default -1. */
+    /** Test images for the final evaluation; -1 means the whole test set. Default -1, at most 65536. */
     testBatchSize?: number;
     /**
      * Start from the exported model's head instead of random weights when the classes and model are

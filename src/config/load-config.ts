@@ -10,6 +10,9 @@ import { configLoadError } from './config-load-error.js';
 /** Config file names looked for in the working folder, in order. */
 export const CONFIG_FILE_NAMES = ['retrain.config.ts', 'retrain.config.mts', 'retrain.config.js', 'retrain.config.mjs'];
 
+/** What a named config file may be: TypeScript, JavaScript or JSON (jiti loads each). */
+const CONFIG_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json'];
+
 /** The config file to use: the one named, else the first default name in `cwd`, else none. */
 export function findConfigFile(named: string | undefined, cwd: string): string | undefined {
   if (named) {
@@ -18,6 +21,11 @@ export function findConfigFile(named: string | undefined, cwd: string): string |
     if (statSync(file).isDirectory()) {
       const inside = CONFIG_FILE_NAMES.map((name) => path.join(file, name)).find((f) => statSync(f, { throwIfNoEntry: false })?.isFile());
       throw new ConfigError(`${file}: is a folder, not a config file; ${inside ? `did you mean --config ${inside}?` : 'name a config file (retrain.config.ts)'}`);
+    }
+    // Any other file (`--config photo.jpg`, `notes.txt`) failed inside Node's loader: `cannot load config (TypeError:
+    // Unknown file extension ".txt" …) at /modules/esm/get_format:189:9`.
+    if (!CONFIG_EXTENSIONS.includes(path.extname(file).toLowerCase())) {
+      throw new ConfigError(`${file}: not a config file (it must end in ${CONFIG_EXTENSIONS.join(', ')}); name a config file (retrain.config.ts)`);
     }
     return file;
   }

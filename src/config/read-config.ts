@@ -32,5 +32,9 @@ export async function readConfig(
   }
   const raw = validateConfig(merged, file ?? 'command line', flagSources(argv));
   const baseDir = file ? path.dirname(file) : cwd;
-  return { config: resolveConfig(raw, baseDir), file, raw, baseDir };
+  const config = resolveConfig(raw, baseDir);
+  if (raw.workers !== undefined && raw.workers > config.workers) {
+    warn(`${flagSources(argv).get('workers') ?? `workers ${raw.workers}`}: this machine has ${config.workers} ${config.workers === 1 ? 'core' : 'cores'}; using ${config.workers} worker ${config.workers === 1 ? 'thread' : 'threads'} (each holds a copy of the model)`);
+  }
+  return { config, file, raw, baseDir };
 }

@@ -98,7 +98,9 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
     printMisclassifiedTestImages: config.printMisclassifiedTestImages ?? false,
     reportAudit: config.reportAudit ?? false,
     summariesDir: config.summariesDir === undefined ? undefined : abs(config.summariesDir),
-    workers: config.workers ?? Math.max(1, os.availableParallelism()),
+    // Never more threads than cores: each holds a whole model, and `--workers 200` ran a 2-core machine out of
+    // memory (4 GB, then a native abort) for no speed; readConfig says so when it lowers the number.
+    workers: Math.min(config.workers ?? Infinity, Math.max(1, os.availableParallelism())),
     inferenceBatchSize: config.inferenceBatchSize ?? 4,
     backend: config.backend ?? 'auto',
     remote: config.remoteCache

@@ -18,12 +18,16 @@ let built: ReturnType<typeof buildSchema> | undefined;
 
 /** What a folder field that takes one folder or several must be. */
 const FOLDERS = 'must be a folder name or a list of folder names';
+/** The largest training, validation or test batch (images per step or evaluation). */
+export const MAX_BATCH = 65536;
 
 function buildSchema() {
   const { z } = createRequire(import.meta.url)('zod') as typeof import('zod');
   const percent = z.number().min(0).max(100);
   const positiveInt = z.number().int().positive();
-  const batch = z.number().int().refine((n) => n === -1 || n > 0, 'must be a positive integer or -1 (all)');
+  // A batch is built in memory (images × feature size): `--batch-size 1e9` ran the process out of memory after a
+  // minute of garbage collection, with V8's stack trace. Far above any useful batch, far below that.
+  const batch = z.number().int().max(MAX_BATCH).refine((n) => n === -1 || n > 0, 'must be a positive integer or -1 (all)');
 
   const baseSchema = z
     .object({
@@ -58,7 +62,7 @@ function buildSchema() {
           learningRate: z.number().positive().optional(),
           solver: z.enum(['sgd', 'lbfgs']).optional(),
           l2: z.number().positive().optional(),
-          batchSize: positiveInt.optional(),
+          batchSize: positiveInt.max(MAX_BATCH).optional(),
           evalStepInterval: positiveInt.optional(),
           validationBatchSize: batch.optional(),
           testBatchSize: batch.optional(),

@@ -43,6 +43,8 @@ export interface ExportManifest {
   };
   configHash: string;
   createdAt: string;
+  /** SHA-256 of each model file (model.json, weights.bin, model.onnx, labels.txt) as exported: a damaged file is found and exported again. */
+  files?: Record<string, string>;
 }
 
 /** File names inside an exported model folder (beside model.json and weights.bin). */

@@ -8,6 +8,7 @@ import { makeTempDirBeside, replaceDir, writeFileAtomic } from '../util/atomic-w
 import { describeWriteError } from '../util/file-errors.js';
 import { checkReplaceable } from './output-guard.js';
 import { LABELS_FILE, MANIFEST_FILE, type ExportManifest } from './export-manifest.js';
+import { modelFileHashes } from './model-files.js';
 
 
 
@@ -34,11 +35,12 @@ export async function exportModel(
   try {
     await model?.save(directoryWriter(temp));
     await fs.writeFile(path.join(temp, LABELS_FILE), manifest.labels.join('\n') + '\n');
-    await fs.writeFile(path.join(temp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
     for (const [name, content] of extraFiles) {
       await fs.mkdir(path.dirname(path.join(temp, name)), { recursive: true });
       await fs.writeFile(path.join(temp, name), content);
     }
+    // Last, with the hashes of the model files beside it: a later build finds a damaged one and exports again.
+    await fs.writeFile(path.join(temp, MANIFEST_FILE), JSON.stringify({ ...manifest, files: await modelFileHashes(temp) }, null, 2) + '\n');
     await replaceDir(temp, outputDir, (target) => checkReplaceable(target, 'output folder (--output-dir)'));
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true });

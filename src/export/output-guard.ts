@@ -50,6 +50,10 @@ export async function checkReplaceable(dir: string, what: string): Promise<void>
   if (entries.length > 0) {
     const manifest = await readJson<Partial<ExportManifest>>(path.join(dir, MANIFEST_FILE));
     if (manifest?.format !== 'retrain-model@1') {
+      const damage = entries.includes(MANIFEST_FILE) && entries.every((name) => EXPORT_ENTRIES.has(name)) ? await manifestDamage(path.join(dir, MANIFEST_FILE)) : undefined;
+      if (damage) {
+        throw refuse(what, dir, `looks like a retrain model but its ${MANIFEST_FILE} is damaged (${damage}), so retrain cannot tell it wrote the folder: delete or move the folder and build again, or choose another folder`);
+      }
       throw refuse(what, dir, `holds files retrain did not write (${sample(entries)}) and retrain replaces this folder whole: choose a new or empty folder`);
     }
     const foreign = [...entries.filter((name) => !EXPORT_ENTRIES.has(name)), ...(entries.includes('logs') ? await foreignLogs(dir) : [])];
@@ -60,17 +64,24 @@ export async function checkReplaceable(dir: string, what: string): Promise<void>
   await checkWritable(path.dirname(dir), what, dir);
 }
 
+/** What a file's owner check finds: retrain's (true), not retrain's (false), or damaged beyond telling (what is wrong). */
+export type Ownership = boolean | { damaged: string };
+
 /**
  * Refuses a file retrain overwrites (a labels file, an experiments table) unless it is absent or `isOurs`
  * says its content is what retrain wrote.
  */
-export async function checkOwnedFile(file: string, what: string, guarded: ProtectedFolders, isOurs: (content: string) => boolean | Promise<boolean>): Promise<void> {
+export async function checkOwnedFile(file: string, what: string, guarded: ProtectedFolders, isOurs: (content: string) => Ownership | Promise<Ownership>): Promise<void> {
   await checkPlacement(file, what, guarded);
   const stat = await fs.lstat(file).catch(() => undefined);
   if (!stat) return checkCreatable(file, what);
   if (!stat.isFile()) throw refuse(what, file, `is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}; give the path of a file to write`);
   const content = stat.size <= 1 << 20 ? await fs.readFile(file, 'utf8') : undefined;
-  if (content === undefined || !(await isOurs(content))) {
+  const ours = content === undefined ? false : content.trim() === '' ? { damaged: 'it is empty' } : await isOurs(content);
+  if (typeof ours === 'object') {
+    throw refuse(what, file, `is damaged (${ours.damaged}), so retrain cannot tell it wrote it: delete it (the next run writes it again) or choose another path`);
+  }
+  if (!ours) {
     throw refuse(what, file, 'exists and is not a file retrain wrote there; remove it or choose another path');
   }
   await checkWritable(path.dirname(file), what, file);
@@ -195,6 +206,19 @@ async function realPath(p: string): Promise<string> {
 function isWithin(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+/** What is wrong with a manifest file that is not JSON or has no format (undefined: unreadable, or another program's JSON). */
+async function manifestDamage(file: string): Promise<string | undefined> {
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  if (text.trim() === '') return 'it is empty';
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !('format' in parsed) ? 'it has no "format" field' : undefined;
+  } catch (error) {
+    return `not valid JSON: ${(error as Error).message}`;
+  }
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {

@@ -52,6 +52,7 @@ export const FEW_IMAGES = 20;
 export async function scanImageDirs(imageDirs: string[], options: ScanOptions = {}): Promise<ScanResult> {
   const minClasses = options.minClasses ?? 2;
   const warnings: string[] = [];
+  const looseImages: string[] = [];
   const { roots, notes } = await distinctRoots(imageDirs.map((dir) => path.resolve(dir)));
   warnings.push(...notes);
   const folders: ClassFolder[] = [];
@@ -80,9 +81,9 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
       else if (isImageFileName(entry.name)) loose.push(entry.name);
     }
     if (loose.length > 0) {
-      warnings.push(
-        `${plural(loose.length, 'image')} directly in ${root} ${loose.length === 1 ? 'is' : 'are'} in no class folder, ignored: ${listSome(loose)}; move them into a class folder`,
-      );
+      const warning = `${plural(loose.length, 'image')} directly in ${root} ${loose.length === 1 ? 'is' : 'are'} in no class folder, ignored: ${listSome(loose)}; move them into a class folder`;
+      warnings.push(warning);
+      looseImages.push(warning);
     }
   }
   const { classes, unnamed } = groupFoldersByLabel(folders, options.labels);
@@ -127,7 +128,8 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
   if (empty.length > 0) {
     warnings.push(`${plural(empty.length, 'class folder')} with no images, skipped: ${listSome(empty)}`);
   }
-  const reasons = warnings.slice(leftOut);
+  // Images left at the top of a root are the likeliest reason for too few classes (a flat folder of photos).
+  const reasons = [...looseImages, ...warnings.slice(leftOut)];
   if (small.length > 0 && options.warnFewImages !== false) {
     warnings.push(
       `${plural(small.length, 'class', 'classes')} with fewer than ${FEW_IMAGES} images (at least ${FEW_IMAGES} recommended): ${listSome(small, 10)}`,

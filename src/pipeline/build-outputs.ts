@@ -28,7 +28,10 @@ export async function checkBuildOutputs(config: ResolvedConfig): Promise<void> {
     // Ours when it holds the labels of the model retrain exported beside it (it is written after each export).
     await checkOwnedFile(config.outputLabels, 'labels file (--output-labels)', guarded, async (content) => {
       const labels = (await exportedManifest(config.outputDir))?.labels;
-      return Array.isArray(labels) && content === labels.join('\n') + '\n';
+      if (!Array.isArray(labels)) return false;
+      const ours = labels.join('\n') + '\n';
+      // The start of what retrain wrote (a copy cut short, a full disk): damaged, not someone else's file.
+      return content === ours || (ours.startsWith(content) ? { damaged: `it holds only the first ${content.length} of ${ours.length} characters of the labels` } : false);
     });
   }
   if (config.summariesDir) await checkAddOnlyFolder(config.summariesDir, 'summaries folder (--summaries-dir)', guarded, ['train', 'validation']);

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { readManifest } from '../export/read-manifest.js';
+import { modelFilesDamage } from '../export/model-files.js';
 import { sha256Hex } from '../util/content-hash.js';
 import { scanImageDirs } from '../images/scan-image-dirs.js';
 import { selectInputs } from './stage.js';
@@ -69,6 +70,10 @@ export async function buildStatus(config: ResolvedConfig): Promise<BuildStatus> 
       case 'export':
         if (!manifest) reasons.push(`no model in ${config.outputDir}`);
         else if (manifest.buildFingerprint !== record.stages.export?.key) reasons.push(`the model in ${config.outputDir} is not the one the last build exported`);
+        else {
+          const damage = await modelFilesDamage(config.outputDir, manifest.files);
+          if (damage) reasons.push(`the model in ${config.outputDir} is damaged (${damage})`);
+        }
         if (stale.has('evaluate')) reasons.push('evaluate is stale');
         break;
     }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { readManifest } from '../export/read-manifest.js';
+import { modelFilesDamage } from '../export/model-files.js';
 import { listingDigest } from '../images/listing-digest.js';
 import { scanImageDirs, type ScanResult } from '../images/scan-image-dirs.js';
 import { distortionsActive } from '../core/distortions.js';
@@ -49,6 +50,8 @@ export async function upToDateBuild(inputs: BuildInputs, emit: EmitEvent): Promi
   if (!sameFacts(record.cacheFile, fileFacts(cacheDataFile(config.cacheDir)))) return {};
   const manifest = await readManifest(config.outputDir);
   if (manifest?.buildFingerprint !== record.exportKey) return {};
+  // A model file damaged since the export: the full path's export stage says so and writes the model again.
+  if ((await modelFilesDamage(config.outputDir, manifest.files)) !== undefined) return {};
   if (config.outputLabels !== undefined && !(await holds(config.outputLabels, record.result.classes.join('\n') + '\n'))) return {};
   // The scan's errors (no image folder, too few classes) are the build's, as on the full path.
   const scan = await scanImageDirs(config.imageDirs, { labels: config.labels });

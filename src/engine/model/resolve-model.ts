@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modelsDirs } from '../../config/models-dirs.js';
@@ -75,6 +75,10 @@ async function localModel(source: string, target: string, options: ModelOptions)
       throw new ModelError(
         `model "${source}": no such ${isFile ? 'file' : 'folder'} ${isFile ? target : dir}; give --model a folder with model.json or model.onnx, an .onnx file, or a registry name (retrain models lists them)`,
       );
+    }
+    // A file that is not a model (`--model photo.jpg`): it was read as a folder ("photo.jpg/model.json not found").
+    if (!isFile && !statSync(dir).isDirectory()) {
+      throw new ModelError(`model "${source}": ${dir} is a file, not a model; give --model a folder with model.json or model.onnx, an .onnx file, or a registry name (retrain models lists them)`);
     }
     throw new ModelError(`model "${source}": ${modelJson} not found${isFile ? '' : ' (nor model.onnx)'}`);
   }

@@ -2,6 +2,7 @@ import { mergeMap, type OperatorFunction } from '../../util/rx.js';
 import { MANIFEST_FILE, ONNX_FILE } from '../../export/export-manifest.js';
 import type { ExportManifest } from '../../export/export-manifest.js';
 import { readManifest } from '../../export/read-manifest.js';
+import { modelFilesDamage } from '../../export/model-files.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import path from 'node:path';
 import { stageTask } from '../stage.js';
@@ -36,7 +37,9 @@ export const exportTask = stageTask(exportStage, (context): OperatorFunction<Eva
       // TensorFlow.js and sharp (report images) only when exporting: an up-to-date build does not load them.
       const exporting = () => import('../../export/export-model.js');
       const existing = await readManifest(outputDir);
-      if (existing?.buildFingerprint === buildFingerprint) {
+      const damage = existing?.buildFingerprint === buildFingerprint ? await modelFilesDamage(outputDir, existing.files) : undefined;
+      if (damage) context.emit({ type: 'warning', message: `the model in ${outputDir} is damaged (${damage}): exporting it again` });
+      if (existing?.buildFingerprint === buildFingerprint && !damage) {
         // The same model from declared settings that differ (e.g. another image folder with the same photos):
         // the manifest names the settings of this build.
         if (existing.configHash !== context.configHash) await refreshConfigHash(outputDir, existing, context.configHash);

@@ -157,8 +157,8 @@ export function sectionOf(text: string): string | undefined {
   return text.slice(start, next < 0 ? undefined : next + 1);
 }
 
-/** The whole section: every backbone's builds and val/ evaluation, then the cross-validation of the head defaults. */
-export async function measureBackboneAccuracy(): Promise<string> {
+/** Every backbone's build and val/ evaluation, in a temporary folder. */
+async function measureBuilds(): Promise<Row[]> {
   await initBackend('auto');
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'retrain-backbones-'));
   try {
@@ -167,11 +167,16 @@ export async function measureBackboneAccuracy(): Promise<string> {
       process.stderr.write(`${name}…\n`);
       rows.push(await measure(name, work));
     }
-    const cv = await measureHeadCv();
-    return render(rows, new Date(), cv);
+    return rows;
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
+}
+
+/** The whole section: every backbone's builds and val/ evaluation, then the cross-validation of the head defaults. */
+export async function measureBackboneAccuracy(): Promise<string> {
+  const rows = await measureBuilds();
+  return render(rows, new Date(), await measureHeadCv());
 }
 
 /** `--cv-only`: redo only the cross-validation part, keeping the measured builds and val/ figures of the section. */
@@ -186,19 +191,8 @@ async function cvOnly(text: string): Promise<string> {
 async function buildsOnly(text: string): Promise<string> {
   const section = sectionOf(text);
   if (!section?.includes(CV_TITLE)) throw new Error('BENCHMARKS.md has no cross-validation part to keep: run without --builds-only');
-  await initBackend('auto');
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'retrain-backbones-'));
-  try {
-    const rows: Row[] = [];
-    for (const { name } of KNOWN_MODELS) {
-      process.stderr.write(`${name}…\n`);
-      rows.push(await measure(name, work));
-    }
-    const fresh = render(rows, new Date(), []);
-    return `${fresh.slice(0, fresh.indexOf(CV_TITLE))}${section.slice(section.indexOf(CV_TITLE))}`;
-  } finally {
-    await fs.rm(work, { recursive: true, force: true });
-  }
+  const fresh = render(await measureBuilds(), new Date(), []);
+  return `${fresh.slice(0, fresh.indexOf(CV_TITLE))}${section.slice(section.indexOf(CV_TITLE))}`;
 }
 
 async function main() {

@@ -176,14 +176,15 @@ export interface BuildCvResult extends BuildCell {
   n: number;
 }
 
-export async function measureBuildCv(models = KNOWN_MODELS.map((m) => m.name), grid = BUILD_GRID, log?: (r: BuildCvResult) => void): Promise<BuildCvResult[]> {
+/** Every grid cell on every backbone × data set: `accuracyOf` cross-validates one cell on one data set's vectors. */
+async function measureGrid<C extends object>(models: string[], grid: C[], accuracyOf: (data: Awaited<ReturnType<typeof vectorsOf>>, cell: C) => number, log?: (r: C & GridResult) => void): Promise<(C & GridResult)[]> {
   const cacheRoot = process.env.RETRAIN_CV_CACHE ?? path.join(os.tmpdir(), 'retrain-cv');
-  const results: BuildCvResult[] = [];
+  const results: (C & GridResult)[] = [];
   for (const model of models) {
     for (const [dataset, dir] of Object.entries(CV_DATASETS)) {
       const data = await vectorsOf(model, dir, cacheRoot);
       for (const cell of grid) {
-        const result = { model, dataset, ...cell, accuracy: crossValidateBuild(data, cell), n: data.labels.length };
+        const result = { model, dataset, ...cell, accuracy: accuracyOf(data, cell), n: data.labels.length };
         results.push(result);
         log?.(result);
       }
@@ -192,23 +193,23 @@ export async function measureBuildCv(models = KNOWN_MODELS.map((m) => m.name), g
   return results;
 }
 
+interface GridResult {
+  model: string;
+  dataset: string;
+  accuracy: number;
+  n: number;
+}
+
+export function measureBuildCv(models = KNOWN_MODELS.map((m) => m.name), grid = BUILD_GRID, log?: (r: BuildCvResult) => void): Promise<BuildCvResult[]> {
+  return measureGrid(models, grid, crossValidateBuild, log);
+}
+
 /** One row per backbone × data set, one column per simulated-build cell: out-of-fold accuracy and photos right. */
 export function renderBuildCv(results: BuildCvResult[]): string {
   const sameCell = (a: BuildCell, b: BuildCell) => a.fit === b.fit && a.learningRate === b.learningRate;
   const cells = BUILD_GRID.filter((c) => results.some((r) => sameCell(r, c)));
   const name = (c: BuildCell) => `${c.fit === 'training' ? 'training share' : 'training + validation'}, ${c.learningRate === 'validation' ? 'lr by validation share' : `lr ${c.learningRate}`}`;
-  const keys = [...new Set(results.map((r) => `${r.model}|${r.dataset}`))];
-  const rows = keys.map((key) => {
-    const [model, dataset] = key.split('|') as [string, string];
-    const mine = results.filter((r) => r.model === model && r.dataset === dataset);
-    const best = Math.max(...mine.map((r) => r.accuracy));
-    return [model, `${dataset} (${mine[0]!.n})`, ...cells.map((c) => {
-      const r = mine.find((m) => sameCell(m, c))!;
-      const text = `${(r.accuracy * 100).toFixed(1)}% (${Math.round(r.accuracy * r.n)})`;
-      return r.accuracy === best ? `**${text}**` : text;
-    })];
-  });
-  return [['backbone', 'photos', ...cells.map(name)], ['---', '---', ...cells.map(() => '---')], ...rows].map((c) => `| ${c.join(' | ')} |`).join('\n');
+  return renderGrid(results, cells, sameCell, name);
 }
 
 export interface CvResult extends Cell {
@@ -225,26 +226,19 @@ export const DEFAULT_GRID: Cell[] = [
 ];
 const same = (a: Cell, b: Cell) => (a.solver ?? 'sgd') === (b.solver ?? 'sgd') && a.steps === b.steps && a.learningRate === b.learningRate && a.features === b.features;
 
-export async function measureHeadCv(models = KNOWN_MODELS.map((m) => m.name), grid = DEFAULT_GRID, log?: (r: CvResult) => void): Promise<CvResult[]> {
-  const cacheRoot = process.env.RETRAIN_CV_CACHE ?? path.join(os.tmpdir(), 'retrain-cv');
-  const results: CvResult[] = [];
-  for (const model of models) {
-    for (const [dataset, dir] of Object.entries(CV_DATASETS)) {
-      const data = await vectorsOf(model, dir, cacheRoot);
-      for (const cell of grid) {
-        const result = { model, dataset, ...cell, accuracy: crossValidate(data, cell), n: data.labels.length };
-        results.push(result);
-        log?.(result);
-      }
-    }
-  }
-  return results;
+export function measureHeadCv(models = KNOWN_MODELS.map((m) => m.name), grid = DEFAULT_GRID, log?: (r: CvResult) => void): Promise<CvResult[]> {
+  return measureGrid(models, grid, crossValidate, log);
 }
 
 /** One row per backbone × data set, one column per grid cell: out-of-fold accuracy and photos right. */
 export function renderHeadCv(results: CvResult[]): string {
   const cells = DEFAULT_GRID.filter((c) => results.some((r) => same(r, c)));
   const name = (c: Cell) => (c.solver === 'lbfgs' ? `${c.features === 'plain' ? 'plain' : 'flip-avg'}, converged (L-BFGS, L2 by CV)` : `${c.features === 'plain' ? 'plain' : 'flip-avg'}, lr ${c.learningRate}`);
+  return renderGrid(results, cells, same, name);
+}
+
+/** One row per backbone × data set, one column per cell (`name`d): out-of-fold accuracy and photos right, the best in bold. */
+function renderGrid<C extends object>(results: (C & GridResult)[], cells: C[], same: (a: C, b: C) => boolean, name: (c: C) => string): string {
   const keys = [...new Set(results.map((r) => `${r.model}|${r.dataset}`))];
   const rows = keys.map((key) => {
     const [model, dataset] = key.split('|') as [string, string];

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../util/content-hash.js';
+import { sha256Hex, sha256HexJoined } from '../util/content-hash.js';
 
 /**
  * Every key retrain stores or looks things up under, and every version that is part of one: built here and
@@ -193,17 +193,20 @@ export function augmentId(spec: { scale: number; offsetX: number; offsetY: numbe
 
 /** The key of a list of files (by path, in any order): what scan found and hash was given. */
 export function fileListKey(files: ReadonlyArray<{ path: string }>): string {
-  return sha256Hex(files.map((f) => f.path).sort().join('\n'));
+  return sha256HexJoined(files.map((f) => f.path).sort(), '\n');
 }
 
 /** The content key of a set of images: each one's class, name in its class folder and content hash. */
 export function imagesKey(images: ReadonlyArray<{ label: string; relPath: string; sha256: string }>): string {
-  return sha256Hex(images.map((i) => `${i.label}\t${i.relPath}\t${i.sha256}`).sort().join('\n'));
+  return sha256HexJoined(images.map((i) => `${i.label}\t${i.relPath}\t${i.sha256}`).sort(), '\n');
 }
 
 /** The content key of one set of a split (each image's class and vector key). */
 export function imageSetKey(images: ReadonlyArray<{ set: string; label: string; key: string }>, set: 'training' | 'validation' | 'testing'): string {
-  return sha256Hex(JSON.stringify(images.filter((i) => i.set === set).map((i) => `${i.label}\t${i.key}`).sort()));
+  // JSON.stringify of the sorted lines, made a line at a time.
+  const lines: string[] = [];
+  for (const i of images) if (i.set === set) lines.push(`${i.label}\t${i.key}`);
+  return sha256HexJoined(lines.sort(), ',', '[', ']', (line) => JSON.stringify(line));
 }
 
 /** The content key of the test set (what evaluation and export see of it). */
@@ -220,11 +223,12 @@ export function trainingDataKey(
   labels: readonly string[],
   examples: ReadonlyArray<{ key: string; label: string; set: string; variants?: ReadonlyArray<{ key: string }> }>,
 ): string {
-  const lines = examples
-    .filter((e) => e.set !== 'testing')
-    .map((e) => [e.set, e.label, e.key, ...(e.variants ?? []).map((v) => v.key)].join('\t'))
-    .sort();
-  return sha256Hex(JSON.stringify({ version: TRAINING_DATA_VERSION, labels, examples: lines }));
+  const lines: string[] = [];
+  for (const e of examples) if (e.set !== 'testing') lines.push([e.set, e.label, e.key, ...(e.variants ?? []).map((v) => v.key)].join('\t'));
+  lines.sort();
+  // JSON.stringify({ version, labels, examples: lines }), made a line at a time.
+  const before = JSON.stringify({ version: TRAINING_DATA_VERSION, labels, examples: [] }).slice(0, -2);
+  return sha256HexJoined(lines, ',', before, ']}', (line) => JSON.stringify(line));
 }
 
 // --------------------------------------------------------------------------------------------------- stages

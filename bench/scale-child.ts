@@ -74,7 +74,7 @@ async function main(): Promise<void> {
         const anon = statusField(status, 'RssAnon') >> 10;
         const file = statusField(status, 'RssFile') >> 10;
         process.stderr.write(
-          `${((performance.now() - start) / 1000).toFixed(1)}s ${event.type} ${event.stage ?? ''} ${event.status ?? ''} rss ${m.rss >> 20} (anon ${anon} file ${file}) heap ${m.heapUsed >> 20}/${m.heapTotal >> 20} external ${m.external >> 20} arrayBuffers ${m.arrayBuffers >> 20} peak ${process.resourceUsage().maxRSS >> 10}\n`,
+          `${((performance.now() - start) / 1000).toFixed(1)}s ${event.type} ${event.stage ?? ''} ${event.status ?? ''} rss ${Math.round(m.rss / 2 ** 20)} (anon ${anon} file ${file}) heap ${Math.round(m.heapUsed / 2 ** 20)}/${Math.round(m.heapTotal / 2 ** 20)} external ${m.external >> 20} arrayBuffers ${m.arrayBuffers >> 20} peak ${process.resourceUsage().maxRSS >> 10}\n`,
         );
         if (snapshotAt === `${event.stage}:${event.status}`) process.stderr.write(`heap snapshot ${writeHeapSnapshot()}\n`);
       }

@@ -9,12 +9,15 @@ import { fileListKey, imageSetKey, imagesKey, testSetKey, trainingDataKey, TRAIN
  * record would be invalidated.
  */
 describe('data-set keys hashed a line at a time', () => {
-  const labels = ['bees "b"', 'ants', 'ünï 🐝'];
+  // 'ants' begins 'ants b' and 'ants\u0001': a field that begins another sorts by what follows it in the line.
+  const labels = ['bees "b"', 'ants', 'ünï 🐝', 'ants b'];
   const sets = ['training', 'validation', 'testing'] as const;
-  // Enough images for the text to be hashed in several pieces (64 K characters each); names JSON must escape.
-  const images = Array.from({ length: 5000 }, (_, i) => {
-    const label = labels[i % 3]!;
-    const relPath = i % 7 === 0 ? `q"uo\\te\t${i}.jpg` : i % 11 === 0 ? `ü🐝${i}.jpg` : `img_${i}.jpg`;
+  // Enough images for the text to be hashed in several pieces (64 K characters each); names JSON must escape,
+  // and (in the second data set) characters at or below the tab, which sort before the tab that ends a field.
+  const dataSet = (low: '' | 'tab' | 'one') => Array.from({ length: 5000 }, (_, i) => {
+    const label = low === 'one' && i % 13 === 0 ? 'ants\u0001' : labels[i % 4]!;
+    // With tabs: 'x' and 'x\t!' in one class, whose lines sort the other way round from the names.
+    const relPath = low === 'tab' && i % 28 === 0 ? `x\t!${i}` : low === 'tab' && i % 28 === 4 ? 'x' : i % 7 === 0 ? `q"uo\\te${low === 'tab' ? '\t' : ''}${i}.jpg` : i % 11 === 0 ? `ü🐝${i}.jpg` : i % 17 === 0 ? `img_${i - 1}.jpg.x` : `img_${i}.jpg`;
     const sha256 = ((i * 2654435761) >>> 0).toString(16).padStart(64, String(i % 10));
     return {
       path: `/data/${label}/${relPath}`,
@@ -27,7 +30,8 @@ describe('data-set keys hashed a line at a time', () => {
     };
   });
 
-  it('gives the keys the joined text gives', () => {
+  for (const low of ['', 'tab', 'one'] as const) it(`gives the keys the joined text gives${low ? ` (names with a character at or below the tab: ${low})` : ''}`, () => {
+    const images = dataSet(low);
     assert.equal(fileListKey(images), sha256Hex(images.map((f) => f.path).sort().join('\n')));
     assert.equal(imagesKey(images), sha256Hex(images.map((i) => `${i.label}\t${i.relPath}\t${i.sha256}`).sort().join('\n')));
     for (const set of sets) {

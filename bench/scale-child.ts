@@ -5,6 +5,8 @@
  * `build` prints one JSON line: seconds, CPU seconds, peak RSS and what the build did.
  */
 import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig } from '../src/config/resolved-config.js';
@@ -61,11 +63,20 @@ async function main(): Promise<void> {
   let upToDate = false;
   const cpu = process.cpuUsage();
   const start = performance.now();
-  const trace = process.env.SCALE_TRACE
+  // SCALE_TRACE=1: memory at every stage event on stderr (RSS split into anonymous and file-backed, MB);
+  // SCALE_SNAPSHOT=<stage>:<status> also writes a heap snapshot there (into the current folder).
+  const snapshotAt = process.env.SCALE_SNAPSHOT;
+  const trace = process.env.SCALE_TRACE || snapshotAt
     ? (event: { type: string; stage?: string; status?: string }) => {
         if (event.type !== 'stage' && event.type !== 'scanned') return;
         const m = process.memoryUsage();
-        process.stderr.write(`${((performance.now() - start) / 1000).toFixed(1)}s ${event.type} ${event.stage ?? ''} ${event.status ?? ''} rss ${m.rss >> 20} heap ${m.heapUsed >> 20}/${m.heapTotal >> 20} peak ${process.resourceUsage().maxRSS >> 10}\n`);
+        const status = readFileSync('/proc/self/status', 'utf8');
+        const anon = statusField(status, 'RssAnon') >> 10;
+        const file = statusField(status, 'RssFile') >> 10;
+        process.stderr.write(
+          `${((performance.now() - start) / 1000).toFixed(1)}s ${event.type} ${event.stage ?? ''} ${event.status ?? ''} rss ${Math.round(m.rss / 2 ** 20)} (anon ${anon} file ${file}) heap ${Math.round(m.heapUsed / 2 ** 20)}/${Math.round(m.heapTotal / 2 ** 20)} external ${m.external >> 20} arrayBuffers ${m.arrayBuffers >> 20} peak ${process.resourceUsage().maxRSS >> 10}\n`,
+        );
+        if (snapshotAt === `${event.stage}:${event.status}`) process.stderr.write(`heap snapshot ${writeHeapSnapshot()}\n`);
       }
     : undefined;
   const result = await build(config, {
@@ -94,6 +105,11 @@ async function main(): Promise<void> {
   };
   await sampler.terminate();
   process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/** A field of /proc/self/status in kB. */
+function statusField(text: string, name: string): number {
+  return Number(text.split('\n').find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim().split(' ')[0] ?? 0);
 }
 
 const SAMPLER = `

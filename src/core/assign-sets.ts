@@ -14,10 +14,21 @@ export interface SplitResult<T extends SplitInput> {
   notes: string[];
 }
 
-interface ContentGroup<T> {
-  members: T[];
-  percent: number;
+/**
+ * The images grouped by content, as columns: group `g` holds images first[g], next[first[g]], … (-1 ends it),
+ * in image order; groups are numbered in the order of their first image. A million-image build made an array,
+ * an object and two map entries per image here.
+ */
+interface ContentGroups {
+  count: number;
+  groupOf: Int32Array;
+  first: Int32Array;
+  next: Int32Array;
+  /** Each group's place in the original's hash rule: of its smallest split key. */
+  percent: Float64Array;
 }
+
+const SETS: readonly SplitName[] = ['training', 'validation', 'testing'];
 
 /**
  * Assigns every image to training, validation or testing with the original hash rule, and fixes the
@@ -34,48 +45,59 @@ export function assignSets<T extends SplitInput>(
 ): SplitResult<T> {
   const notes: string[] = [];
   const groups = groupByContent(images);
-  const setOf = new Map<ContentGroup<T>, SplitName>();
-  const inSeveralClasses: ContentGroup<T>[] = [];
-  for (const group of groups) {
-    setOf.set(group, setForPercent(group.percent, validationPercentage, testingPercentage));
-    if (new Set(group.members.map((m) => m.label)).size > 1) inSeveralClasses.push(group);
+  const { percent } = groups;
+  const members = (g: number): T[] => {
+    const list: T[] = [];
+    for (let i = groups.first[g]!; i !== -1; i = groups.next[i]!) list.push(images[i]!);
+    return list;
+  };
+  const firstOf = (g: number): T => images[groups.first[g]!]!;
+  const setOf = new Uint8Array(groups.count);
+  const set = (g: number): SplitName => SETS[setOf[g]!]!;
+  const assign = (g: number, name: SplitName) => (setOf[g] = SETS.indexOf(name));
+  const inSeveralClasses: T[][] = [];
+  for (let g = 0; g < groups.count; g++) {
+    assign(g, setForPercent(percent[g]!, validationPercentage, testingPercentage));
+    if (groups.next[groups.first[g]!] === -1) continue;
+    const list = members(g);
+    if (new Set(list.map((m) => m.label)).size > 1) inSeveralClasses.push(list);
   }
   if (inSeveralClasses.length === 1) {
-    const [{ members }] = inSeveralClasses as [ContentGroup<T>];
-    notes.push(`identical image in several classes (${[...new Set(members.map((m) => m.label))].join(', ')}): ${members.map((m) => m.path).join(', ')}`);
+    const [list] = inSeveralClasses as [T[]];
+    notes.push(`identical image in several classes (${[...new Set(list.map((m) => m.label))].join(', ')}): ${list.map((m) => m.path).join(', ')}`);
   } else if (inSeveralClasses.length > 1) {
-    const each = inSeveralClasses.map(({ members }) => `${members.map((m) => m.path).join(' = ')}`);
+    const each = inSeveralClasses.map((list) => `${list.map((m) => m.path).join(' = ')}`);
     notes.push(`${inSeveralClasses.length} images are identical in several classes: ${listSome(each, 3)}`);
   }
 
-  const classes = new Map<string, ContentGroup<T>[]>();
-  for (const group of groups) {
-    const label = group.members[0]!.label;
+  const classes = new Map<string, number[]>();
+  for (let g = 0; g < groups.count; g++) {
+    const label = firstOf(g).label;
     const list = classes.get(label) ?? [];
-    list.push(group);
+    list.push(g);
     classes.set(label, list);
   }
   const moved = { training: [] as Moved[], validation: [] as Moved[], testing: [] as Moved[] };
   const leftOut = { validation: [] as string[], testing: [] as string[] };
   for (const [label, classGroups] of classes) {
-    if (!classGroups.some((g) => setOf.get(g) === 'training')) {
-      const nearest = [...classGroups].sort((a, b) => b.percent - a.percent)[0]!;
-      moved.training.push({ label, name: nearest.members[0]!.relPath, from: setOf.get(nearest)! });
-      setOf.set(nearest, 'training');
+    if (!classGroups.some((g) => set(g) === 'training')) {
+      const nearest = [...classGroups].sort((a, b) => percent[b]! - percent[a]!)[0]!;
+      moved.training.push({ label, name: firstOf(nearest).relPath, from: set(nearest) });
+      assign(nearest, 'training');
     }
     for (const [wanted, percentage] of [
       ['validation', validationPercentage],
       ['testing', testingPercentage],
     ] as const) {
-      if (percentage <= 0 || classGroups.some((g) => setOf.get(g) === wanted)) continue;
-      const training = classGroups.filter((g) => setOf.get(g) === 'training').sort((a, b) => a.percent - b.percent);
+      if (percentage <= 0 || classGroups.some((g) => set(g) === wanted)) continue;
+      const training = classGroups.filter((g) => set(g) === 'training').sort((a, b) => percent[a]! - percent[b]!);
       if (training.length < 2) {
         leftOut[wanted].push(label);
         continue;
       }
       const lent = training[0]!;
-      setOf.set(lent, wanted);
-      moved[wanted].push({ label, name: lent.members[0]!.relPath, from: 'training' });
+      assign(lent, wanted);
+      moved[wanted].push({ label, name: firstOf(lent).relPath, from: 'training' });
     }
   }
   const percentages = `${testingPercentage}% testing + ${validationPercentage}% validation`;
@@ -90,9 +112,7 @@ export function assignSets<T extends SplitInput>(
     }
   }
 
-  const groupOf = new Map<T, ContentGroup<T>>();
-  for (const group of groups) for (const member of group.members) groupOf.set(member, group);
-  const assignments = images.map((image) => ({ ...image, set: setOf.get(groupOf.get(image)!)! }));
+  const assignments = images.map((image, i) => ({ ...image, set: set(groups.groupOf[i]!) }));
   return { assignments, notes };
 }
 
@@ -113,15 +133,39 @@ function describeMoves(moves: readonly Moved[], set: SplitName, at: string): str
   return [`${plural(moves.length, 'class', 'classes')} had no ${set} image at ${at}; one image each moved to ${set}: ${listSome(each, 6)}`];
 }
 
-function groupByContent<T extends SplitInput>(images: readonly T[]): ContentGroup<T>[] {
-  const byHash = new Map<string, T[]>();
-  for (const image of images) {
-    const list = byHash.get(image.sha256) ?? [];
-    list.push(image);
-    byHash.set(image.sha256, list);
+function groupByContent(images: readonly SplitInput[]): ContentGroups {
+  const n = images.length;
+  const groupOf = new Int32Array(n);
+  const next = new Int32Array(n).fill(-1);
+  const firstList: number[] = [];
+  const last: number[] = [];
+  const byHash = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const sha256 = images[i]!.sha256;
+    const known = byHash.get(sha256);
+    if (known === undefined) {
+      byHash.set(sha256, firstList.length);
+      groupOf[i] = firstList.length;
+      firstList.push(i);
+      last.push(i);
+    } else {
+      groupOf[i] = known;
+      next[last[known]!] = i;
+      last[known] = i;
+    }
   }
-  return [...byHash.values()].map((members) => {
-    const key = members.map((m) => splitKey(m.relPath)).sort()[0]!;
-    return { members, percent: bucketPercent(key) };
-  });
+  byHash.clear();
+  const count = firstList.length;
+  const first = Int32Array.from(firstList);
+  const percent = new Float64Array(count);
+  for (let g = 0; g < count; g++) {
+    // The smallest split key of the group's names (as sorting them did).
+    let key = splitKey(images[first[g]!]!.relPath);
+    for (let i = next[first[g]!]!; i !== -1; i = next[i]!) {
+      const other = splitKey(images[i]!.relPath);
+      if (other < key) key = other;
+    }
+    percent[g] = bucketPercent(key);
+  }
+  return { count, groupOf, first, next, percent };
 }

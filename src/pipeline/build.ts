@@ -276,9 +276,11 @@ function since(before: ObjectCounts, now: ObjectCounts): ObjectCounts {
   return { hits: now.hits - before.hits, misses: now.misses - before.misses, uploads: now.uploads - before.uploads };
 }
 
-/** Sorted by (label, content hash), each key built once. */
+/**
+ * Sorted by (label, content hash): the order of the strings `${label}\0${sha256}` (a label holds no \0, so a label
+ * that begins another sorts first either way), compared field by field instead of made: a million-image build
+ * made a million keyed objects and strings here.
+ */
 function inCanonicalOrder(images: ImageWithVector[]): ImageWithVector[] {
-  const keyed = images.map((image) => ({ image, key: `${image.label}\0${image.sha256}` }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return keyed.map(({ image }) => image);
+  return images.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
 }

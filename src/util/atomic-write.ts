@@ -15,6 +15,24 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
 }
 
+/** writeFileAtomic for content made piece by piece (UTF-8): the whole text is never held at once. */
+export async function writeFileAtomicChunks(file: string, chunks: Iterable<string>): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const handle = await fs.open(temp, 'w');
+    try {
+      for (const chunk of chunks) await handle.write(chunk);
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+}
+
 /**
  * A fresh temp folder beside `target`, on the same file system so it can be renamed into place, named
  * `.<name>.tmp-<pid>-<random>` so a later run can tell it apart (see recoverDir). Made with the normal

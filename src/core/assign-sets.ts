@@ -43,7 +43,6 @@ export function assignSets<T extends SplitInput>(
   validationPercentage: number,
   testingPercentage: number,
 ): SplitResult<T> {
-  const notes: string[] = [];
   const groups = groupByContent(images);
   const { percent } = groups;
   const members = (g: number): T[] => {
@@ -61,13 +60,6 @@ export function assignSets<T extends SplitInput>(
     if (groups.next[groups.first[g]!] === -1) continue;
     const list = members(g);
     if (new Set(list.map((m) => m.label)).size > 1) inSeveralClasses.push(list);
-  }
-  if (inSeveralClasses.length === 1) {
-    const [list] = inSeveralClasses as [T[]];
-    notes.push(`identical image in several classes (${[...new Set(list.map((m) => m.label))].join(', ')}): ${list.map((m) => m.path).join(', ')}`);
-  } else if (inSeveralClasses.length > 1) {
-    const each = inSeveralClasses.map((list) => `${list.map((m) => m.path).join(' = ')}`);
-    notes.push(`${inSeveralClasses.length} images are identical in several classes: ${listSome(each, 3)}`);
   }
 
   const classes = new Map<string, number[]>();
@@ -100,6 +92,37 @@ export function assignSets<T extends SplitInput>(
       moved[wanted].push({ label, name: firstOf(lent).relPath, from: 'training' });
     }
   }
+  const notes = splitNotes(inSeveralClasses, moved, leftOut, validationPercentage, testingPercentage);
+  const assignments = images.map((image, i) => ({ ...image, set: set(groups.groupOf[i]!) }));
+  return { assignments, notes };
+}
+
+/** An image moved into another set than the hash rule's, for the notes. */
+export interface Moved {
+  label: string;
+  name: string;
+  from: SplitName;
+}
+
+/**
+ * The split's notes: identical images in several classes (each list one content), then the moves into training,
+ * validation and testing and the classes left out of a set, each kind in one line for all classes.
+ */
+export function splitNotes(
+  inSeveralClasses: readonly (readonly SplitInput[])[],
+  moved: Readonly<Record<SplitName, readonly Moved[]>>,
+  leftOut: Readonly<Record<'validation' | 'testing', readonly string[]>>,
+  validationPercentage: number,
+  testingPercentage: number,
+): string[] {
+  const notes: string[] = [];
+  if (inSeveralClasses.length === 1) {
+    const [list] = inSeveralClasses as [SplitInput[]];
+    notes.push(`identical image in several classes (${[...new Set(list.map((m) => m.label))].join(', ')}): ${list.map((m) => m.path).join(', ')}`);
+  } else if (inSeveralClasses.length > 1) {
+    const each = inSeveralClasses.map((list) => `${list.map((m) => m.path).join(' = ')}`);
+    notes.push(`${inSeveralClasses.length} images are identical in several classes: ${listSome(each, 3)}`);
+  }
   const percentages = `${testingPercentage}% testing + ${validationPercentage}% validation`;
   notes.push(...describeMoves(moved.training, 'training', percentages));
   for (const wanted of ['validation', 'testing'] as const) {
@@ -111,15 +134,7 @@ export function assignSets<T extends SplitInput>(
       notes.push(`${out.length} classes have no ${wanted} image and too few training images to lend one; they are left out of ${wanted}: ${listSome(out, 10)}`);
     }
   }
-
-  const assignments = images.map((image, i) => ({ ...image, set: set(groups.groupOf[i]!) }));
-  return { assignments, notes };
-}
-
-interface Moved {
-  label: string;
-  name: string;
-  from: SplitName;
+  return notes;
 }
 
 /** One line for all the classes that needed an image moved into `set`. */

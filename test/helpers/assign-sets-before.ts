@@ -1,19 +1,9 @@
-/** assignSets as it was before its content groups became columns (commit 89d2e4b): the reference the columns must match. */
-import { listSome, plural } from '../../src/util/list-some.js';
+/**
+ * assignSets as it was before its content groups became columns (commit 89d2e4b): the reference the columns must
+ * match. Its notes are worded by the same splitNotes; what is kept here is the old grouping and assignment.
+ */
+import { splitNotes, type Moved, type SplitInput, type SplitResult } from '../../src/core/assign-sets.js';
 import { bucketPercent, setForPercent, splitKey, type SplitName } from '../../src/core/original-split.js';
-
-export interface SplitInput {
-  path: string;
-  label: string;
-  relPath: string;
-  /** Content hash: identical content always shares a set. */
-  sha256: string;
-}
-
-export interface SplitResult<T extends SplitInput> {
-  assignments: Array<T & { set: SplitName }>;
-  notes: string[];
-}
 
 interface ContentGroup<T> {
   members: T[];
@@ -33,20 +23,12 @@ export function assignSetsBefore<T extends SplitInput>(
   validationPercentage: number,
   testingPercentage: number,
 ): SplitResult<T> {
-  const notes: string[] = [];
   const groups = groupByContent(images);
   const setOf = new Map<ContentGroup<T>, SplitName>();
   const inSeveralClasses: ContentGroup<T>[] = [];
   for (const group of groups) {
     setOf.set(group, setForPercent(group.percent, validationPercentage, testingPercentage));
     if (new Set(group.members.map((m) => m.label)).size > 1) inSeveralClasses.push(group);
-  }
-  if (inSeveralClasses.length === 1) {
-    const [{ members }] = inSeveralClasses as [ContentGroup<T>];
-    notes.push(`identical image in several classes (${[...new Set(members.map((m) => m.label))].join(', ')}): ${members.map((m) => m.path).join(', ')}`);
-  } else if (inSeveralClasses.length > 1) {
-    const each = inSeveralClasses.map(({ members }) => `${members.map((m) => m.path).join(' = ')}`);
-    notes.push(`${inSeveralClasses.length} images are identical in several classes: ${listSome(each, 3)}`);
   }
 
   const classes = new Map<string, ContentGroup<T>[]>();
@@ -79,39 +61,11 @@ export function assignSetsBefore<T extends SplitInput>(
       moved[wanted].push({ label, name: lent.members[0]!.relPath, from: 'training' });
     }
   }
-  const percentages = `${testingPercentage}% testing + ${validationPercentage}% validation`;
-  notes.push(...describeMoves(moved.training, 'training', percentages));
-  for (const wanted of ['validation', 'testing'] as const) {
-    const percentage = wanted === 'validation' ? validationPercentage : testingPercentage;
-    notes.push(...describeMoves(moved[wanted], wanted, `${percentage}%`));
-    const out = leftOut[wanted];
-    if (out.length === 1) notes.push(`class "${out[0]}": no ${wanted} image and too few training images to lend one; it is left out of ${wanted}`);
-    else if (out.length > 1) {
-      notes.push(`${out.length} classes have no ${wanted} image and too few training images to lend one; they are left out of ${wanted}: ${listSome(out, 10)}`);
-    }
-  }
-
+  const notes = splitNotes(inSeveralClasses.map((g) => g.members), moved, leftOut, validationPercentage, testingPercentage);
   const groupOf = new Map<T, ContentGroup<T>>();
   for (const group of groups) for (const member of group.members) groupOf.set(member, group);
   const assignments = images.map((image) => ({ ...image, set: setOf.get(groupOf.get(image)!)! }));
   return { assignments, notes };
-}
-
-interface Moved {
-  label: string;
-  name: string;
-  from: SplitName;
-}
-
-/** One line for all the classes that needed an image moved into `set`. */
-function describeMoves(moves: readonly Moved[], set: SplitName, at: string): string[] {
-  if (moves.length === 0) return [];
-  if (moves.length === 1) {
-    const [{ label, name, from }] = moves as [Moved];
-    return [`class "${label}": no ${set} image at ${at}, moved ${name} from ${from}`];
-  }
-  const each = moves.map(({ label, name, from }) => `${label} (${name}${set === 'training' ? ` from ${from}` : ''})`);
-  return [`${plural(moves.length, 'class', 'classes')} had no ${set} image at ${at}; one image each moved to ${set}: ${listSome(each, 6)}`];
 }
 
 function groupByContent<T extends SplitInput>(images: readonly T[]): ContentGroup<T>[] {

@@ -80,6 +80,25 @@ describe('a models folder that does not exist', () => {
   });
 });
 
+// Before the fix: `modelsDir` in a config file naming a folder that is not there was passed over without a word for
+// ../shared/models (status said "everything is up to date" with the model found there), as --models-dir was.
+describe('a modelsDir in the config file that does not exist', () => {
+  it('is one line naming the config file, modelsDir and the path', async () => {
+    const dir = await tempDir();
+    const config = path.join(dir, 'retrain.config.json');
+    await fs.writeFile(config, JSON.stringify({ imageDir: 'photos', modelsDir: 'nonexistent' }));
+    const missing = path.join(dir, 'nonexistent');
+    for (const args of [['build'], ['status']]) {
+      const { code, stderr } = await retrain([...args, '--config', config], dir);
+      assert.equal(code, 1, `${args.join(' ')}: ${stderr}`);
+      assert.equal(stderr, `error: ${config}: modelsDir ${missing}: no such folder; give the folder that holds the model folders (such as mobilenet_v2_035_224/)\n`);
+    }
+    // The flag wins over the config's modelsDir, so the config's is not looked at.
+    const flagged = await retrain(['status', '--config', config, '--models-dir', dir], dir);
+    assert.ok(!flagged.stderr.includes('modelsDir'), flagged.stderr);
+  });
+});
+
 // Before the fix: `--testing-percentage 150: must be at most 100 (got 150); --testing-percentage 150: validationPercentage
 // + testingPercentage must leave …` (the flag twice), and every error yargs' checks found had a second line
 // `Run "retrain --help" for usage.` which config-value errors did not.

@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { makeTempDirBeside, recoverDir, replaceDir, writeFileAtomic } from '../src/util/atomic-write.js';
 import { holdsOnlyExportFiles } from '../src/export/output-guard.js';
 import { tempDir } from './helpers/shared.js';
+
+// Before the fix: each piece went to one FileHandle.write, which may write less than it was given (a full disk, a
+// file size limit) without an error; the rest was dropped and the cut-short file renamed into place (the stage
+// record, 168 MB at 1,000,000 images, became invalid JSON). A real process under `ulimit -f` (1 KB blocks) makes
+// the short write; fs.writeFile (writeFileAtomic) fails there with EFBIG.
+const PIECES_UNDER_A_SIZE_LIMIT = `
+  const fs = await import('node:fs');
+  const { writeFileAtomicChunks } = await import(process.argv[1]);
+  const file = process.argv[2];
+  const piece = 'x'.repeat(1 << 20);
+  const outcome = await writeFileAtomicChunks(file, [piece, piece, piece]).then(() => 'written', (error) => error.code);
+  console.log(JSON.stringify({ outcome, size: fs.statSync(file, { throwIfNoEntry: false })?.size ?? null, left: fs.readdirSync(process.argv[3]) }));
+`;
 
 const anything = async () => undefined;
 
@@ -14,6 +29,14 @@ async function folderWith(dir: string, content: string) {
 }
 
 describe('atomic writes', () => {
+  it('writeFileAtomicChunks fails, leaving nothing, when a piece cannot be written whole', { skip: process.platform === 'win32' }, async () => {
+    const root = await tempDir();
+    const module = new URL('../src/util/atomic-write.js', import.meta.url).pathname;
+    const script = `ulimit -f 2560 && exec "$0" --input-type=module -e "$1" "$2" "$3" "$4"`;
+    const { stdout } = await promisify(execFile)('bash', ['-c', script, process.execPath, PIECES_UNDER_A_SIZE_LIMIT, module, path.join(root, 'record.json'), root]);
+    assert.deepEqual(JSON.parse(stdout), { outcome: 'EFBIG', size: null, left: [] });
+  });
+
   it('replaceDir swaps a finished folder in and leaves nothing beside it', async () => {
     const root = await tempDir();
     const target = path.join(root, 'out');

@@ -22,7 +22,16 @@ export async function writeFileAtomicChunks(file: string, chunks: Iterable<strin
   try {
     const handle = await fs.open(temp, 'w');
     try {
-      for (const chunk of chunks) await handle.write(chunk);
+      // A write may take less than it is given (a full disk, a size limit) without an error: the rest is written
+      // until it is all there or the system says why not (ENOSPC, EFBIG), never dropped.
+      for (const chunk of chunks) {
+        const bytes = Buffer.from(chunk, 'utf8');
+        for (let offset = 0; offset < bytes.length; ) {
+          const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+          if (bytesWritten === 0) throw new Error(`cannot write ${temp}: the system wrote nothing`);
+          offset += bytesWritten;
+        }
+      }
     } finally {
       await handle.close();
     }

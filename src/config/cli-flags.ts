@@ -21,7 +21,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'model', original: 'tfhub_module', field: ['model'], type: 'string', describe: 'Feature extractor: registry name, folder (model.json or model.onnx), .onnx file, file:// or http(s) URL [mobilenet_v2_035_224]' },
   { name: 'models-dir', field: ['modelsDir'], type: 'string', isPath: true, describe: 'Folder holding the registry\'s models, searched first (also RETRAIN_MODELS_DIR, a path list) [../shared/models]' },
   { name: 'steps', original: 'how_many_training_steps', field: ['train', 'steps'], type: 'number', describe: 'Training steps [4000]' },
-  { name: 'learning-rate', original: 'learning_rate', field: ['train', 'learningRate'], type: 'number', describe: 'SGD learning rate [0.01; 0.1 for darknet_tiny_224 and mobilenet_v1_075_224]' },
+  { name: 'learning-rate', original: 'learning_rate', field: ['train', 'learningRate'], type: 'number', describe: 'SGD learning rate [0.01; 0.1 for darknet_tiny_224 and mobilenet_v1_075_224 with the default head]' },
   { name: 'solver', field: ['train', 'solver'], type: 'string', choices: ['sgd', 'lbfgs'], describe: 'Head solver: sgd (the original: --steps at --learning-rate) or lbfgs (logistic regression to convergence, L2 by 5-fold cross-validation) [sgd]' },
   { name: 'l2', field: ['train', 'l2'], type: 'number', describe: 'L2 strength of the lbfgs head [chosen by 5-fold cross-validation]' },
   { name: 'batch-size', original: 'train_batch_size', field: ['train', 'batchSize'], type: 'number', describe: 'Images per training step [100]' },

@@ -27,7 +27,7 @@ export interface RetrainConfig {
   train?: {
     /** Training steps (original: how_many_training_steps). Default 4000. */
     steps?: number;
-    /** Plain SGD learning rate. Default 0.01; 0.1 for the registry's darknet_tiny_224 and mobilenet_v1_075_224 (chosen by cross-validation). */
+    /** Plain SGD learning rate. Default 0.01; 0.1 for the registry's darknet_tiny_224 and mobilenet_v1_075_224 with the default head (no `head` options; chosen by cross-validation). */
     learningRate?: number;
     /**
      * How the (plain) head is trained: `'sgd'`, the original's plain SGD for `steps` steps at `learningRate`;

@@ -12,7 +12,12 @@ export const REGISTRY_LEARNING_RATES: Readonly<Record<string, number>> = {
   mobilenet_v1_075_224: 0.1,
 };
 
-/** The learning rate a build uses for `model` when the config and flags give none. */
-export function defaultLearningRate(model: string): number {
-  return Object.hasOwn(REGISTRY_LEARNING_RATES, model) ? REGISTRY_LEARNING_RATES[model]! : DEFAULT_LEARNING_RATE;
+/**
+ * The learning rate a build uses for `model` when the config and flags give none. The registry's rate was chosen
+ * for the default head (plain SGD, no head options): with any `head` option set (momentum or adam, whose steps are
+ * larger at the same rate, a hidden layer, L2, …) it is the original's 0.01.
+ */
+export function defaultLearningRate(model: string, head: object = {}): number {
+  const plainHead = Object.values(head).every((value) => value === undefined);
+  return plainHead && Object.hasOwn(REGISTRY_LEARNING_RATES, model) ? REGISTRY_LEARNING_RATES[model]! : DEFAULT_LEARNING_RATE;
 }

@@ -71,8 +71,8 @@ export function resolveConfig(config: RetrainConfig, baseDir: string): ResolvedC
     },
     train: {
       steps: config.train?.steps ?? 4000,
-      // The registry model's own default when it has one (a path or URL to the same weights does not).
-      learningRate: config.train?.learningRate ?? defaultLearningRate(model),
+      // The registry model's own default for the default head when it has one (a path or URL to the same weights does not).
+      learningRate: config.train?.learningRate ?? defaultLearningRate(model, config.head),
       solver: config.train?.solver ?? DEFAULT_SOLVER,
       l2: config.train?.l2,
       batchSize: config.train?.batchSize ?? 100,

@@ -28,6 +28,13 @@ describe('learning rate carried per registry model', () => {
     assert.equal(learningRate({ imageDir: 'photos', model: 'https://example.com/darknet_tiny_224/model.json' }), 0.01);
   });
 
+  it('is only for the default head: with any head option set it is 0.01', () => {
+    assert.equal(learningRate({ imageDir: 'photos', model: 'darknet_tiny_224', head: { optimizer: 'momentum' } }), 0.01);
+    assert.equal(learningRate({ imageDir: 'photos', model: 'darknet_tiny_224', head: { hiddenUnits: 64 } }), 0.01);
+    assert.equal(learningRate({ imageDir: 'photos', model: 'mobilenet_v1_075_224', head: { l2: 0.001 } }), 0.01);
+    assert.equal(learningRate({ imageDir: 'photos', model: 'darknet_tiny_224', head: {} }), 0.1);
+  });
+
   it('names only models the registry knows', () => {
     const names = new Set(KNOWN_MODELS.map((m) => m.name));
     for (const name of Object.keys(REGISTRY_LEARNING_RATES)) assert.ok(names.has(name), name);

@@ -95,6 +95,25 @@ describe('the up-to-date build (no per-image work when nothing changed)', { skip
     }
   });
 
+  // Before the fix: an export made before manifests recorded file hashes (no `files`) was never checked, so a
+  // truncated model.onnx in it stayed "model up to date" (status: up to date) for ever.
+  it('an export whose manifest records no file hashes (an older retrain) is exported again once', async () => {
+    await run();
+    const manifestFile = path.join(work, 'out', 'manifest.json');
+    const { files: _, ...older } = JSON.parse(await fs.readFile(manifestFile, 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(manifestFile, `${JSON.stringify(older, null, 2)}\n`);
+    const onnx = path.join(work, 'out', 'model.onnx');
+    const exported = await fs.readFile(onnx);
+    await fs.writeFile(onnx, exported.subarray(0, 100));
+    const again = await run();
+    assert.equal(again.result.exported, true, 'exported again');
+    const warnings = again.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    assert.ok(warnings.includes(`the model in ${path.join(work, 'out')} has no file hashes to check it by (exported by an older retrain): exporting it again`), warnings.join('\n'));
+    assert.deepEqual(await fs.readFile(onnx), exported, 'model.onnx as exported before');
+    assert.ok((JSON.parse(await fs.readFile(manifestFile, 'utf8')) as { files?: object }).files, 'the manifest records the hashes now');
+    assert.equal((await run()).fast, true, 'up to date from its record again');
+  });
+
   it('takes the full path after a touch, an added, removed or renamed file, another setting, a cache write or a damaged record', async () => {
     await run();
     assert.equal((await run()).fast, true);

@@ -72,7 +72,7 @@ export async function buildStatus(config: ResolvedConfig): Promise<BuildStatus> 
         else if (manifest.buildFingerprint !== record.stages.export?.key) reasons.push(`the model in ${config.outputDir} is not the one the last build exported`);
         else {
           const damage = await modelFilesDamage(config.outputDir, manifest.files);
-          if (damage) reasons.push(`the model in ${config.outputDir} is damaged (${damage})`);
+          if (damage) reasons.push(`the model in ${config.outputDir} ${damage}`);
         }
         if (stale.has('evaluate')) reasons.push('evaluate is stale');
         break;

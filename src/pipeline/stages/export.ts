@@ -38,7 +38,7 @@ export const exportTask = stageTask(exportStage, (context): OperatorFunction<Eva
       const exporting = () => import('../../export/export-model.js');
       const existing = await readManifest(outputDir);
       const damage = existing?.buildFingerprint === buildFingerprint ? await modelFilesDamage(outputDir, existing.files) : undefined;
-      if (damage) context.emit({ type: 'warning', message: `the model in ${outputDir} is damaged (${damage}): exporting it again` });
+      if (damage) context.emit({ type: 'warning', message: `the model in ${outputDir} ${damage}: exporting it again` });
       if (existing?.buildFingerprint === buildFingerprint && !damage) {
         // The same model from declared settings that differ (e.g. another image folder with the same photos):
         // the manifest names the settings of this build.

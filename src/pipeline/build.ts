@@ -23,7 +23,7 @@ import type { BuildContext } from './build-context.js';
 import { BuildResources } from './build-resources.js';
 import type { BuildEvent, EmitEvent } from './build-events.js';
 import type { BuildResult } from './build-result.js';
-import type { ImageWithVector } from './dataset.js';
+import { inCanonicalOrder } from './canonical-order.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
 import type { ObjectCounts, RemoteCounts } from '../store/remote-cache.js';
 import { graphShare } from '../store/graph-share.js';
@@ -164,7 +164,10 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
           // Workers finish in any order: put images in a canonical order made of what the training fingerprint
           // holds (label, content), not names or places, so one fingerprint always means one head.
           map(inCanonicalOrder),
-          map((images) => ({ labels: scan.labels.filter((l) => images.some((i) => i.label === l)), images })),
+          map((images) => {
+            const present = new Set(images.map((i) => i.label));
+            return { labels: scan.labels.filter((l) => present.has(l)), images };
+          }),
         );
       }),
       map(stopIfAborted),
@@ -276,11 +279,3 @@ function since(before: ObjectCounts, now: ObjectCounts): ObjectCounts {
   return { hits: now.hits - before.hits, misses: now.misses - before.misses, uploads: now.uploads - before.uploads };
 }
 
-/**
- * Sorted by (label, content hash): the order of the strings `${label}\0${sha256}` (a label holds no \0, so a label
- * that begins another sorts first either way), compared field by field instead of made: a million-image build
- * made a million keyed objects and strings here.
- */
-function inCanonicalOrder(images: ImageWithVector[]): ImageWithVector[] {
-  return images.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
-}

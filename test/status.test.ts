@@ -137,4 +137,23 @@ describe('retrain status', () => {
       assert.equal(rebuilt.upToDate, true, JSON.stringify(rebuilt));
     },
   );
+
+  // Before the fix: status scanned without the nested folder and said nothing (build, eval and audit warn).
+  it(
+    'warns in one line when one --image-dir is inside another',
+    { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' },
+    async () => {
+      const project = await tempDir();
+      const photos = await copySubset(2, 'train', path.join(project, 'photos'));
+      const inner = path.join(photos, 'more');
+      await fs.mkdir(path.join(inner, 'wasps'), { recursive: true });
+      const ant = (await fs.readdir(path.join(photos, 'ants')))[0]!;
+      await fs.copyFile(path.join(photos, 'ants', ant), path.join(inner, 'wasps', ant));
+      const { stderr } = await retrain(['status', '--image-dir', photos, '--image-dir', inner, '--model', MODEL_DIR, '--cache-dir', path.join(project, 'cache')], project);
+      assert.equal(
+        stderr,
+        `warning: image folder ${inner} is inside image folder ${photos}, whose classes already hold its images; it is not scanned again\n`,
+      );
+    },
+  );
 });

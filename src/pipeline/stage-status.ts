@@ -22,11 +22,14 @@ export { explainStage, type StageStatus } from './explain-stage.js';
 /**
  * Which stages a build with this config would run, and why: the declared inputs of every stage compared
  * with those of the last completed build into the same output folder. Scans the image folders and hashes
- * the files whose size or time changed; computes, trains and writes nothing.
+ * the files whose size or time changed; computes, trains and writes nothing. `onWarning` hears the image folders
+ * the scan drops (one inside another, or named twice).
  */
-export async function buildStatus(config: ResolvedConfig): Promise<BuildStatus> {
+export async function buildStatus(config: ResolvedConfig, onWarning?: (message: string) => void): Promise<BuildStatus> {
   // Scanned first, so a missing or empty image folder is the same one-line error as for `retrain build`.
   const scan = await scanImageDirs(config.imageDirs, { labels: config.labels });
+  // An image folder inside another (or named twice) is dropped from the scan: said as `retrain build` says it.
+  for (const note of scan.rootNotes ?? []) onWarning?.(note);
   const read = await readStageRecordState(config.cacheDir, config.outputDir);
   const manifest = await readManifest(config.outputDir).catch(() => undefined);
   if (!('record' in read)) {

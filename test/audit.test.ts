@@ -6,6 +6,8 @@ import { confusedPairs } from '../src/core/audit/confused-pairs.js';
 import { stratifiedFolds } from '../src/core/audit/cross-validated-probabilities.js';
 import { nearestNeighbours } from '../src/core/audit/neighbours.js';
 import { Random } from '../src/core/random.js';
+import { formatAudit } from '../src/cli/audit-command.js';
+import { auditSectionsHtml } from '../src/report/audit-html.js';
 
 const TRAIN = { steps: 300, learningRate: 0.05, batchSize: 50, evalStepInterval: 10, validationBatchSize: 100, seed: 0 };
 const CLASSES = ['a', 'b', 'c'];
@@ -179,5 +181,22 @@ describe('helpers', () => {
       { classes: [1, 2], count: 1, rate: 1 / 3 },
       { classes: [0, 1], count: 1, rate: 0.25 },
     ]);
+  });
+});
+
+// Before the fix: "audit of 1 images" and "a ↔ b: 1 images" in the text, "Audit of 1 images" in the HTML report.
+describe('audit output counts', () => {
+  it('say "1 image", "2 images"', () => {
+    const report = (images: number, count: number) => ({
+      labelIssues: [], duplicates: [], outliers: [], confusedPairs: [{ classes: ['a', 'b'] as [string, string], count, rate: 0.5 }], crossValidatedAccuracy: 1, images,
+    });
+    const one = formatAudit(report(1, 1), 5, '/');
+    assert.match(one, /^audit of 1 image; /);
+    assert.match(one, /a ↔ b: 1 image \(50\.0%\)/);
+    assert.match(auditSectionsHtml(report(1, 1), new Map()), /<h2>Audit of 1 image<\/h2>/);
+    const two = formatAudit(report(2, 2), 5, '/');
+    assert.match(two, /^audit of 2 images; /);
+    assert.match(two, /a ↔ b: 2 images \(50\.0%\)/);
+    assert.match(auditSectionsHtml(report(2, 2), new Map()), /<h2>Audit of 2 images<\/h2>/);
   });
 });

@@ -19,16 +19,22 @@ async function refusal(file: string): Promise<string> {
   return error.message;
 }
 
-// Before the fix: `…/retrain.config.ts: cannot load config (ParseError: Unexpected token  )`, with no line or column.
+// Before the fix: `…/retrain.config.ts: cannot load config (ParseError: Unexpected token  )`, with no line or column;
+// later, a syntax error's column counted from 0 (5:21 for the 22nd character).
 describe('a config file that cannot be loaded', () => {
   it('a syntax error names the file, line and column in one line', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'retrain.config.ts');
     await fs.writeFile(file, "import { defineConfig } from 'retrain';\n\nexport default defineConfig({\n  imageDir: 'photos',\n  train: { steps: 10,, },\n});\n");
-    assert.equal(await refusal(file), `${file}:5:21: syntax error: Unexpected token`);
+    assert.equal(await refusal(file), `${file}:5:22: syntax error: Unexpected token`);
     const missingComma = path.join(dir, 'other.config.mjs');
     await fs.writeFile(missingComma, "export default {\n  imageDir: 'photos'\n  seed: 1,\n};\n");
-    assert.equal(await refusal(missingComma), `${missingComma}:3:2: syntax error: Unexpected token, expected ","`);
+    assert.equal(await refusal(missingComma), `${missingComma}:3:3: syntax error: Unexpected token, expected ","`);
+    // Columns count from 1, as V8's, editors' and the runtime errors' below (before the fix: from 0, one short).
+    const oneLine = path.join(dir, 'one-line.config.ts');
+    const text = "export default { imageDir: 'photos', train: { steps: 5 } ;\n";
+    await fs.writeFile(oneLine, text);
+    assert.equal(await refusal(oneLine), `${oneLine}:1:${text.indexOf(';') + 1}: syntax error: Unexpected token, expected ","`);
   });
 
   it('an error thrown while it runs names the place too, and a file it imports is named', async () => {
@@ -39,7 +45,7 @@ describe('a config file that cannot be loaded', () => {
     const importing = path.join(dir, 'importing.config.ts');
     await fs.writeFile(importing, "import dir from './helper.ts';\nexport default { imageDir: dir };\n");
     await fs.writeFile(path.join(dir, 'helper.ts'), "export default 'photos'\nconst = 3;\n");
-    assert.equal(await refusal(importing), `${importing}: syntax error: Unexpected token at ${path.join(dir, 'helper.ts')}:2:6`);
+    assert.equal(await refusal(importing), `${importing}: syntax error: Unexpected token at ${path.join(dir, 'helper.ts')}:2:7`);
   });
 
   it('retrain build prints that one line, exit 1', async () => {
@@ -51,6 +57,6 @@ describe('a config file that cannot be loaded', () => {
       (error: { code: number; stderr: string }) => error,
     );
     assert.equal(failure.code, 1);
-    assert.equal(failure.stderr, `error: ${file}:3:2: syntax error: Unexpected token, expected ","\n`);
+    assert.equal(failure.stderr, `error: ${file}:3:3: syntax error: Unexpected token, expected ","\n`);
   });
 });

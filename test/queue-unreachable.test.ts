@@ -61,4 +61,13 @@ describe('retrain build --queue when Redis is down (issue 12)', { skip: !HAS_SHA
     assert.match(stderr, /^error: --queue redis:\/\/127\.0\.0\.1:\d+: workers hand vectors back through the remote cache; set --remote-cache s3:\/\/bucket\/prefix too \(or leave --queue out to compute them here\)\n$/);
     assert.deepEqual((await fs.readdir(dir)).sort(), ['images']);
   });
+
+  it('retrain worker with Redis down: one line naming --queue and the URL, exit 1', async () => {
+    const dir = await tempDir();
+    const redis = await closedPort();
+    const { code, stdout, stderr } = await retrain(['worker', '--queue', `redis://127.0.0.1:${redis}`, '--workers', '1'], dir);
+    assert.equal(code, 1);
+    assert.equal(stdout, '');
+    assert.match(stderr, new RegExp(`^error: --queue redis://127\\.0\\.0\\.1:${redis}: Redis unreachable within 10 s \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${redis}\\)\n$`));
+  });
 });

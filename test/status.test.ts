@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
+import { stageRecordFile } from '../src/pipeline/stage-record.js';
 import { copySubset, HAS_SHARED, HYMENOPTERA, MODEL_DIR, REPO_ROOT, tempDir } from './helpers/shared.js';
 
 const run = promisify(execFile);
@@ -104,6 +105,55 @@ describe('retrain status', () => {
       // The next build records the new image: up to date again.
       await retrain(['build', '--config', config], project);
       assert.deepEqual(stale(await status()), {});
+    },
+  );
+
+  it(
+    'says a damaged build record is damaged, names the file and what is wrong, and a build rewrites it',
+    { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' },
+    async () => {
+      const project = await tempDir();
+      await copySubset(4, 'train', path.join(project, 'photos'));
+      const config = path.join(project, 'retrain.config.ts');
+      await fs.writeFile(
+        config,
+        `export default { imageDir: 'photos', model: ${JSON.stringify(MODEL_DIR)}, train: { steps: 5 }, workers: 1, outputDir: 'out', cacheDir: 'cache' };\n`,
+      );
+      await retrain(['build', '--config', config], project);
+      const file = stageRecordFile(path.join(project, 'cache'), path.join(project, 'out'));
+      const text = await fs.readFile(file, 'utf8');
+      await fs.writeFile(file, text.slice(0, text.length >> 1));
+      const status = JSON.parse((await retrain(['status', '--json', '--config', config], project)).stdout) as Status;
+      assert.equal(status.upToDate, false);
+      for (const stage of status.stages) {
+        assert.equal(stage.reasons.length, 1, JSON.stringify(stage));
+        assert.ok(stage.reasons[0]!.startsWith(`the build record ${file} is damaged (not valid JSON: `), stage.reasons[0]);
+        assert.match(stage.reasons[0]!, /the next build will redo every stage/);
+      }
+      assert.doesNotMatch((await retrain(['status', '--config', config], project)).stdout, /no record of a build/);
+
+      await retrain(['build', '--config', config], project);
+      const rebuilt = JSON.parse((await retrain(['status', '--json', '--config', config], project)).stdout) as Status;
+      assert.equal(rebuilt.upToDate, true, JSON.stringify(rebuilt));
+    },
+  );
+
+  // Before the fix: status scanned without the nested folder and said nothing (build, eval and audit warn).
+  it(
+    'warns in one line when one --image-dir is inside another',
+    { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' },
+    async () => {
+      const project = await tempDir();
+      const photos = await copySubset(2, 'train', path.join(project, 'photos'));
+      const inner = path.join(photos, 'more');
+      await fs.mkdir(path.join(inner, 'wasps'), { recursive: true });
+      const ant = (await fs.readdir(path.join(photos, 'ants')))[0]!;
+      await fs.copyFile(path.join(photos, 'ants', ant), path.join(inner, 'wasps', ant));
+      const { stderr } = await retrain(['status', '--image-dir', photos, '--image-dir', inner, '--model', MODEL_DIR, '--cache-dir', path.join(project, 'cache')], project);
+      assert.equal(
+        stderr,
+        `warning: image folder ${inner} is inside image folder ${photos}, whose classes already hold its images; it is not scanned again\n`,
+      );
     },
   );
 });

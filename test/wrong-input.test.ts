@@ -223,4 +223,21 @@ describe('predict and eval on a real export', { skip: !HAS_SHARED && 'shared mod
       await fs.rmdir(wasps);
     }
   });
+
+  // Before the fix: a broken symbolic link given as --image_dir was "not found", as --model "no such model folder".
+  it('eval says a broken symbolic link is one and where it points', async () => {
+    const link = path.join(dir, 'gone-link');
+    const target = path.join(dir, 'moved-away');
+    await fs.symlink(target, link);
+    try {
+      const images = await retrain(['eval', '--image_dir', link], dir);
+      assert.equal(images.code, 1);
+      assert.equal(images.stderr, `error: ${link}: broken symbolic link to ${target}; --image_dir names a folder with one sub-folder of images per class\n`);
+      const model = await retrain(['eval', '--model', link, '--image_dir', dir], dir);
+      assert.equal(model.code, 1);
+      assert.match(model.stderr, new RegExp(`^error: ${link}: broken symbolic link to ${target}; build one with retrain build, or name a model folder with --model DIR\n$`));
+    } finally {
+      await fs.unlink(link);
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { splitDataset } from '../pipeline/split-dataset.js';
 import { checkCacheFolder } from '../export/output-guard.js';
 import type { AuditReport } from '../core/audit/audit.js';
 import { auditDatasetInWorkers } from '../pipeline/audit-dataset.js';
+import { plural } from '../util/list-some.js';
 
 /**
  * `retrain audit` on a config: the build's first stages give every image its cached (or newly computed)
@@ -18,7 +19,7 @@ export async function auditConfig(
 ): Promise<AuditReport> {
   await checkCacheFolder(config.cacheDir, config.imageDirs); // before the cache is opened
   const dataset = await splitDataset(config, options);
-  options.onEvent?.({ type: 'stage', stage: 'audit', status: 'start', detail: `${dataset.images.length} images` });
+  options.onEvent?.({ type: 'stage', stage: 'audit', status: 'start', detail: plural(dataset.images.length, 'image') });
   const report = await auditDatasetInWorkers(dataset.images, dataset.labels, config);
   options.onEvent?.({ type: 'stage', stage: 'audit', status: 'done' });
   return report;

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import type { Classifier } from '../export/load-classifier.js';
 import { scanImageDirs } from '../images/scan-image-dirs.js';
+import { brokenLinkText } from '../util/broken-link.js';
 import { errnoText } from '../util/errno-text.js';
 import { classMetrics, type ClassMetrics } from '../core/class-metrics.js';
 
@@ -28,8 +29,8 @@ export class EvaluateError extends Error {
 export async function evaluateFolder(model: Pick<Classifier, 'manifest' | 'classify'>, imageDirs: string[], onProgress?: (done: number, total: number) => void): Promise<FolderEvaluation> {
   const labels = model.manifest.labels;
   for (const dir of imageDirs) {
-    const stat = await fs.stat(dir).catch((error: unknown) => {
-      throw new EvaluateError(`${dir}: ${errnoText(error)}; --image_dir names a folder with one sub-folder of images per class`);
+    const stat = await fs.stat(dir).catch(async (error: unknown) => {
+      throw new EvaluateError(`${dir}: ${(await brokenLinkText(dir)) ?? errnoText(error)}; --image_dir names a folder with one sub-folder of images per class`);
     });
     if (!stat.isDirectory()) throw new EvaluateError(`${dir}: is a file; --image_dir names a folder with one sub-folder of images per class`);
   }

@@ -4,6 +4,7 @@ import type { AuditReport } from '../core/audit/audit.js';
 import { configFlagOptions } from '../config/cli-flags.js';
 import { withModelsEnv } from './models-env.js';
 import { numberAtLeast } from './option-checks.js';
+import { plural } from '../util/list-some.js';
 
 export function auditCommand(yargs: Argv) {
   return yargs.command(
@@ -39,13 +40,13 @@ export function formatAudit(report: AuditReport, top: number, cwd: string): stri
     lines.push('', `${title}: ${items.length}${items.length > top ? ` (top ${top})` : ''}`);
     items.slice(0, top).forEach((item, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${line(item, i)}`));
   };
-  lines.push(`audit of ${report.images} images; cross-validated accuracy ${(report.crossValidatedAccuracy * 100).toFixed(1)}%`);
+  lines.push(`audit of ${plural(report.images, 'image')}; cross-validated accuracy ${(report.crossValidatedAccuracy * 100).toFixed(1)}%`);
   section('likely label errors', report.labelIssues, (x) => `${rel(x.path)}  labelled ${x.label}, looks like ${x.suggested}  (score ${x.score.toFixed(2)})`);
   section('duplicates', report.duplicates, (d) => {
     const why = d.crossClass ? 'different labels' : d.crossSplit ? 'across splits (test leakage)' : 'same label and split';
     return `${d.kind}${d.kind === 'near' ? ` (cosine ${d.similarity.toFixed(3)})` : ''}, ${why}: ${d.paths.map((p, i) => `${rel(p)} [${d.labels[i]}, ${d.splits[i]}]`).join(', ')}`;
   });
   section('outliers', report.outliers, (o) => `${rel(o.path)}  [${o.label}]  (${o.score.toFixed(2)}× the median neighbour distance)`);
-  section('most confused classes', report.confusedPairs, (p) => `${p.classes[0]} ↔ ${p.classes[1]}: ${p.count} images (${(p.rate * 100).toFixed(1)}%)`);
+  section('most confused classes', report.confusedPairs, (p) => `${p.classes[0]} ↔ ${p.classes[1]}: ${plural(p.count, 'image')} (${(p.rate * 100).toFixed(1)}%)`);
   return lines.join('\n') + '\n';
 }

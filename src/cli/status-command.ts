@@ -17,8 +17,9 @@ export function statusCommand(yargs: Argv) {
       // Loaded when the command runs, so `--help` and the other commands do not load it.
       const { readConfig } = await import('../config/read-config.js');
       const { buildStatus, explainStage } = await import('../pipeline/stage-status.js');
-      const { config } = await readConfig(withModelsEnv(withRemoteEnv(argv)), process.cwd(), (message) => process.stderr.write(`warning: ${message}\n`));
-      const status = await buildStatus(config);
+      const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+      const { config } = await readConfig(withModelsEnv(withRemoteEnv(argv)), process.cwd(), warn);
+      const status = await buildStatus(config, warn);
       if (argv.json) {
         process.stdout.write(`${JSON.stringify(status)}\n`);
         return;

@@ -11,9 +11,12 @@ const LOCATION = /(\/[^\s():]+|[A-Za-z]:\\[^\s():]+):(\d+):(\d+)/g;
 export function configLoadError(file: string, error: unknown): ConfigError {
   const { message = String(error), stack = '' } = (error ?? {}) as { message?: string; stack?: string };
   const [first = '', ...rest] = message.split('\n');
-  const places = [...`${rest.join('\n')}\n${stack}`.matchAll(LOCATION)].map(([, where, line, column]) => ({ where: where!, line: line!, column: column! }));
-  const place = places.find((p) => p.where === file) ?? places.find((p) => !p.where.includes('/node_modules/') && !p.where.startsWith('node:'));
   const parse = /^(?:\w+: )?ParseError: /.test(first);
+  // jiti's parse error (Babel's) counts columns from 0; V8's stack frames, editors and `file:line:col` links from 1.
+  const parsePlaces = [...rest.join('\n').matchAll(LOCATION)].map(([, where, line, column]) => ({ where: where!, line: line!, column: String(Number(column) + (parse ? 1 : 0)) }));
+  const stackPlaces = [...stack.matchAll(LOCATION)].map(([, where, line, column]) => ({ where: where!, line: line!, column: column! }));
+  const places = [...parsePlaces, ...stackPlaces];
+  const place = places.find((p) => p.where === file) ?? places.find((p) => !p.where.includes('/node_modules/') && !p.where.startsWith('node:'));
   const reason = first.replace(/^(?:\w+: )?ParseError: /, '').trim();
   const name = (error as Error | undefined)?.name;
   const what = parse ? `syntax error: ${reason}` : `cannot load config (${name && name !== 'Error' && !reason.startsWith(name) ? `${name}: ` : ''}${reason})`;

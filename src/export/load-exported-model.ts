@@ -6,6 +6,7 @@ import { decodeImage } from '../images/decode-image.js';
 import { MANIFEST_FILE, type ExportManifest } from './export-manifest.js';
 import { readModelFiles } from '../engine/model/read-model-files.js';
 import { errnoText } from '../util/errno-text.js';
+import { brokenLinkText } from '../util/broken-link.js';
 
 export class ExportedModelError extends Error {
   override name = 'ExportedModelError';
@@ -33,7 +34,7 @@ export async function readExportManifest(dir: string): Promise<ExportManifest> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const folder = await fs.stat(dir).then((s) => s.isDirectory(), () => undefined);
-    if (folder === undefined) throw new ExportedModelError(`${dir}: no such model folder; ${remedy}`);
+    if (folder === undefined) throw new ExportedModelError(`${dir}: ${(await brokenLinkText(dir)) ?? 'no such model folder'}; ${remedy}`);
     if (!folder) throw new ExportedModelError(`${dir}: is a file, not a model folder; ${remedy}`);
     if (code === 'ENOENT') throw new ExportedModelError(`${dir}: not a retrain model folder (no ${MANIFEST_FILE}); ${remedy}`);
     throw new ExportedModelError(`${path.join(dir, MANIFEST_FILE)}: cannot read (${errnoText(error)})`);

@@ -24,6 +24,8 @@ export interface ScanResult {
   warnings: string[];
   /** Image files that cannot be used at all (their names cannot even be opened). */
   skipped: Array<{ file: string; reason: string }>;
+  /** The warnings about image folders named twice or inside another (dropped from the scan); also in `warnings`. */
+  rootNotes?: string[];
 }
 
 export interface ScanOptions {
@@ -141,7 +143,7 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
         `need at least ${minClasses} (one sub-folder of images per class)${reasons.length > 0 ? `; ${reasons.join('; ')}` : ''}`,
     );
   }
-  return { labels, images, warnings, skipped };
+  return { labels, images, warnings, skipped, rootNotes: notes };
 }
 
 /** Why an image root cannot be listed, in one line that says what to do (not an errno alone). */

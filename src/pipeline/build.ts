@@ -33,7 +33,7 @@ import { listingDigest } from '../images/listing-digest.js';
 import { buildInputs, upToDateBuild, type BuildInputs } from './up-to-date-build.js';
 import { fileFacts, writeUpToDateRecord, type UpToDateRecord } from './up-to-date-record.js';
 import { declaredConfig } from './declared-config.js';
-import { writeStageRecord } from './stage-record.js';
+import { stageRecordFile, writeStageRecord } from './stage-record.js';
 import { STAGES } from './stage-declarations.js';
 import { VectorSource } from './vector-source.js';
 
@@ -252,7 +252,11 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     });
     if (upToDate) {
       // A record that cannot be written costs the next build the full path.
-      await writeUpToDateRecord(config.cacheDir, { ...upToDate, cacheFile: fileFacts(resources.cacheFile) }).catch(() => undefined);
+      await writeUpToDateRecord(config.cacheDir, {
+        ...upToDate,
+        cacheFile: fileFacts(resources.cacheFile),
+        stageRecordFile: fileFacts(stageRecordFile(config.cacheDir, config.outputDir)),
+      }).catch(() => undefined);
     }
   }
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { STAGE_RECORD_FORMAT, stageRecordName } from '../store/keys.js';
 import { writeFileAtomicChunks } from '../util/atomic-write.js';
+import { errnoText } from '../util/errno-text.js';
 import type { StageRunRecord } from './stage.js';
 
 /** An image as the last build saw it: enough for `retrain status` to tell new, changed and removed images. */
@@ -29,14 +30,35 @@ export function stageRecordFile(cacheDir: string, outputDir: string): string {
 }
 
 export async function readStageRecord(cacheDir: string, outputDir: string): Promise<StageRecord | undefined> {
-  const text = await fs.readFile(stageRecordFile(cacheDir, outputDir), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
+  const read = await readStageRecordState(cacheDir, outputDir);
+  return 'record' in read ? read.record : undefined;
+}
+
+/** The record, or none (no build yet), or why the file there is not a record: `retrain status` says which. */
+export async function readStageRecordState(
+  cacheDir: string,
+  outputDir: string,
+): Promise<{ record: StageRecord } | { missing: true } | { damaged: string; file: string }> {
+  const file = stageRecordFile(cacheDir, outputDir);
+  let text: string;
   try {
-    const record = JSON.parse(text) as StageRecord;
-    return record.format === STAGE_RECORD_FORMAT ? record : undefined;
-  } catch {
-    return undefined;
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
+    return { damaged: `cannot be read: ${errnoText(error)}`, file };
   }
+  let record: StageRecord;
+  try {
+    record = JSON.parse(text) as StageRecord;
+  } catch (error) {
+    return { damaged: text.trim() === '' ? 'empty' : `not valid JSON: ${(error as Error).message}`, file };
+  }
+  if (record === null || typeof record !== 'object') return { damaged: 'not a JSON object', file };
+  if (record.format !== STAGE_RECORD_FORMAT) return { damaged: `format ${JSON.stringify(record.format ?? null)}, not ${STAGE_RECORD_FORMAT}`, file };
+  if (typeof record.stages !== 'object' || record.stages === null || typeof record.images !== 'object' || record.images === null || !Array.isArray(record.skipped)) {
+    return { damaged: 'stages, images or skipped missing', file };
+  }
+  return { record };
 }
 
 /**

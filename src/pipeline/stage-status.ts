@@ -6,7 +6,7 @@ import { modelFilesDamage } from '../export/model-files.js';
 import { sha256Hex } from '../util/content-hash.js';
 import { scanImageDirs } from '../images/scan-image-dirs.js';
 import { selectInputs } from './stage.js';
-import { readStageRecord, type StageRecord } from './stage-record.js';
+import { readStageRecordState, type StageRecord } from './stage-record.js';
 import { STAGES } from './stage-declarations.js';
 
 export interface BuildStatus {
@@ -22,19 +22,26 @@ export { explainStage, type StageStatus } from './explain-stage.js';
 /**
  * Which stages a build with this config would run, and why: the declared inputs of every stage compared
  * with those of the last completed build into the same output folder. Scans the image folders and hashes
- * the files whose size or time changed; computes, trains and writes nothing.
+ * the files whose size or time changed; computes, trains and writes nothing. `onWarning` hears the image folders
+ * the scan drops (one inside another, or named twice).
  */
-export async function buildStatus(config: ResolvedConfig): Promise<BuildStatus> {
+export async function buildStatus(config: ResolvedConfig, onWarning?: (message: string) => void): Promise<BuildStatus> {
   // Scanned first, so a missing or empty image folder is the same one-line error as for `retrain build`.
   const scan = await scanImageDirs(config.imageDirs, { labels: config.labels });
-  const record = await readStageRecord(config.cacheDir, config.outputDir);
+  // An image folder inside another (or named twice) is dropped from the scan: said as `retrain build` says it.
+  for (const note of scan.rootNotes ?? []) onWarning?.(note);
+  const read = await readStageRecordState(config.cacheDir, config.outputDir);
   const manifest = await readManifest(config.outputDir).catch(() => undefined);
-  if (!record) {
-    const why = `no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`;
+  if (!('record' in read)) {
+    const why =
+      'damaged' in read
+        ? `the build record ${read.file} is damaged (${read.damaged}): the next build will redo every stage and rewrite it`
+        : `no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`;
     const stages = STAGES.map((stage) => ({ stage: stage.name, upToDate: false, reasons: [why] }));
     if (!manifest) stages.at(-1)!.reasons.push(`no model in ${config.outputDir}`);
     return { outputDir: config.outputDir, upToDate: false, stages };
   }
+  const { record } = read;
   const images = await imageChanges(scan.images, record);
   const stale = new Set<string>();
   const stages: StageStatus[] = [];

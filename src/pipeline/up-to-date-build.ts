@@ -9,6 +9,7 @@ import { cacheDataFile } from '../store/retrain-cache.js';
 import { buildInputsKey } from '../store/keys.js';
 import type { EmitEvent } from './build-events.js';
 import type { BuildResult } from './build-result.js';
+import { stageRecordFile } from './stage-record.js';
 import { fileFacts, readUpToDateRecord, sameFacts, type UpToDateRecord } from './up-to-date-record.js';
 
 /** What the up-to-date check compares besides the images. */
@@ -48,6 +49,8 @@ export async function upToDateBuild(inputs: BuildInputs, emit: EmitEvent): Promi
   const record = readUpToDateRecord(config.cacheDir, config.outputDir);
   if (!record || record.inputs !== buildInputs(inputs)) return {};
   if (!sameFacts(record.cacheFile, fileFacts(cacheDataFile(config.cacheDir)))) return {};
+  // A stage record touched since (damaged, removed): the full path writes it again, so `retrain status` can compare.
+  if (!record.stageRecordFile || !sameFacts(record.stageRecordFile, fileFacts(stageRecordFile(config.cacheDir, config.outputDir)))) return {};
   const manifest = await readManifest(config.outputDir);
   if (manifest?.buildFingerprint !== record.exportKey) return {};
   // A model file damaged since the export: the full path's export stage says so and writes the model again.

@@ -27,6 +27,8 @@ export interface UpToDateRecord {
   inputs: string;
   /** The cache's data file after the build's last write (null: none). */
   cacheFile: FileFacts | null;
+  /** The stage record (`retrain status`) as the build left it: damaged or removed since, the full path writes it again. */
+  stageRecordFile?: FileFacts | null;
   /** The export stage's key: the manifest's `buildFingerprint`. */
   exportKey: string;
   /** What the split said (counts, notes), said again by an up-to-date build. */

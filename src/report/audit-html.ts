@@ -1,4 +1,5 @@
 import type { AuditReport } from '../core/audit/audit.js';
+import { plural } from '../util/list-some.js';
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -37,7 +38,7 @@ export function auditSectionsHtml(audit: AuditReport, thumbnails: ReadonlyMap<st
           .slice(0, top)
           .map((p) => `<tr><td>${escape(p.classes[0])} ↔ ${escape(p.classes[1])}</td><td>${p.count}</td><td>${(p.rate * 100).toFixed(1)}%</td></tr>`)
           .join('')}</table>`;
-  return `<section id="audit"><h2>Audit of ${audit.images} images</h2>
+  return `<section id="audit"><h2>Audit of ${plural(audit.images, 'image')}</h2>
 <p>Out-of-sample accuracy (5-fold cross-validation, blended with neighbours' labels): ${(audit.crossValidatedAccuracy * 100).toFixed(1)}%.</p>
 <h3 id="label-issues">Likely label errors (${audit.labelIssues.length})</h3>${issues}
 <h3 id="duplicates">Duplicates (${audit.duplicates.length})</h3>${duplicates}

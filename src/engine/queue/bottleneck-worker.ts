@@ -95,9 +95,11 @@ export async function runBottleneckWorker(options: WorkerOptions, signal: AbortS
     maxStalledCount: 3,
   });
   let lastError = '';
+  let ready = false;
   worker.on('error', (error) => {
-    // ioredis reports a refused connection on every retry: say it once.
-    if (error.message !== lastError) options.log(`queue ${options.queue}: ${error.message}`);
+    // ioredis reports a refused connection on every retry: say it once. Before the first connection the
+    // error that ends the wait says it, in its one line.
+    if (ready && error.message !== lastError) options.log(`queue ${options.queue}: ${error.message}`);
     lastError = error.message;
   });
   worker.on('failed', (job, error) => options.log(`job ${job?.data.path ?? '?'} failed: ${error.message}`));
@@ -105,7 +107,7 @@ export async function runBottleneckWorker(options: WorkerOptions, signal: AbortS
   try {
     await Promise.race([
       worker.waitUntilReady(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`queue ${options.queue}: Redis unreachable within 10 s${lastError ? ` (${lastError})` : ''}`)), 10_000))),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`--queue ${options.queue}: Redis unreachable within 10 s${lastError ? ` (${lastError})` : ''}`)), 10_000))),
     ]);
   } catch (error) {
     givenUp = true;
@@ -114,6 +116,8 @@ export async function runBottleneckWorker(options: WorkerOptions, signal: AbortS
   } finally {
     clearTimeout(timer);
   }
+  ready = true;
+  lastError = '';
   options.log(`waiting for bottleneck jobs on ${options.queue}`);
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   await worker.close();

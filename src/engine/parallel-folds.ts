@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TrainParams } from '../core/train-head.js';
 import { assembleAudit, cleanedProbabilities, cleaningRoundOf, givenLabels, outOfSampleProbabilities, type AuditImage, type LabelIssueProbabilities, type AuditOptions, type AuditReport } from '../core/audit/audit.js';
-import { gatherFolds, planFolds, trainFold, type FoldPlan, type FoldSolver } from '../core/audit/cross-validated-probabilities.js';
+import { gatherFolds, planFolds, trainAllFolds, type FoldPlan, type FoldSolver } from '../core/audit/cross-validated-probabilities.js';
 
 /** A fold plan in shared memory, as the fold workers receive it (vectors as one n × dimensions matrix). */
 export interface SharedFoldPlan {
@@ -56,13 +56,7 @@ export async function crossValidatedProbabilitiesInWorkers(
 export function foldWorkers(plan: FoldPlan, threads: number): { train: (excluded?: Uint8Array) => Promise<Float64Array[]>; close: () => Promise<void> } {
   const count = Math.min(Math.floor(threads), plan.folds);
   if (count <= 1 || plan.vectors.length === 0) {
-    return {
-      train: async (excluded) => {
-        const round: FoldPlan = { ...plan, excluded };
-        return gatherFolds(round, Array.from({ length: round.folds }, (_, fold) => trainFold(round, fold)));
-      },
-      close: async () => {},
-    };
+    return { train: async (excluded) => trainAllFolds(plan, excluded), close: async () => {} };
   }
   let workers: Worker[] | undefined;
   const start = () => {

@@ -3,7 +3,7 @@ import { argmax } from '../softmax-head.js';
 import { cleaningOf, type Cleaning } from './cleaning-round.js';
 import { confidentLearningCount, findLabelIssues, LABEL_ISSUE_COUNT_FACTOR } from './confident-learning.js';
 import { confusedPairs } from './confused-pairs.js';
-import { gatherFolds, planFolds, trainFold, type FoldPlan } from './cross-validated-probabilities.js';
+import { planFolds, trainAllFolds } from './cross-validated-probabilities.js';
 import { findDuplicates } from './duplicates.js';
 import { nearestNeighbours, type Neighbours } from './neighbours.js';
 import { findOutliers } from './outliers.js';
@@ -68,13 +68,9 @@ export interface AuditReport {
 export function auditImages(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions): AuditReport {
   const given = givenLabels(images, labels);
   const plan = planFolds(images.map((image) => image.vector), given, labels.length, options.train, options.folds);
-  const train = (excluded?: Uint8Array) => {
-    const round: FoldPlan = { ...plan, excluded };
-    return gatherFolds(round, Array.from({ length: round.folds }, (_, fold) => trainFold(round, fold)));
-  };
-  const first = outOfSampleProbabilities(images, labels.length, options, given, train());
+  const first = outOfSampleProbabilities(images, labels.length, options, given, trainAllFolds(plan));
   const cleaning = cleaningRoundOf(first, given, labels.length, options);
-  return assembleAudit(images, labels, options, given, cleaning ? cleanedProbabilities(first, given, cleaning, train(cleaning.excluded), labels.length, options) : first);
+  return assembleAudit(images, labels, options, given, cleaning ? cleanedProbabilities(first, given, cleaning, trainAllFolds(plan, cleaning.excluded), labels.length, options) : first);
 }
 
 /** Each image's class index in `labels`. */

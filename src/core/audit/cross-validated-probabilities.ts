@@ -160,8 +160,13 @@ export function crossValidatedProbabilities(
   folds: number,
   solver: FoldSolver = 'auto',
 ): Float64Array[] {
-  const plan = planFolds(vectors, labels, numClasses, params, folds, solver);
-  return gatherFolds(plan, Array.from({ length: plan.folds }, (_, fold) => trainFold(plan, fold)));
+  return trainAllFolds(planFolds(vectors, labels, numClasses, params, folds, solver));
+}
+
+/** Every fold's head trained on this thread, without the `excluded` images (the audit's cleaning round), gathered. */
+export function trainAllFolds(plan: FoldPlan, excluded?: Uint8Array): Float64Array[] {
+  const round: FoldPlan = { ...plan, excluded };
+  return gatherFolds(round, Array.from({ length: round.folds }, (_, fold) => trainFold(round, fold)));
 }
 
 /** Fold of every example: each class shuffled (seeded) and dealt round-robin, so every fold sees every class. */

@@ -3,20 +3,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 /** Writes a file by writing a temp file beside it and renaming it over the target. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await fs.writeFile(temp, data);
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
+export function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  return writeFileAtomicChunks(file, [data]);
 }
 
-/** writeFileAtomic for content made piece by piece (UTF-8): the whole text is never held at once. */
-export async function writeFileAtomicChunks(file: string, chunks: Iterable<string>): Promise<void> {
+/** writeFileAtomic for content made piece by piece (strings as UTF-8): the whole text is never held at once. */
+export async function writeFileAtomicChunks(file: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
@@ -25,7 +17,7 @@ export async function writeFileAtomicChunks(file: string, chunks: Iterable<strin
       // A write may take less than it is given (a full disk, a size limit) without an error: the rest is written
       // until it is all there or the system says why not (ENOSPC, EFBIG), never dropped.
       for (const chunk of chunks) {
-        const bytes = Buffer.from(chunk, 'utf8');
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
         for (let offset = 0; offset < bytes.length; ) {
           const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
           if (bytesWritten === 0) throw new Error(`cannot write ${temp}: the system wrote nothing`);

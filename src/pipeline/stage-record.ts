@@ -84,15 +84,8 @@ export async function writeStageRecord(
     mtimeMs[i] = stat.mtimeMs;
     present[i] = 1;
   });
-  // An object's integer-like keys come first; paths never are, but then the record is made as an object.
-  if (images.some((image) => INTEGER_KEY.test(image.path))) {
-    const recorded: Record<string, RecordedImage> = {};
-    images.forEach((image, i) => {
-      if (present[i]) recorded[image.path] = { size: size[i]!, mtimeMs: mtimeMs[i]!, sha256: image.sha256 };
-    });
-    const record: StageRecord = { format: STAGE_RECORD_FORMAT, outputDir, stages: Object.fromEntries(stages), images: recorded, skipped: [...skipped] };
-    return writeIfChanged(stageRecordFile(cacheDir, outputDir), () => [JSON.stringify(record)]);
-  }
+  // Byte for byte JSON.stringify of the record: its image paths are absolute, never the integer-like keys an
+  // object would put first.
   const pieces = function* (): Generator<string> {
     const head: Omit<StageRecord, 'images' | 'skipped'> = { format: STAGE_RECORD_FORMAT, outputDir, stages: Object.fromEntries(stages) };
     yield `${JSON.stringify(head).slice(0, -1)},"images":{`;
@@ -115,7 +108,6 @@ export async function writeStageRecord(
 }
 
 const CHUNK = 1 << 20;
-const INTEGER_KEY = /^(?:0|[1-9][0-9]*)$/;
 
 /** Writes the text `pieces` make unless the file holds exactly it already (a no-op rebuild leaves the record as it is). */
 async function writeIfChanged(file: string, pieces: () => Iterable<string>): Promise<void> {

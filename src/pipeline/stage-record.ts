@@ -4,6 +4,7 @@ import path from 'node:path';
 import { STAGE_RECORD_FORMAT, stageRecordName } from '../store/keys.js';
 import { writeFileAtomicChunks } from '../util/atomic-write.js';
 import { errnoText } from '../util/errno-text.js';
+import { printable } from '../util/printable.js';
 import type { StageRunRecord } from './stage.js';
 
 /** An image as the last build saw it: enough for `retrain status` to tell new, changed and removed images. */
@@ -51,7 +52,7 @@ export async function readStageRecordState(
   try {
     record = JSON.parse(text) as StageRecord;
   } catch (error) {
-    return { damaged: text.trim() === '' ? 'empty' : `not valid JSON: ${(error as Error).message}`, file };
+    return { damaged: text.trim() === '' ? 'empty' : `not valid JSON: ${printable((error as Error).message)}`, file };
   }
   if (record === null || typeof record !== 'object') return { damaged: 'not a JSON object', file };
   if (record.format !== STAGE_RECORD_FORMAT) return { damaged: `format ${JSON.stringify(record.format ?? null)}, not ${STAGE_RECORD_FORMAT}`, file };

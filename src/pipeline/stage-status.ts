@@ -35,7 +35,7 @@ export async function buildStatus(config: ResolvedConfig, onWarning?: (message: 
   if (!('record' in read)) {
     const why =
       'damaged' in read
-        ? `the build record ${read.file} is damaged (${read.damaged}): the next build will redo every stage and rewrite it`
+        ? `the build record ${read.file} is damaged (${read.damaged}): the next build will check every stage against the cache and write the record again`
         : `no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`;
     const stages = STAGES.map((stage) => ({ stage: stage.name, upToDate: false, reasons: [why] }));
     if (!manifest) stages.at(-1)!.reasons.push(`no model in ${config.outputDir}`);

@@ -38,14 +38,46 @@ describe('retrain audit on real photos', () => {
       assert.deepEqual(identical?.labels, ['ants', 'bees']);
       assert.deepEqual(report.confusedPairs[0]?.classes, ['ants', 'bees']);
 
-      // Human output: the ranked lists, paths relative to the working folder; the vectors now come from the cache.
+      // Human output: the ranked lists, paths as on disk (absolute) as in --json and in `retrain eval`, whatever
+      // the working folder (before: relative to it, `images/ants/…`); the vectors now come from the cache.
       const { stdout: text } = await run(process.execPath, args.filter((a) => a !== '--json'), { cwd: work, env: { ...process.env, CI: '1' } });
       assert.match(text, /likely label errors: \d+/);
-      assert.match(text, new RegExp(`images/ants/${bees[0]!.replace(/\./g, '\\.')}|images/ants/${bees[1]!.replace(/\./g, '\\.')}`));
+      for (const [rank, issue] of report.labelIssues.slice(0, 10).entries()) assert.ok(text.includes(`${String(rank + 1).padStart(2)}. ${issue.path}  labelled`), `${issue.path} in\n${text}`);
+      assert.ok(text.includes(`${path.join(images, 'ants', ant)} [ants, `), text);
       assert.match(text, /identical, different labels/);
       assert.match(text, /0 computed/);
     } finally {
       await fs.rm(work, { recursive: true, force: true });
     }
   });
+
+  // Before the fix: one photo per class gave "cross-validated accuracy 100.0%", two per class listed correct
+  // photos as label errors. Below the folds' minimum (5 of every class) the audit says so and ranks nothing.
+  for (const perClass of [1, 2]) {
+    it(`with ${perClass} photo(s) per class says the classes are too small instead of ranking label errors`, async (t) => {
+      if (!needsShared(t)) return;
+      const work = await tempDir('retrain-audit-small-');
+      try {
+        const images = await copySubset(perClass, 'train', path.join(work, 'images'));
+        const args = [BIN, 'audit', '--image_dir', images, '--tfhub_module', MODEL_DIR, '--bottleneck_dir', path.join(work, 'cache')];
+        const env = { ...process.env, CI: '1' };
+        const { stdout, stderr } = await run(process.execPath, [...args, '--json'], { cwd: work, maxBuffer: 64 << 20, env });
+        const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as { labelIssues: unknown[]; confusedPairs: unknown[]; crossValidatedAccuracy: number | null; tooFewImages?: unknown };
+        assert.deepEqual(report.labelIssues, []);
+        assert.deepEqual(report.confusedPairs, []);
+        assert.equal(report.crossValidatedAccuracy, null);
+        assert.deepEqual(report.tooFewImages, { minimum: 5, classes: [{ label: 'ants', images: perClass }, { label: 'bees', images: perClass }] });
+        const unit = perClass === 1 ? 'image' : 'images';
+        const line = `warning: label errors not ranked: class "ants" has ${perClass} ${unit}, "bees" ${perClass}; the 5-fold cross-validation needs at least 5 images of every class (duplicates and outliers are still listed)`;
+        assert.deepEqual(stderr.split('\n').filter((l) => l.includes('not ranked')), [line], stderr);
+
+        const { stdout: text } = await run(process.execPath, args, { cwd: work, env });
+        assert.deepEqual(text.split('\n').filter((l) => l.includes('not ranked')), [line], text);
+        assert.doesNotMatch(text, /cross-validated accuracy|likely label errors|confused/, text);
+        assert.match(text, /^duplicates: 0$/m);
+      } finally {
+        await fs.rm(work, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -190,11 +190,11 @@ describe('audit output counts', () => {
     const report = (images: number, count: number) => ({
       labelIssues: [], duplicates: [], outliers: [], confusedPairs: [{ classes: ['a', 'b'] as [string, string], count, rate: 0.5 }], crossValidatedAccuracy: 1, images,
     });
-    const one = formatAudit(report(1, 1), 5, '/');
+    const one = formatAudit(report(1, 1), 5);
     assert.match(one, /^audit of 1 image; /);
     assert.match(one, /a ↔ b: 1 image \(50\.0%\)/);
     assert.match(auditSectionsHtml(report(1, 1), new Map()), /<h2>Audit of 1 image<\/h2>/);
-    const two = formatAudit(report(2, 2), 5, '/');
+    const two = formatAudit(report(2, 2), 5);
     assert.match(two, /^audit of 2 images; /);
     assert.match(two, /a ↔ b: 2 images \(50\.0%\)/);
     assert.match(auditSectionsHtml(report(2, 2), new Map()), /<h2>Audit of 2 images<\/h2>/);

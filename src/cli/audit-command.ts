@@ -1,10 +1,11 @@
-import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { AuditReport } from '../core/audit/audit.js';
 import { configFlagOptions } from '../config/cli-flags.js';
 import { withModelsEnv } from './models-env.js';
 import { numberAtLeast } from './option-checks.js';
 import { plural } from '../util/list-some.js';
+import { printable } from '../util/printable.js';
+import { tooFewImagesMessage } from '../core/audit/too-few-images.js';
 
 export function auditCommand(yargs: Argv) {
   return yargs.command(
@@ -26,27 +27,35 @@ export function auditCommand(yargs: Argv) {
       const reporter = createReporter({ json });
       const { config } = await readConfig(withModelsEnv(argv), process.cwd(), (message) => reporter.onEvent({ type: 'warning', message }));
       const report = await auditConfig(config, { onEvent: (event) => reporter.onEvent(event) });
+      // Human output: the warning is formatAudit's second line; --json: on stderr, as the build's warnings.
+      if (json && report.tooFewImages) reporter.onEvent({ type: 'warning', message: tooFewImagesMessage(report.tooFewImages) });
       if (json) process.stdout.write(JSON.stringify(report) + '\n');
-      else process.stdout.write(formatAudit(report, Math.max(1, argv.top), process.cwd()));
+      else process.stdout.write(formatAudit(report, Math.max(1, argv.top)));
     },
   );
 }
 
-/** Short ranked lists, paths relative to the working folder. */
-export function formatAudit(report: AuditReport, top: number, cwd: string): string {
-  const rel = (p: string) => path.relative(cwd, p) || p;
+/**
+ * Short ranked lists. Paths as on disk (absolute), as in `--json` and as `retrain eval` prints them: the same
+ * file is the same string in every output, whatever the working folder; names are printed with control
+ * characters escaped.
+ */
+export function formatAudit(report: AuditReport, top: number): string {
   const lines: string[] = [];
   const section = <T>(title: string, items: T[], line: (item: T, rank: number) => string) => {
     lines.push('', `${title}: ${items.length}${items.length > top ? ` (top ${top})` : ''}`);
     items.slice(0, top).forEach((item, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${line(item, i)}`));
   };
-  lines.push(`audit of ${plural(report.images, 'image')}; cross-validated accuracy ${(report.crossValidatedAccuracy * 100).toFixed(1)}%`);
-  section('likely label errors', report.labelIssues, (x) => `${rel(x.path)}  labelled ${x.label}, looks like ${x.suggested}  (score ${x.score.toFixed(2)})`);
+  if (report.tooFewImages) lines.push(`audit of ${plural(report.images, 'image')}`, `warning: ${printable(tooFewImagesMessage(report.tooFewImages))}`);
+  else {
+    lines.push(`audit of ${plural(report.images, 'image')}; cross-validated accuracy ${(report.crossValidatedAccuracy * 100).toFixed(1)}%`);
+    section('likely label errors', report.labelIssues, (x) => `${printable(x.path)}  labelled ${printable(x.label)}, looks like ${printable(x.suggested)}  (score ${x.score.toFixed(2)})`);
+  }
   section('duplicates', report.duplicates, (d) => {
     const why = d.crossClass ? 'different labels' : d.crossSplit ? 'across splits (test leakage)' : 'same label and split';
-    return `${d.kind}${d.kind === 'near' ? ` (cosine ${d.similarity.toFixed(3)})` : ''}, ${why}: ${d.paths.map((p, i) => `${rel(p)} [${d.labels[i]}, ${d.splits[i]}]`).join(', ')}`;
+    return `${d.kind}${d.kind === 'near' ? ` (cosine ${d.similarity.toFixed(3)})` : ''}, ${why}: ${d.paths.map((p, i) => `${printable(p)} [${printable(d.labels[i]!)}, ${d.splits[i]}]`).join(', ')}`;
   });
-  section('outliers', report.outliers, (o) => `${rel(o.path)}  [${o.label}]  (${o.score.toFixed(2)}× the median neighbour distance)`);
-  section('most confused classes', report.confusedPairs, (p) => `${p.classes[0]} ↔ ${p.classes[1]}: ${plural(p.count, 'image')} (${(p.rate * 100).toFixed(1)}%)`);
+  section('outliers', report.outliers, (o) => `${printable(o.path)}  [${printable(o.label)}]  (${o.score.toFixed(2)}× the median neighbour distance)`);
+  if (!report.tooFewImages) section('most confused classes', report.confusedPairs, (p) => `${printable(p.classes[0])} ↔ ${printable(p.classes[1])}: ${plural(p.count, 'image')} (${(p.rate * 100).toFixed(1)}%)`);
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TrainParams } from '../core/train-head.js';
-import { assembleAudit, cleanedProbabilities, cleaningRoundOf, givenLabels, outOfSampleProbabilities, type AuditImage, type LabelIssueProbabilities, type AuditOptions, type AuditReport } from '../core/audit/audit.js';
+import { tooFewImages } from '../core/audit/too-few-images.js';
+import { assembleAudit, auditWithoutFolds, cleanedProbabilities, cleaningRoundOf, givenLabels, outOfSampleProbabilities, type AuditImage, type LabelIssueProbabilities, type AuditOptions, type AuditReport } from '../core/audit/audit.js';
 import { gatherFolds, planFolds, trainAllFolds, type FoldPlan, type FoldSolver } from '../core/audit/cross-validated-probabilities.js';
 
 /** A fold plan in shared memory, as the fold workers receive it (vectors as one n × dimensions matrix). */
@@ -134,6 +135,8 @@ export async function labelIssueProbabilitiesInWorkers(
 
 /** `auditImages` with the cross-validation folds trained by up to `threads` worker threads: the same report. */
 export async function auditImagesInWorkers(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions, threads: number): Promise<AuditReport> {
+  const small = tooFewImages(givenLabels(images, labels), labels, options.folds);
+  if (small) return auditWithoutFolds(images, options, small);
   const { given, ...probabilities } = await labelIssueProbabilitiesInWorkers(images, labels, options, threads);
   return assembleAudit(images, labels, options, given, probabilities);
 }

@@ -1,5 +1,6 @@
 import type { AuditReport } from '../core/audit/audit.js';
 import { plural } from '../util/list-some.js';
+import { tooFewImagesMessage } from '../core/audit/too-few-images.js';
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -38,12 +39,15 @@ export function auditSectionsHtml(audit: AuditReport, thumbnails: ReadonlyMap<st
           .slice(0, top)
           .map((p) => `<tr><td>${escape(p.classes[0])} ↔ ${escape(p.classes[1])}</td><td>${p.count}</td><td>${(p.rate * 100).toFixed(1)}%</td></tr>`)
           .join('')}</table>`;
+  const ranked = audit.tooFewImages
+    ? `<p class="warning">${escape(tooFewImagesMessage(audit.tooFewImages))}.</p>`
+    : `<p>Out-of-sample accuracy (5-fold cross-validation, blended with neighbours' labels): ${(audit.crossValidatedAccuracy * 100).toFixed(1)}%.</p>
+<h3 id="label-issues">Likely label errors (${audit.labelIssues.length})</h3>${issues}`;
   return `<section id="audit"><h2>Audit of ${plural(audit.images, 'image')}</h2>
-<p>Out-of-sample accuracy (5-fold cross-validation, blended with neighbours' labels): ${(audit.crossValidatedAccuracy * 100).toFixed(1)}%.</p>
-<h3 id="label-issues">Likely label errors (${audit.labelIssues.length})</h3>${issues}
+${ranked}
 <h3 id="duplicates">Duplicates (${audit.duplicates.length})</h3>${duplicates}
 <h3 id="outliers">Outliers (${audit.outliers.length})</h3>${outliers}
-<h3 id="confused-pairs">Most confused classes</h3>${pairs}
+${audit.tooFewImages ? '' : `<h3 id="confused-pairs">Most confused classes</h3>${pairs}`}
 </section>`;
 }
 

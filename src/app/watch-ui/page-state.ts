@@ -1,5 +1,6 @@
 import type { AuditReport } from '../../core/audit/audit.js';
 import { classMetrics } from '../../core/class-metrics.js';
+import { tooFewImagesMessage } from '../../core/audit/too-few-images.js';
 
 /** One finished build, as the history shows it. */
 export interface BuildEntry {
@@ -63,6 +64,8 @@ export function pageView(state: UiState) {
     duplicates: slice(state.audit, 'duplicates', 0, PAGE_LIMITS.duplicates),
     outliers: slice(state.audit, 'outliers', 0, PAGE_LIMITS.list),
     confusedPairs: state.audit.confusedPairs.slice(0, PAGE_LIMITS.confusions),
+    /** Why there is no label-error list (a class too small for the folds), else undefined. */
+    notRanked: state.audit.tooFewImages && tooFewImagesMessage(state.audit.tooFewImages),
   };
   const files = (list: string[]) => ({ first: list.slice(0, PAGE_LIMITS.files), total: list.length });
   const rebuild = state.rebuild && {

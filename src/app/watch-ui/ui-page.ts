@@ -121,6 +121,7 @@ function draw(state) {
   // Redrawn only when it changed: other updates (auditing…, a build) keep the thumbnails and pages shown.
   const key = JSON.stringify([audit, classes]); if (key === drawnAudit) return; drawnAudit = key;
   for (const name of Object.keys(boxes)) showList(name, audit[name], false);
+  if (audit.notRanked) $('labelIssues-count').textContent = audit.notRanked;
   const pairRows = [row(['classes', 'images', 'rate'], true)];
   for (const p of audit.confusedPairs) pairRows.push(row([p.classes.join(' ↔ '), p.count, pct(p.rate)]));
   $('confused').replaceChildren(...pairRows);

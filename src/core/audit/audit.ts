@@ -7,6 +7,7 @@ import { planFolds, trainAllFolds } from './cross-validated-probabilities.js';
 import { findDuplicates } from './duplicates.js';
 import { nearestNeighbours, type Neighbours } from './neighbours.js';
 import { findOutliers } from './outliers.js';
+import { tooFewImages, type TooFewImages } from './too-few-images.js';
 
 /** One labelled image: where it is, what it is said to be, its set, its content hash and its bottleneck. */
 export interface AuditImage {
@@ -54,9 +55,11 @@ export interface AuditReport {
   duplicates: Array<{ paths: string[]; kind: 'identical' | 'near'; labels: string[]; splits: string[]; similarity: number; crossClass: boolean; crossSplit: boolean }>;
   outliers: Array<{ path: string; label: string; score: number }>;
   confusedPairs: Array<{ classes: [string, string]; count: number; rate: number }>;
-  /** Out-of-sample accuracy of the cross-validated head over all images. */
+  /** Out-of-sample accuracy of the cross-validated head over all images (NaN, null in JSON, when `tooFewImages`). */
   crossValidatedAccuracy: number;
   images: number;
+  /** Present when some class has fewer images than the folds: then no label issues, confused pairs or accuracy (too-few-images.ts). */
+  tooFewImages?: TooFewImages;
 }
 
 /**
@@ -67,6 +70,8 @@ export interface AuditReport {
  */
 export function auditImages(images: readonly AuditImage[], labels: readonly string[], options: AuditOptions): AuditReport {
   const given = givenLabels(images, labels);
+  const small = tooFewImages(given, labels, options.folds);
+  if (small) return auditWithoutFolds(images, options, small);
   const plan = planFolds(images.map((image) => image.vector), given, labels.length, options.train, options.folds);
   const first = outOfSampleProbabilities(images, labels.length, options, given, trainAllFolds(plan));
   const cleaning = cleaningRoundOf(first, given, labels.length, options);
@@ -115,6 +120,15 @@ export function cleanedProbabilities(
   return { neighbours: first.neighbours, probabilities, issueCount };
 }
 
+/**
+ * The audit of a set with a class too small for the folds (too-few-images.ts): duplicates and outliers only,
+ * from the nearest neighbours; no fold head is trained.
+ */
+export function auditWithoutFolds(images: readonly AuditImage[], options: Pick<AuditOptions, 'neighbours' | 'nearDuplicateSimilarity' | 'outlierScore'>, small: TooFewImages): AuditReport {
+  const neighbours = auditNeighbours(images, options);
+  return { labelIssues: [], ...neighbourLists(images, options, neighbours), confusedPairs: [], crossValidatedAccuracy: NaN, images: images.length, tooFewImages: small };
+}
+
 /** Everything but the cross-validation, given the neighbours and the out-of-sample probabilities (`cleanedProbabilities`). */
 export function assembleAudit(
   images: readonly AuditImage[],
@@ -125,10 +139,6 @@ export function assembleAudit(
 ): AuditReport {
   const predicted = probabilities.map((p) => argmax(p));
   const issues = findLabelIssues(probabilities, given, labels.length, LABEL_ISSUE_COUNT_FACTOR, issueCount);
-
-  const duplicates = findDuplicates(images, neighbours, options.nearDuplicateSimilarity);
-  const outliers = findOutliers(neighbours, images.length, options.outlierScore);
-
   return {
     labelIssues: issues.map((issue) => ({
       path: images[issue.index]!.path,
@@ -136,6 +146,22 @@ export function assembleAudit(
       suggested: labels[issue.suggested]!,
       score: round(issue.score),
     })),
+    ...neighbourLists(images, options, neighbours),
+    confusedPairs: confusedPairs(predicted, given, labels.length).map((pair) => ({
+      classes: [labels[pair.classes[0]]!, labels[pair.classes[1]]!],
+      count: pair.count,
+      rate: round(pair.rate),
+    })),
+    crossValidatedAccuracy: images.length ? round(predicted.filter((p, i) => p === given[i]).length / images.length) : NaN,
+    images: images.length,
+  };
+}
+
+/** The lists read from the nearest neighbours alone: duplicates and outliers. */
+function neighbourLists(images: readonly AuditImage[], options: Pick<AuditOptions, 'nearDuplicateSimilarity' | 'outlierScore'>, neighbours: Neighbours): Pick<AuditReport, 'duplicates' | 'outliers'> {
+  const duplicates = findDuplicates(images, neighbours, options.nearDuplicateSimilarity);
+  const outliers = findOutliers(neighbours, images.length, options.outlierScore);
+  return {
     duplicates: duplicates.map((group) => ({
       paths: group.members.map((i) => images[i]!.path),
       kind: group.kind,
@@ -146,13 +172,6 @@ export function assembleAudit(
       crossSplit: group.crossSplit,
     })),
     outliers: outliers.map((o) => ({ path: images[o.index]!.path, label: images[o.index]!.label, score: round(o.score) })),
-    confusedPairs: confusedPairs(predicted, given, labels.length).map((pair) => ({
-      classes: [labels[pair.classes[0]]!, labels[pair.classes[1]]!],
-      count: pair.count,
-      rate: round(pair.rate),
-    })),
-    crossValidatedAccuracy: images.length ? round(predicted.filter((p, i) => p === given[i]).length / images.length) : NaN,
-    images: images.length,
   };
 }
 
@@ -167,10 +186,15 @@ export function outOfSampleProbabilities(
   given: readonly number[],
   headProbabilities: Float64Array[],
 ): { neighbours: Neighbours; probabilities: Float64Array[] } {
+  const neighbours = auditNeighbours(images, options);
+  return { neighbours, probabilities: blendWithNeighbourVotes(headProbabilities, neighbours, given, numClasses, options.neighbourVoteWeight) };
+}
+
+/** Each image's `options.neighbours` nearest others, by cosine of the mean-centred vectors. */
+export function auditNeighbours(images: readonly AuditImage[], options: Pick<AuditOptions, 'neighbours'>): Neighbours {
   const vectors = images.map((image) => image.vector);
   const dimensions = vectors[0]?.length ?? 0;
-  const neighbours = nearestNeighbours(centredMatrix(vectors, dimensions), dimensions, Math.min(options.neighbours, Math.max(1, images.length - 1)));
-  return { neighbours, probabilities: blendWithNeighbourVotes(headProbabilities, neighbours, given, numClasses, options.neighbourVoteWeight) };
+  return nearestNeighbours(centredMatrix(vectors, dimensions), dimensions, Math.min(options.neighbours, Math.max(1, images.length - 1)));
 }
 
 /**

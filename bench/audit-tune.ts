@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { cleanedProbabilities, cleaningRoundOf, DEFAULT_AUDIT_OPTIONS, givenLabels, outOfSampleProbabilities, type LabelIssueProbabilities } from '../src/core/audit/audit.js';
-import { confidentJoint, confidentLearningCount, mispredictedByMargin } from '../src/core/audit/confident-learning.js';
+import { confidentJoint, confidentLearningCount, labelIssueCount, mispredictedByMargin } from '../src/core/audit/confident-learning.js';
 import { gatherFolds, LOGISTIC_LAMBDA, planFolds, trainFold } from '../src/core/audit/cross-validated-probabilities.js';
 import { auditImagesOf, auditOptionsOf } from '../src/pipeline/audit-dataset.js';
 import { splitDataset } from '../src/pipeline/split-dataset.js';
@@ -20,10 +20,10 @@ import { copyWithFlippedLabels, FLIP_SEEDS } from './audit.js';
 export const COUNT_FACTORS = [0.9, 0.95, 1, 1.05, 1.1, 1.2];
 
 /**
- * The flip seeds the cleaning round, the count estimate and the count factor were chosen on: never the reported
- * ones, nor those earlier settings were tuned on (11–40).
+ * The flip seeds the list's length (labelIssueCount) was chosen on: never the reported ones, nor those earlier
+ * settings were tuned on (11–40; the cleaning round and count factor 0.95 on 41–100).
  */
-export const TUNING_SEEDS = Array.from({ length: 60 }, (_, i) => 41 + i);
+export const TUNING_SEEDS = Array.from({ length: 100 }, (_, i) => 101 + i);
 
 /** Fold heads to compare: folds, λ, cleaning round (the first is the audit's own and gives `TuneSeed.byFactor`). */
 export type HeadVariant = { folds: number; lambda: number; cleaning: boolean };
@@ -37,7 +37,9 @@ export const DEFAULT_HEAD_VARIANTS: HeadVariant[] = [
 const variantName = (v: HeadVariant) => `${v.folds} folds, λ ${v.lambda}, ${v.cleaning ? 'cleaning round' : 'one round'}`;
 
 /** How many label issues, from the probabilities: confident learning's count, or cleanlab's other estimates. */
-export const COUNTS: Record<string, (p: readonly Float64Array[], given: readonly number[], k: number) => number> = {
+export const COUNTS: Record<string, (p: readonly Float64Array[], given: readonly number[], k: number, cl?: number) => number> = {
+  /** The audit's list length (labelIssueCount): the mean of confident learning's count and the mispredicted images with margin > 0.3. */
+  audit: (p, given, k, cl) => labelIssueCount(cl ?? confidentLearningCount(p, given, k), mispredictedByMargin(p, given, k)),
   cl: confidentLearningCount,
   /** Off-diagonal sum of the confident joint (cleanlab num_label_issues 'off_diagonal'). */
   offDiagonal: (p, given, k) => {
@@ -98,7 +100,7 @@ export async function tuneCountFactor(dataset: string, model: string, seeds = TU
         const ranked = mispredictedByMargin(probabilities, given, data.labels.length);
         for (const [name, estimate] of Object.entries(COUNTS)) {
           // The audit's own count after a cleaning round: the larger of its two rounds' (cleaning-round.ts).
-          const n = name === 'cl' && issueCount !== undefined ? issueCount : estimate(probabilities, given, data.labels.length);
+          const n = name === 'cl' && issueCount !== undefined ? issueCount : estimate(probabilities, given, data.labels.length, issueCount);
           const byFactor = COUNT_FACTORS.map((factor): [number, number] => {
             const top = ranked.slice(0, Math.round(factor * n));
             return [top.length, top.filter((issue) => flipped.has(list[issue.index]!.path)).length];

@@ -12,12 +12,12 @@ import { auditConfig } from '../src/app/audit-config.js';
 import { DEFAULT_AUDIT_OPTIONS, type AuditReport } from '../src/core/audit/audit.js';
 import { auditImagesInWorkers, labelIssueProbabilitiesInWorkers } from '../src/engine/parallel-folds.js';
 import { CROSS_VALIDATION_MAX_BATCH, CROSS_VALIDATION_MAX_STEPS, LOGISTIC_FOLDS_LIMIT, LOGISTIC_LAMBDA } from '../src/core/audit/cross-validated-probabilities.js';
-import { LABEL_ISSUE_COUNT_FACTOR, labelErrorRanking } from '../src/core/audit/confident-learning.js';
+import { LABEL_ISSUE_MARGIN, labelErrorRanking } from '../src/core/audit/confident-learning.js';
 import { auditImagesOf, auditOptionsOf } from '../src/pipeline/audit-dataset.js';
 import { splitDataset } from '../src/pipeline/split-dataset.js';
 import { resolveConfig } from '../src/config/resolved-config.js';
 import { Random } from '../src/core/random.js';
-import { renderTuning, TUNING_SEEDS, tuneCountFactor, type TuneSeed } from './audit-tune.js';
+import { DEFAULT_HEAD_VARIANTS, renderTuning, TUNING_SEEDS, tuneCountFactor, type TuneSeed } from './audit-tune.js';
 
 /** Models the registry does not describe yet: where their feature vector is (see their PROVENANCE.md). */
 const MODEL_OPTIONS: Record<string, { featureLayer: string; range: [number, number] }> = {
@@ -58,7 +58,7 @@ export interface AuditSeed {
   outliers: number;
 }
 
-/** The flip seeds the bench reports (never used to choose the audit's settings: those were chosen on seeds 11–20, the list's count factor on 21–40, the cleaning round on 41–100). */
+/** The flip seeds the bench reports (never used to choose the audit's settings: those were chosen on seeds 11–20, the list's count factor on 21–40, the cleaning round on 41–100, the list's length on 101–200). */
 export const FLIP_SEEDS = [1, 2, 3, 4, 5];
 
 /** Copies `source` (class folders) to `target`, moving `rate` of the images (seeded) to another class. Returns the moved files' new paths. */
@@ -251,7 +251,7 @@ export async function measureAudit(shared: string, models: string[], scaleSizes:
     quality.push(await measureAuditQuality(path.join(shared, 'datasets/flower_photos_mini'), path.join(shared, 'models', model)));
   }
   process.stderr.write(`  audit count factor, ${models[0]}, tuning seeds ${TUNING_SEEDS[0]}–${TUNING_SEEDS.at(-1)}\n`);
-  const tuning = models[0] ? await tuneCountFactor(path.join(shared, 'datasets/flower_photos_mini'), path.join(shared, 'models', models[0])) : [];
+  const tuning = models[0] ? await tuneCountFactor(path.join(shared, 'datasets/flower_photos_mini'), path.join(shared, 'models', models[0]), TUNING_SEEDS, DEFAULT_HEAD_VARIANTS.slice(0, 1)) : [];
   const scale = [];
   for (const n of scaleSizes) {
     process.stderr.write(`  audit of ${n} generated vectors\n`);
@@ -304,12 +304,12 @@ ${seedRows.join('\n')}
 Flipped files, seed ${FLIP_SEEDS[0]} (${quality[0]?.model ?? ''}): ${quality[0]?.flippedFiles.join(', ') ?? ''}.
 </details>
 
-The cleaning round and the list's length, chosen on other flip seeds (${TUNING_SEEDS[0]}–${TUNING_SEEDS.at(-1)}, ${quality[0]?.model ?? ''}, \`node build/bench/audit-tune.js\`):
-the mispredicted images with the largest margin, confident learning's count × a factor, with and without the
-cleaning round; the variant with the largest min(mean precision, mean recall) there is the audit's (cleaning round
-${DEFAULT_AUDIT_OPTIONS.cleaningRound ? 'on' : 'off'}, factor ${LABEL_ISSUE_COUNT_FACTOR}), then reported above on seeds ${FLIP_SEEDS.join(', ')} unchanged.
+The list's length, chosen on other flip seeds (${TUNING_SEEDS[0]}–${TUNING_SEEDS.at(-1)}, ${quality[0]?.model ?? ''}, cleaning round ${DEFAULT_AUDIT_OPTIONS.cleaningRound ? 'on' : 'off'}, \`node build/bench/audit-tune.js\`):
+the mispredicted images with the largest margin, the first N × a factor of them; N is the audit's (\`audit\`: the mean of
+confident learning's count and the mispredicted images with margin > ${LABEL_ISSUE_MARGIN}; factor 1 is the audit's list) or confident
+learning's count alone (\`cl\`; factor 0.95 was the audit's before). How the rule was chosen: below. Reported above on seeds ${FLIP_SEEDS.join(', ')} unchanged.
 
-${tuning?.length ? renderTuning(tuning, Object.keys(tuning[0]!.variants).filter((v) => v.endsWith(', cl'))) : '(not measured)\n'}
+${tuning?.length ? renderTuning(tuning, Object.keys(tuning[0]!.variants).filter((v) => v.endsWith(', audit') || v.endsWith(', cl'))) : '(not measured)\n'}
 The in-memory audit alone on generated vectors (10 Gaussian clusters of non-negative vectors, 2% of labels
 flipped; folds in worker threads; neighbours by usearch's HNSW (half precision) above 2,000 vectors, exact below):
 

@@ -1,7 +1,7 @@
 import type { TrainParams } from '../train-head.js';
 import { argmax } from '../softmax-head.js';
 import { cleaningOf, type Cleaning } from './cleaning-round.js';
-import { confidentLearningCount, findLabelIssues, LABEL_ISSUE_COUNT_FACTOR } from './confident-learning.js';
+import { confidentLearningCount, findLabelIssues } from './confident-learning.js';
 import { confusedPairs } from './confused-pairs.js';
 import { planFolds, trainAllFolds } from './cross-validated-probabilities.js';
 import { findDuplicates } from './duplicates.js';
@@ -93,7 +93,7 @@ export function cleaningRoundOf(first: { probabilities: Float64Array[] }, given:
   return options.cleaningRound ? cleaningOf(first.probabilities, given, numClasses) : undefined;
 }
 
-/** Out-of-sample probabilities, the neighbours they were blended with, and (after a cleaning round) how many label issues to list before the count factor. */
+/** Out-of-sample probabilities, the neighbours they were blended with, and (after a cleaning round) the confident-learning count the list's length starts from. */
 export interface LabelIssueProbabilities {
   neighbours: Neighbours;
   probabilities: Float64Array[];
@@ -138,7 +138,7 @@ export function assembleAudit(
   { neighbours, probabilities, issueCount }: LabelIssueProbabilities,
 ): AuditReport {
   const predicted = probabilities.map((p) => argmax(p));
-  const issues = findLabelIssues(probabilities, given, labels.length, LABEL_ISSUE_COUNT_FACTOR, issueCount);
+  const issues = findLabelIssues(probabilities, given, labels.length, issueCount);
   return {
     labelIssues: issues.map((issue) => ({
       path: images[issue.index]!.path,

@@ -7,7 +7,8 @@ import { confidentLearningCount, mispredictedByMargin } from './confident-learni
  * neighbour votes for its suggested class instead of its given one (weight `cleanedNeighbourVoteWeight`). A wrong
  * label then no longer pulls the heads and the neighbour votes of its look-alikes towards it, so the second
  * probabilities tell the wrong labels from the right ones better; the label issues are ranked by them. How many:
- * the larger of confident learning's counts on the two rounds (× LABEL_ISSUE_COUNT_FACTOR). The second round's
+ * the larger of confident learning's counts on the two rounds is the list's confident-learning count (its length:
+ * labelIssueCount). The second round's
  * heads are surer of the clean images, which raises the per-class thresholds: alone, its count can drop a clear
  * error the first round counted (one planted mislabel among 120 clean images: count 1, then 0).
  * Chosen on flower_photos_mini with 10% of labels flipped, fresh flip seeds 41–100 (int8 MobileNetV2; the
@@ -24,7 +25,7 @@ export interface Cleaning {
 
 /** The cleaning round's plan from the first round's probabilities; undefined when they flag nothing (nothing to clean). */
 export function cleaningOf(probabilities: readonly ArrayLike<number>[], given: readonly number[], numClasses: number): Cleaning | undefined {
-  // Confident learning's count of the first round's most likely errors (not scaled by LABEL_ISSUE_COUNT_FACTOR).
+  // Confident learning's count of the first round's most likely errors (not the list's length, labelIssueCount).
   const issues = mispredictedByMargin(probabilities, given, numClasses).slice(0, confidentLearningCount(probabilities, given, numClasses));
   if (issues.length === 0) return undefined;
   const excluded = new Uint8Array(given.length);

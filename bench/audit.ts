@@ -281,7 +281,7 @@ ${FLIP_SEEDS.join(', ')}; one copy per seed, one shared vector cache). *Precisio
 against the moved files: **mean over the seeds** (lowest in brackets); the target is judged on these. *P at R 0.8*:
 the precision of the audit's ranking of all images (the list is its head) at the first rank where recall reaches 0.8
 (the rank in brackets, per seed). The audit's settings were chosen on other seeds (11–20; the list's count factor on
-21–40; the cleaning round on ${TUNING_SEEDS[0]}–${TUNING_SEEDS.at(-1)}), never on these.
+21–40; the cleaning round on 41–100; the list's length on ${TUNING_SEEDS[0]}–${TUNING_SEEDS.at(-1)}), never on these.
 *Warm*: seed 1 audited again, every vector cached: scan, hash (stat cache), LMDB reads, ${folds}-fold cross-validation
 of the head (up to ${LOGISTIC_FOLDS_LIMIT.toLocaleString('en')} images: L2 logistic regression, λ ${LOGISTIC_LAMBDA}, by L-BFGS on the Cholesky coordinates of one Gram
 matrix of all vectors; above: SGD, at most ${CROSS_VALIDATION_MAX_STEPS} steps in batches of at most ${CROSS_VALIDATION_MAX_BATCH}), ${neighbours} nearest neighbours

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/resolved-config.js';
 import { readManifest } from '../export/read-manifest.js';
 import { modelFilesDamage } from '../export/model-files.js';
 import { sha256Hex } from '../util/content-hash.js';
+import { plural } from '../util/plural.js';
 import { scanImageDirs } from '../images/scan-image-dirs.js';
 import { selectInputs } from './stage.js';
 import { readStageRecordState, type StageRecord } from './stage-record.js';
@@ -104,10 +105,6 @@ function configChanges(now: Readonly<Record<string, unknown>>, before: Record<st
 function show(value: unknown): string {
   if (value === undefined) return 'unset';
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** New, changed and removed images against the record; a file whose size and time match is not read. */

@@ -13,6 +13,11 @@ import { STAGES } from './stage-declarations.js';
 export interface BuildStatus {
   outputDir: string;
   upToDate: boolean;
+  /**
+   * Why no stage could be compared with the last build (no record of one, or a damaged record), said once;
+   * each stage's reasons then say it in a few words.
+   */
+  record?: string;
   stages: StageStatus[];
 }
 
@@ -34,13 +39,13 @@ export async function buildStatus(config: ResolvedConfig, onWarning?: (message: 
   const read = await readStageRecordState(config.cacheDir, config.outputDir);
   const manifest = await readManifest(config.outputDir).catch(() => undefined);
   if (!('record' in read)) {
-    const why =
+    const [record, short] =
       'damaged' in read
-        ? `the build record ${read.file} is damaged (${read.damaged}): the next build will check every stage against the cache and write the record again`
-        : `no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`;
-    const stages = STAGES.map((stage) => ({ stage: stage.name, upToDate: false, reasons: [why] }));
+        ? [`the build record ${read.file} is damaged (${read.damaged}): the next build will check every stage against the cache and write the record again`, 'build record damaged']
+        : [`no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`, 'no build record'];
+    const stages = STAGES.map((stage) => ({ stage: stage.name, upToDate: false, reasons: [short] }));
     if (!manifest) stages.at(-1)!.reasons.push(`no model in ${config.outputDir}`);
-    return { outputDir: config.outputDir, upToDate: false, stages };
+    return { outputDir: config.outputDir, upToDate: false, record, stages };
   }
   const { record } = read;
   const images = await imageChanges(scan.images, record);

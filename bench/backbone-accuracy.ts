@@ -15,6 +15,7 @@ import { KNOWN_MODELS } from '../src/engine/model/registry.js';
 import { build } from '../src/pipeline/build.js';
 import { loadClassifier } from '../src/export/load-classifier.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
+import { blockBody, withBlocks, withoutHeading } from './generated-blocks.js';
 import { DEFAULT_GRID, measureHeadCv, renderHeadCv, type Cell, type CvResult } from './head-cv.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -141,20 +142,14 @@ ${cvVerdict(cv)}
 `;
 }
 
-/** Replaces (or appends) this section in the text of BENCHMARKS.md. */
+/** Replaces (or adds) this section's generated block in the text of BENCHMARKS.md; its hand-written text stays. */
 export function withSection(text: string, section: string): string {
-  const start = text.indexOf(SECTION_TITLE);
-  if (start < 0) return `${text.trimEnd()}\n\n${section}`;
-  const next = text.indexOf('\n## ', start + SECTION_TITLE.length);
-  return text.slice(0, start) + section + (next < 0 ? '' : text.slice(next + 1));
+  return withBlocks(text, [{ name: 'accuracy', heading: SECTION_TITLE, body: withoutHeading(section) }]);
 }
 
-/** This section as it is in a BENCHMARKS.md text, if there. */
+/** This section's generated block as it is in a BENCHMARKS.md text, if there. */
 export function sectionOf(text: string): string | undefined {
-  const start = text.indexOf(SECTION_TITLE);
-  if (start < 0) return undefined;
-  const next = text.indexOf('\n## ', start + SECTION_TITLE.length);
-  return text.slice(start, next < 0 ? undefined : next + 1);
+  return blockBody(text, 'accuracy');
 }
 
 /** Every backbone's build and val/ evaluation, in a temporary folder. */

@@ -1,23 +1,27 @@
 /**
- * `npm run bench`: measures this machine and writes BENCHMARKS.md. Real builds on the shared photos and
- * weights (RETRAIN_SHARED, else ../shared), real worker threads, real LMDB; nothing is estimated.
+ * `npm run bench [-- --only NAME,…]`: measures this machine and writes the generated blocks of BENCHMARKS.md
+ * (bench/generated-blocks.ts), every section or the named ones; the file's hand-written text is kept. Real builds
+ * on the shared photos and weights (RETRAIN_SHARED, else ../shared), real worker threads, real LMDB; nothing is
+ * estimated.
  */
 import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { onnxRuntimeVersion } from '../src/engine/onnx/onnx-runtime.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
-import { measureBackboneAccuracy, withSection } from './backbone-accuracy.js';
-import { AUDIT_BACKBONES, measureAudit, renderAudit, type AuditBench } from './audit.js';
-import { measureRemote, renderRemote, type RemoteOutcome } from './remote.js';
+import { measureBackboneAccuracy, SECTION_TITLE as ACCURACY_TITLE } from './backbone-accuracy.js';
+import { AUDIT_BACKBONES, measureAudit, renderAudit } from './audit.js';
+import { measureRemote, renderRemote } from './remote.js';
 import { cpuFlags, endToEndSection, measureEndToEnd, type EndToEnd } from './end-to-end.js';
 import { measurePyTorch, multiplyAddsPerImage, type PeerResult } from './peer.js';
 import { measurePureInference, type PureInference } from './pure-inference.js';
 import { measureScale, type ScaleRow } from './scale.js';
 import type { ChildBuild } from './scale-child.js';
-import { measureStartup, startupSection, type StartupMeasurement } from './startup.js';
+import { measureStartup, startupSection } from './startup.js';
+import { cutAt, withBlocks, withoutHeading, type Block } from './generated-blocks.js';
 import { runSection, type Section } from './sections.js';
 import { measureThroughput, type ThroughputRow } from './throughput.js';
 import { measureWatchLatency, type WatchLatency } from './watch-latency.js';
@@ -52,23 +56,6 @@ interface Peer {
   multiplyAdds: number;
 }
 
-interface Report {
-  peer: Peer;
-  endToEnd: EndToEnd;
-  flags: string[];
-  startedAt: Date;
-  builds: ThroughputRow[];
-  /** Peak RSS in MB after the real-photo builds, and at the end of the whole run. */
-  peakRssAfterBuildsMB: number;
-  peakRssMB: number;
-  latency: WatchLatency;
-  scale: ScaleRow[];
-  startup: StartupMeasurement;
-  audit: AuditBench;
-  remote: RemoteOutcome;
-  sections: Section[];
-}
-
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 async function measureBuilds(): Promise<ThroughputRow[]> {
@@ -86,32 +73,100 @@ function measureWatch(): Promise<WatchLatency> {
   return measureWatchLatency(path.join(HYMENOPTERA, 'train'), newPhotos, MODEL);
 }
 
+/** One section of BENCHMARKS.md: what it measures, and the blocks it writes from that. */
+interface BenchSection {
+  name: string;
+  /** The chapter heading, written above its blocks when the file does not have them yet. */
+  heading: string;
+  run(sections: Section[]): Promise<Block[]>;
+}
+
+function benchSection<T>(name: string, heading: string, measure: () => Promise<T>, render: (value: T, timing: Section) => Record<string, string>): BenchSection {
+  return {
+    name,
+    heading,
+    async run(sections) {
+      const load = os.loadavg()[0]!;
+      const value = await runSection(name, sections, measure);
+      const timing = sections.at(-1)!;
+      const bodies = Object.entries(render(value, timing));
+      // The last block ends with when and how busy: a section re-measured alone is dated on its own.
+      const stamp = `*Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench -- --only ${name}\`: ${fixed(timing.seconds, 0)} s, one-minute load average ${fixed(load, 1)} at the start and ${fixed(os.loadavg()[0]!, 1)} at the end; other processes used ${fixed(timing.othersCpuShare * 100, 0)}% of the CPU meanwhile.*`;
+      return bodies.map(([block, body], i) => ({ name: block, heading: i === 0 ? heading : undefined, body: i === bodies.length - 1 ? `${body.trimEnd()}\n\n${stamp}` : body }));
+    },
+  };
+}
+
+const SECTIONS: BenchSection[] = [
+  benchSection(
+    'builds',
+    '## Bottlenecks and builds',
+    async () => {
+      const builds = await measureBuilds();
+      const peakRssAfterBuildsMB = peakRssMB();
+      const peer: Peer = { pytorch: await measurePyTorch(2), ours: await measurePureInference(MODEL, 2), multiplyAdds: await multiplyAddsPerImage(MODEL) };
+      // The int8 MobileNetV2 1.0 end to end against PyTorch fp32 on the same photos (skipped, with the reason, without torch).
+      const endToEnd = await measureEndToEnd('hymenoptera train', path.join(HYMENOPTERA, 'train'));
+      return { builds, peakRssAfterBuildsMB, peer, endToEnd, flags: await cpuFlags() };
+    },
+    (measured) => ({ builds: buildsBody(measured) }),
+  ),
+  benchSection('watch', '## Watch mode: one added photo → new model', measureWatch, (latency) => ({ watch: watchBody(latency) })),
+  benchSection(
+    'scale',
+    '## Scale: scan + hash + cache look-up',
+    () => measureScale(MODEL, [1_000, 10_000, 100_000, 1_000_000], 1_000_000),
+    (scale) => ({ scale: `${SCALE_INTRO}\n\n${scaleTable(scale)}` }),
+  ),
+  benchSection('startup', '## Start-up', () => measureStartup(), (startup, timing) => {
+    const [main, modules] = cutAt(withoutHeading(startupSection(startup, timing.othersCpuShare)), ['Where the time goes:']);
+    return { startup: main!, 'startup-modules': modules! };
+  }),
+  // Every backbone's accuracy (builds, val/ via evaluation, cross-validation of the head defaults): bench/backbone-accuracy.ts.
+  benchSection('accuracy', ACCURACY_TITLE, measureBackboneAccuracy, (section) => ({ accuracy: withoutHeading(section) })),
+  benchSection('audit', '## Audit: planted label errors', () => measureAudit(SHARED, AUDIT_BACKBONES, [500, 100_000]), (audit) => {
+    const [main, vectors, measured] = cutAt(withoutHeading(renderAudit(audit)), ['The in-memory audit alone', '\nMeasured ']);
+    return { audit: main!, 'audit-vectors': vectors!, 'audit-measured': measured! };
+  }),
+  // Starts Redis and Swift itself; where they are not installed the section says so and the bench goes on.
+  benchSection('remote', '## Remote cache and queue', () => measureRemote(), (remote) => ({ remote: withoutHeading(renderRemote(remote)) })),
+];
+
+/** The sections `--only a,b` (or `--only=a,b`) names, every section without it; anything unknown is refused in one line. */
+function chosenSections(args: readonly string[]): BenchSection[] {
+  const valid = SECTIONS.map((s) => s.name).join(', ');
+  let list: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--only') list = args[++i] ?? '';
+    else if (arg.startsWith('--only=')) list = arg.slice('--only='.length);
+    else throw new UsageError(`bench: unknown argument ${arg}; use --only NAME,… (${valid})`);
+  }
+  if (list === undefined) return SECTIONS;
+  const names = list.split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !SECTIONS.some((s) => s.name === n));
+  if (names.length === 0 || unknown.length) throw new UsageError(`bench: ${names.length ? `unknown section ${unknown.join(', ')}` : '--only needs section names'}; valid: ${valid}`);
+  return SECTIONS.filter((s) => names.includes(s.name));
+}
+
+class UsageError extends Error {}
+
 async function main() {
+  const chosen = chosenSections(process.argv.slice(2));
   if (!existsSync(path.join(MODEL, 'model.json'))) throw new Error(`shared model not found at ${MODEL} (set RETRAIN_SHARED)`);
   const startedAt = new Date();
   const sections: Section[] = [];
-  const builds = await runSection('builds', sections, measureBuilds);
-  const peakRssAfterBuildsMB = peakRssMB();
-  const peer = await runSection('peer', sections, async () => ({
-    pytorch: await measurePyTorch(2),
-    ours: await measurePureInference(MODEL, 2),
-    multiplyAdds: await multiplyAddsPerImage(MODEL),
-  }));
-  // The int8 MobileNetV2 1.0 end to end against PyTorch fp32 on the same photos (skipped, with the reason, without torch).
-  const endToEnd = await runSection('end-to-end', sections, () => measureEndToEnd('hymenoptera train', path.join(HYMENOPTERA, 'train')));
-  const flags = await cpuFlags();
-  const latency = await runSection('watch', sections, measureWatch);
-  const scale = await runSection('scale', sections, () => measureScale(MODEL, [1_000, 10_000, 100_000, 1_000_000], 1_000_000));
-  const startup = await runSection('startup', sections, () => measureStartup());
-  // Every backbone's accuracy (builds, val/ via evaluation, cross-validation of the head defaults): bench/backbone-accuracy.ts.
-  const accuracy = await runSection('accuracy', sections, measureBackboneAccuracy);
-    const audit = await runSection('audit', sections, () => measureAudit(SHARED, AUDIT_BACKBONES, [500, 100_000]));
-  // Starts Redis and Swift itself; where they are not installed the section says so and the bench goes on.
-  const remote = await runSection('remote', sections, () => measureRemote());
-  const fresh = render({ peer, endToEnd, flags, startedAt, builds, peakRssAfterBuildsMB, peakRssMB: peakRssMB(), latency, scale, startup, audit, remote, sections });
-  const report = withSection(fresh, accuracy);
-  await writeFileAtomic(path.join(REPO, 'BENCHMARKS.md'), report);
-  process.stdout.write(report);
+  const blocks: Block[] = [];
+  for (const section of chosen) blocks.push(...(await section.run(sections)));
+  const file = path.join(REPO, 'BENCHMARKS.md');
+  // Read after measuring (hours, for the whole run): hand edits made meanwhile are kept too.
+  const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '# Benchmarks\n';
+    throw error;
+  });
+  const report = withBlocks(text, [{ name: 'machine', body: machineBody(startedAt, sections) }, ...blocks]);
+  await writeFileAtomic(file, report);
+  process.stdout.write(`BENCHMARKS.md: ${blocks.map((b) => b.name).join(', ')} and machine written; the rest kept as it was\n`);
 }
 
 const fixed = (n: number, digits = 2) => n.toFixed(digits);
@@ -258,26 +313,34 @@ function scaleTable(scale: ScaleRow[]): string {
   );
 }
 
-function render({ peer, endToEnd, flags, startedAt, builds, peakRssAfterBuildsMB, peakRssMB, latency, scale, startup, audit, remote, sections }: Report): string {
+/** The file's head: where it comes from, this machine, and what the last run measured. */
+function machineBody(startedAt: Date, sections: Section[]): string {
   const cpus = os.cpus();
-  const totalSeconds = sections.reduce((sum, s) => sum + s.seconds, 0);
-  return `# Benchmarks
-
-Produced by \`npm run bench\` (bench/run.ts) on ${startedAt.toISOString().slice(0, 10)}.
+  return `Produced by \`npm run bench\` (bench/run.ts). It writes only the text between \`<!-- bench:NAME -->\` and
+\`<!-- /bench:NAME -->\` lines; everything else here (measurements by hand, decisions, notes) is kept as it is.
+\`npm run bench -- --only NAME,…\` measures some sections again (${SECTIONS.map((s) => s.name).join(', ')}); each section ends with
+when it was measured and how busy the machine was.
 
 - Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${fixed(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}.
 - Engines: onnxruntime-node ${onnxRuntimeVersion() ?? '(not installed)'} and TensorFlow.js ${tf.version_core} on WebAssembly, as each row says (BuildResult.backend).
 - Models: the shared MobileNetV2 0.35 (224×224, 1280-d features) unless a row names darknet_tiny_224 (cut at
   \`leaky_re_lu_14\`, 512-d). Default training settings (4000 steps, batch 100).
-- Run time of the whole benchmark: ${fixed(totalSeconds / 60, 1)} min (${sections.map((s) => `${s.name} ${fixed(s.seconds, 0)} s`).join(', ')}).
-- CPU used by other processes meanwhile, as a share of all ${cpus.length} cores: ${sections
-    .map((s) => `${s.name} ${fixed(s.othersCpuShare * 100, 0)}%`)
-    .join(', ')} (the watch section's own \`retrain watch\` child counts as
-  other). Well above a few percent, the figures are low; even on an idle machine they vary by ±20% between runs.
+- Last run: ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${sections.map((s) => `${s.name} ${fixed(s.seconds, 0)} s (other processes ${fixed(s.othersCpuShare * 100, 0)}% of the CPU)`).join(', ')}
+  (the watch section's own \`retrain watch\` child counts as other). Well above a few percent, the figures are low; even
+  on an idle machine they vary by ±20% between runs.`;
+}
 
-## Bottlenecks and builds
+interface BuildsMeasured {
+  builds: ThroughputRow[];
+  /** Peak RSS in MB after the real-photo builds. */
+  peakRssAfterBuildsMB: number;
+  peer: Peer;
+  endToEnd: EndToEnd;
+  flags: string[];
+}
 
-Three \`build()\` calls in a row per row, on a fresh temp cache and output folder: *cold* (empty cache),
+function buildsBody({ builds, peakRssAfterBuildsMB, peer, endToEnd, flags }: BuildsMeasured): string {
+  return `Three \`build()\` calls in a row per row, on a fresh temp cache and output folder: *cold* (empty cache),
 *warm* (same cache, output folder deleted first) and *no-op* (nothing changed).
 
 ${buildsTable(builds)}
@@ -290,8 +353,7 @@ ${buildsTable(builds)}
 - *warm*: every vector read from LMDB (hashes answered by the stat cache); the head comes from the cache too, so
   the warm build only re-exports. *warm images/s* is over the same phase as *cold images/s*.
 - *no-op rebuild*: checked to have computed no bottleneck, trained nothing and exported nothing (the bench fails otherwise).
-- Peak RSS of the benchmark process (main thread + worker threads): ${fixed(peakRssAfterBuildsMB, 0)} MB after these builds,
-  ${fixed(peakRssMB, 0)} MB by the end of the whole run.
+- Peak RSS of the benchmark process (main thread + worker threads): ${fixed(peakRssAfterBuildsMB, 0)} MB after these builds.
 
 ${distortionsNote(builds)}
 
@@ -304,18 +366,17 @@ ${endToEndSection(endToEnd, flags)}
 Split at the events \`build()\` emits: *split → train check* covers the stages between the last vector and
 the head found in the cache; *close* is flushing and closing the cache. The last column is the whole call.
 
-${noopTable(builds)}
+${noopTable(builds)}`;
+}
 
-## Watch mode: one added photo → new model
-
-A real \`retrain watch --json\` on a copy of hymenoptera train with a warm cache; a photo is copied in and the
+function watchBody(latency: WatchLatency): string {
+  return `A real \`retrain watch --json\` on a copy of hymenoptera train with a warm cache; a photo is copied in and the
 clock stops at the \`exported\` event. Median of ${latency.addToExportSeconds.length}: **${fixed(median(latency.addToExportSeconds))} s**
 (each: ${latency.addToExportSeconds.map((s) => fixed(s)).join(', ')} s), of which ${latency.settleAndQuietMs} ms is waiting for the file to settle and the
-burst to end; the rebuild itself (one bottleneck, 4000 training steps, export) took ${latency.buildSeconds.map((s) => fixed(s)).join(', ')} s.
+burst to end; the rebuild itself (one bottleneck, 4000 training steps, export) took ${latency.buildSeconds.map((s) => fixed(s)).join(', ')} s.`;
+}
 
-## Scale: scan + hash + cache look-up
-
-Generated small JPEGs (distinct bytes) in 10 class folders with stand-in vectors (1280 floats) in the cache:
+const SCALE_INTRO = `Generated small JPEGs (distinct bytes) in 10 class folders with stand-in vectors (1280 floats) in the cache:
 nothing is inferred. Three whole \`build\`s, each in its own process (bench/scale-child.ts; by hand:
 \`node build/bench/scale-child.js prepare <work> <files> ../shared/models/mobilenet_v2_035_224\`, then
 \`node build/bench/scale-child.js build <work> ../shared/models/mobilenet_v2_035_224\`): the *training build*
@@ -326,18 +387,9 @@ same rebuild with that record deleted: every stage checks its own inputs). *Buil
 *anon* is what the process allocates, *file* the file-backed pages (the LMDB map, code). Load is the
 1-minute load average as the no-op started (2 cores shared by several engineers: wall times wait for a
 core, CPU seconds are the comparable figure). Up to 100,000 files also, in the bench process: *cold* scan +
-hash (every file read), *warm* (the stat cache answers), *look-up* (one bottleneck key per file in LMDB).
-
-${scaleTable(scale)}
-
-${startupSection(startup, sections.find((s) => s.name === 'startup')?.othersCpuShare ?? 0)}
-
-${renderRemote(remote)}
-
-${renderAudit(audit)}`;
-}
+hash (every file read), *warm* (the stat cache answers), *look-up* (one bottleneck key per file in LMDB).`;
 
 main().catch((error: Error) => {
-  process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
-  process.exit(1);
+  process.stderr.write(error instanceof UsageError ? `${error.message}\n` : `bench failed: ${error.stack ?? error.message}\n`);
+  process.exit(error instanceof UsageError ? 2 : 1);
 });

@@ -7,7 +7,7 @@
  * them through `startServices()`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -47,7 +47,15 @@ export async function startServices(options: { bucket?: string; log?: (line: str
   const bucket = options.bucket ?? 'retrain';
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'retrain-services-'));
   const children: ChildProcess[] = [];
+  // If this process exits without stop() (a test file that threw before its `after`, process.exit), the
+  // servers are not left running on a removed folder: kill them and remove their data on the way out.
+  const onExit = () => {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const stop = async () => {
+    process.removeListener('exit', onExit);
     await Promise.all(children.reverse().map(stopChild));
     await fs.rm(dir, { recursive: true, force: true });
   };

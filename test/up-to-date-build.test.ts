@@ -50,6 +50,10 @@ describe('the up-to-date build (no per-image work when nothing changed)', { skip
     return { result, events, fast };
   };
   const comparable = ({ durationMs: _, ...rest }: BuildResult) => rest;
+  const hashSaid = (r: { events: BuildEvent[] }) => {
+    const said = r.events.find((e) => e.type === 'stage' && e.stage === 'hash' && e.status !== 'start');
+    return said?.type === 'stage' ? said.detail : undefined;
+  };
   const recordFile = () => upToDateRecordFile(path.join(work, 'cache'), path.join(work, 'out'));
   /** The result of the full path for the same state: the record set aside for one build, then put back. */
   const fullPath = async () => {
@@ -65,12 +69,15 @@ describe('the up-to-date build (no per-image work when nothing changed)', { skip
     const first = await run();
     assert.equal(first.result.trained, true);
     assert.equal(first.fast, false);
+    // Before the fix the skipped empty file was counted as unchanged: "12 read, 1 unchanged", "13 files unchanged".
+    assert.equal(hashSaid(first), '12 read, 0 unchanged, 1 skipped');
     const again = await run();
     assert.equal(again.fast, true, 'a rebuild with nothing changed must be up to date from its record');
     const stages = again.events.filter((e) => e.type === 'stage' && e.status !== 'start').map((e) => e.type === 'stage' && `${e.stage}: ${e.status}`);
     assert.deepEqual(stages, ['scan: done', 'hash: up-to-date', 'bottleneck: up-to-date', 'split: up-to-date', 'augment: up-to-date', 'train: up-to-date', 'evaluate: up-to-date', 'export: up-to-date']);
     assert.ok(again.result.skipped.some((s) => s.file.endsWith('empty.jpg')), 'the skipped empty file is still reported');
     const full = await fullPath();
+    assert.match(hashSaid(full)!, /^12 files unchanged \(.*\), 1 skipped$/);
     assert.deepEqual(comparable(again.result), comparable(full.result));
     const messages = (r: { events: BuildEvent[] }) => r.events.filter((e) => e.type === 'info' || e.type === 'warning' || e.type === 'skipped' || e.type === 'scanned');
     assert.deepEqual(messages(again), messages(full));

@@ -5,7 +5,7 @@ import { splitDataset } from '../pipeline/split-dataset.js';
 import { checkCacheFolder } from '../export/output-guard.js';
 import type { AuditReport } from '../core/audit/audit.js';
 import { auditDatasetInWorkers } from '../pipeline/audit-dataset.js';
-import { plural } from '../util/list-some.js';
+import { plural } from '../util/plural.js';
 
 /**
  * `retrain audit` on a config: the build's first stages give every image its cached (or newly computed)

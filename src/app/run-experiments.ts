@@ -109,7 +109,7 @@ export async function runExperiments(
         const status = await buildStatus(config).catch((error: Error) => ({ upToDate: false, stages: [{ stage: 'build', upToDate: false, reasons: [error.message] }] }));
         if (!status.upToDate) {
           const stale = status.stages.find((s) => !s.upToDate);
-          const never = stale?.reasons.some((r) => r.startsWith('no record of a build'));
+          const never = stale?.reasons.includes('no build record');
           results.push(empty(name, outputDir, 'not run', never ? 'never run' : `stale: ${stale?.stage} (${stale?.reasons.join(', ')})`));
           continue;
         }

@@ -3,7 +3,7 @@ import type { AuditReport } from '../core/audit/audit.js';
 import { configFlagOptions } from '../config/cli-flags.js';
 import { withModelsEnv } from './models-env.js';
 import { numberAtLeast } from './option-checks.js';
-import { plural } from '../util/list-some.js';
+import { plural } from '../util/plural.js';
 import { printable } from '../util/printable.js';
 import { tooFewImagesMessage } from '../core/audit/too-few-images.js';
 

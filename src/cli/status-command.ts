@@ -24,6 +24,7 @@ export function statusCommand(yargs: Argv) {
         process.stdout.write(`${JSON.stringify(status)}\n`);
         return;
       }
+      if (status.record) process.stdout.write(`${status.record}\n`);
       for (const stage of status.stages) process.stdout.write(`${explainStage(stage)}\n`);
       process.stdout.write(status.upToDate ? `everything in ${status.outputDir} is up to date\n` : `retrain build would redo the stale stages\n`);
     },

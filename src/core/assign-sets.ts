@@ -1,4 +1,5 @@
-import { listSome, plural } from '../util/list-some.js';
+import { listSome } from '../util/list-some.js';
+import { plural } from '../util/plural.js';
 import { bucketPercent, setForPercent, splitKey, type SplitName } from './original-split.js';
 
 export interface SplitInput {
@@ -145,7 +146,7 @@ function describeMoves(moves: readonly Moved[], set: SplitName, at: string): str
     return [`class "${label}": no ${set} image at ${at}, moved ${name} from ${from}`];
   }
   const each = moves.map(({ label, name, from }) => `${label} (${name}${set === 'training' ? ` from ${from}` : ''})`);
-  return [`${plural(moves.length, 'class', 'classes')} had no ${set} image at ${at}; one image each moved to ${set}: ${listSome(each, 6)}`];
+  return [`${plural(moves.length, 'class')} had no ${set} image at ${at}; one image each moved to ${set}: ${listSome(each, 6)}`];
 }
 
 function groupByContent(images: readonly SplitInput[]): ContentGroups {

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { listSome, plural } from '../util/list-some.js';
+import { listSome } from '../util/list-some.js';
+import { plural } from '../util/plural.js';
 import { IMAGE_EXTENSIONS, isHiddenName, isImageFileName } from './image-extensions.js';
 import { distinctRoots } from './image-roots.js';
 import { groupFoldersByLabel, type ClassFolder, type LabelStyle } from './labels.js';
@@ -134,12 +135,12 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
   const reasons = [...looseImages, ...warnings.slice(leftOut)];
   if (small.length > 0 && options.warnFewImages !== false) {
     warnings.push(
-      `${plural(small.length, 'class', 'classes')} with fewer than ${FEW_IMAGES} images (at least ${FEW_IMAGES} recommended): ${listSome(small, 10)}`,
+      `${plural(small.length, 'class')} with fewer than ${FEW_IMAGES} images (at least ${FEW_IMAGES} recommended): ${listSome(small, 10)}`,
     );
   }
   if (labels.length < minClasses) {
     throw new ScanError(
-      `found ${labels.length} class${labels.length === 1 ? '' : 'es'} with images in ${imageDirs.join(', ')}; ` +
+      `found ${plural(labels.length, 'class')} with images in ${imageDirs.join(', ')}; ` +
         `need at least ${minClasses} (one sub-folder of images per class)${reasons.length > 0 ? `; ${reasons.join('; ')}` : ''}`,
     );
   }

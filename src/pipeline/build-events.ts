@@ -16,9 +16,10 @@ export type BuildEvent =
   | ({ type: 'train-eval' } & EvalPoint)
   /**
    * Every declared stage reports 'start' … 'done', or 'up-to-date' with the reason; a build stopped by its
-   * signal (watch mode: the inputs changed) reports 'superseded' for each stage it did not finish.
+   * signal (Ctrl-C; watch mode: the inputs changed) reports 'interrupted' for the stage it cut short (the
+   * bottlenecks: what it computed is kept in the cache), then 'superseded' for each stage it did not start.
    * `total`: how many steps a stage has, when it counts them (training).
    */
-  | { type: 'stage'; stage: string; status: 'start' | 'done' | 'up-to-date' | 'superseded'; detail?: string; total?: number };
+  | { type: 'stage'; stage: string; status: 'start' | 'done' | 'up-to-date' | 'interrupted' | 'superseded'; detail?: string; total?: number };
 
 export type EmitEvent = (event: BuildEvent) => void;

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import fs from 'node:fs/promises';
+import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { STAGE_RECORD_FORMAT, stageRecordName } from '../store/keys.js';
 import { writeFileAtomicChunks } from '../util/atomic-write.js';
@@ -105,35 +105,61 @@ export async function writeStageRecord(
     }
     yield `${chunk}},"skipped":${JSON.stringify([...skipped])}}`;
   };
-  return writeIfChanged(stageRecordFile(cacheDir, outputDir), pieces);
+  return writeIfChanged(stageRecordFile(cacheDir, outputDir), pieces());
 }
 
 const CHUNK = 1 << 20;
 
-/** Writes the text `pieces` make unless the file holds exactly it already (a no-op rebuild leaves the record as it is). */
-async function writeIfChanged(file: string, pieces: () => Iterable<string>): Promise<void> {
-  if (await holdsExactly(file, pieces())) return;
-  await writeFileAtomicChunks(file, pieces());
+/**
+ * Writes the text `pieces` make unless the file holds exactly it already (a no-op rebuild leaves the record as it
+ * is). The pieces are made once: compared with the file as they come, and from the first that differs the file is
+ * written again from the bytes that matched (copied from the old file, through the handle that compared them) and
+ * the pieces still to come.
+ */
+async function writeIfChanged(file: string, pieces: Iterable<string>): Promise<void> {
+  const next = pieces[Symbol.iterator]();
+  const handle = await fs.open(file, 'r').catch(() => undefined);
+  try {
+    let matched = 0;
+    let differing: Buffer | undefined;
+    if (handle) {
+      let buffer = Buffer.alloc(0);
+      for (let piece = next.next(); ; piece = next.next()) {
+        if (piece.done) {
+          // Nothing after the text: the file holds it already.
+          if ((await handle.read(Buffer.alloc(1), 0, 1, matched)).bytesRead === 0) return;
+          break;
+        }
+        const expected = Buffer.from(piece.value, 'utf8');
+        if (buffer.length < expected.length) buffer = Buffer.alloc(expected.length);
+        const { bytesRead } = await handle.read(buffer, 0, expected.length, matched);
+        if (bytesRead !== expected.length || !buffer.subarray(0, bytesRead).equals(expected)) {
+          differing = expected;
+          break;
+        }
+        matched += bytesRead;
+      }
+    }
+    await writeFileAtomicChunks(
+      file,
+      (async function* () {
+        if (handle) yield* firstBytes(file, handle, matched);
+        if (differing) yield differing;
+        for (let piece = next.next(); !piece.done; piece = next.next()) yield piece.value;
+      })(),
+    );
+  } finally {
+    await handle?.close();
+  }
 }
 
-/** Whether the file's bytes are the UTF-8 of the pieces, read alongside them (a piece at a time). */
-async function holdsExactly(file: string, pieces: Iterable<string>): Promise<boolean> {
-  const handle = await fs.open(file, 'r').catch(() => undefined);
-  if (!handle) return false;
-  try {
-    let position = 0;
-    let buffer = Buffer.alloc(0);
-    for (const piece of pieces) {
-      const expected = Buffer.from(piece, 'utf8');
-      if (buffer.length < expected.length) buffer = Buffer.alloc(expected.length);
-      const { bytesRead } = await handle.read(buffer, 0, expected.length, position);
-      if (bytesRead !== expected.length || !buffer.subarray(0, bytesRead).equals(expected)) return false;
-      position += bytesRead;
-    }
-    // Nothing after the text.
-    const { bytesRead } = await handle.read(Buffer.alloc(1), 0, 1, position);
-    return bytesRead === 0;
-  } finally {
-    await handle.close();
+/** The file's first `length` bytes, a piece at a time. */
+async function* firstBytes(file: string, handle: FileHandle, length: number): AsyncGenerator<Uint8Array> {
+  for (let position = 0; position < length; ) {
+    const buffer = Buffer.alloc(Math.min(CHUNK, length - position));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) throw new Error(`${file} was cut short while it was being rewritten`);
+    yield buffer.subarray(0, bytesRead);
+    position += bytesRead;
   }
 }

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/resolved-config.js';
 import { readManifest } from '../export/read-manifest.js';
 import { modelFilesDamage } from '../export/model-files.js';
 import { sha256Hex } from '../util/content-hash.js';
+import { plural } from '../util/plural.js';
 import { scanImageDirs } from '../images/scan-image-dirs.js';
 import { selectInputs } from './stage.js';
 import { readStageRecordState, type StageRecord } from './stage-record.js';
@@ -12,6 +13,11 @@ import { STAGES } from './stage-declarations.js';
 export interface BuildStatus {
   outputDir: string;
   upToDate: boolean;
+  /**
+   * Why no stage could be compared with the last build (no record of one, or a damaged record), said once;
+   * each stage's reasons then say it in a few words.
+   */
+  record?: string;
   stages: StageStatus[];
 }
 
@@ -33,13 +39,13 @@ export async function buildStatus(config: ResolvedConfig, onWarning?: (message: 
   const read = await readStageRecordState(config.cacheDir, config.outputDir);
   const manifest = await readManifest(config.outputDir).catch(() => undefined);
   if (!('record' in read)) {
-    const why =
+    const [record, short] =
       'damaged' in read
-        ? `the build record ${read.file} is damaged (${read.damaged}): the next build will check every stage against the cache and write the record again`
-        : `no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`;
-    const stages = STAGES.map((stage) => ({ stage: stage.name, upToDate: false, reasons: [why] }));
+        ? [`the build record ${read.file} is damaged (${read.damaged}): the next build will check every stage against the cache and write the record again`, 'build record damaged']
+        : [`no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`, 'no build record'];
+    const stages = STAGES.map((stage) => ({ stage: stage.name, upToDate: false, reasons: [short] }));
     if (!manifest) stages.at(-1)!.reasons.push(`no model in ${config.outputDir}`);
-    return { outputDir: config.outputDir, upToDate: false, stages };
+    return { outputDir: config.outputDir, upToDate: false, record, stages };
   }
   const { record } = read;
   const images = await imageChanges(scan.images, record);
@@ -104,10 +110,6 @@ function configChanges(now: Readonly<Record<string, unknown>>, before: Record<st
 function show(value: unknown): string {
   if (value === undefined) return 'unset';
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** New, changed and removed images against the record; a file whose size and time match is not read. */

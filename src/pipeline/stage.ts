@@ -95,6 +95,8 @@ export interface StageEvents {
   upToDate(reason: string): void;
   start(detail?: string, total?: number): void;
   done(detail?: string): void;
+  /** Stopped by the build's signal before its work was done; `detail` says what was done and what was not. */
+  interrupted(detail: string): void;
 }
 
 export interface StageRun extends StageEvents {
@@ -117,12 +119,13 @@ export function stageTask<In, Out, K extends Selectors, U extends Selectors>(
       const { config, ...rest } = context;
       const { keyed, uses } = selectInputs(stage, config);
       const emit = context.emit;
-      const event = (status: 'start' | 'done' | 'up-to-date', detail?: string, total?: number) =>
+      const event = (status: 'start' | 'done' | 'up-to-date' | 'interrupted', detail?: string, total?: number) =>
         emit({ type: 'stage', stage: stage.name, status, ...(detail !== undefined ? { detail } : {}), ...(total !== undefined ? { total } : {}) });
       const events: StageEvents = {
         upToDate: (reason) => event('up-to-date', reason),
         start: (detail, total) => event('start', detail, total),
         done: (detail) => event('done', detail),
+        interrupted: (detail) => event('interrupted', detail),
       };
       const record = (upstream: Record<string, string>) => {
         const key = stageKey(stage, keyed, upstream);

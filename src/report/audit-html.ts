@@ -1,5 +1,5 @@
 import type { AuditReport } from '../core/audit/audit.js';
-import { plural } from '../util/list-some.js';
+import { plural } from '../util/plural.js';
 import { tooFewImagesMessage } from '../core/audit/too-few-images.js';
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);

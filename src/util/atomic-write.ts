@@ -8,7 +8,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): Promis
 }
 
 /** writeFileAtomic for content made piece by piece (strings as UTF-8): the whole text is never held at once. */
-export async function writeFileAtomicChunks(file: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
+export async function writeFileAtomicChunks(file: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
@@ -16,7 +16,7 @@ export async function writeFileAtomicChunks(file: string, chunks: Iterable<strin
     try {
       // A write may take less than it is given (a full disk, a size limit) without an error: the rest is written
       // until it is all there or the system says why not (ENOSPC, EFBIG), never dropped.
-      for (const chunk of chunks) {
+      for await (const chunk of chunks) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
         for (let offset = 0; offset < bytes.length; ) {
           const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,8 +22,28 @@ export function needsShared(t: TestContext): boolean {
   return false;
 }
 
+/** Set (to anything but empty or 0) to keep this run's scratch folders for a look afterwards. */
+const KEEP = !['', '0', undefined].includes(process.env.RETRAIN_KEEP_TEST_DIRS);
+
+/**
+ * This test file's scratch root (each test file is its own process under `node --test`): every tempDir() folder
+ * is made in it and, through TMPDIR (os.tmpdir() reads it, and the processes the tests start inherit it), so is
+ * whatever else lands in the temporary folder: Chromium profiles, jiti's transpiled configs, onnxruntime's
+ * mat-debug-<pid>.log. Removed with everything in it when the process exits (passed, failed or thrown), unless
+ * RETRAIN_KEEP_TEST_DIRS is set: then its path goes to stderr. Made at import, so a test that compares the
+ * process's state (listeners, environment) before and after a call sees none of this.
+ */
+const SCRATCH = mkdtempSync(path.join(os.tmpdir(), 'retrain-test-run-'));
+process.env.TMPDIR = SCRATCH;
+process.once('exit', () => {
+  if (KEEP) process.stderr.write(`RETRAIN_KEEP_TEST_DIRS: kept ${SCRATCH}\n`);
+  // Synchronous: nothing asynchronous runs in an 'exit' listener.
+  else rmSync(SCRATCH, { recursive: true, force: true, maxRetries: 3 });
+});
+
+/** A new empty folder under this test file's scratch root (removed when the process exits). */
 export async function tempDir(prefix = 'retrain-test-'): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  return fs.mkdtemp(path.join(SCRATCH, prefix));
 }
 
 /** Copies the first `perClass` photos of each class of hymenoptera `split` (train/val) into a new folder. */

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { modelsDirs } from '../../src/config/models-dirs.js';
@@ -8,10 +7,11 @@ import { resolveConfig } from '../../src/config/resolved-config.js';
 import { resolveModel } from '../../src/engine/model/resolve-model.js';
 import { validateConfig } from '../../src/config/schema.js';
 import type { RetrainConfig } from '../../src/config/define-config.js';
+import { tempDir } from '../helpers/shared.js';
 
 /** A project folder beside a `shared/models` folder holding one registry model's main file (a placeholder: only its presence is looked at). */
 async function layout(): Promise<{ root: string; project: string; shared: string }> {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'retrain-models-dirs-'));
+  const root = await tempDir('retrain-models-dirs-');
   const project = path.join(root, 'project');
   const shared = path.join(root, 'shared/models');
   await fs.mkdir(path.join(shared, 'mobilenet_v2_035_224'), { recursive: true });

@@ -21,13 +21,13 @@ describe('stage record text', () => {
   const skipped = ['/x/"skipped".jpg'];
 
   /** The text as JSON.stringify of the whole record gives it (what writeStageRecord wrote before it was streamed). */
-  const wholeText = () => {
+  const wholeText = (skippedNow = skipped) => {
     const recorded: Record<string, RecordedImage> = {};
     for (const image of images) {
       const stat = statSync(image.path, { throwIfNoEntry: false });
       if (stat) recorded[image.path] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256: image.sha256 };
     }
-    return JSON.stringify({ format: STAGE_RECORD_FORMAT, outputDir, stages: Object.fromEntries(stages), images: recorded, skipped });
+    return JSON.stringify({ format: STAGE_RECORD_FORMAT, outputDir, stages: Object.fromEntries(stages), images: recorded, skipped: skippedNow });
   };
 
   it('is byte for byte JSON.stringify of the record, written in pieces', async () => {
@@ -49,6 +49,28 @@ describe('stage record text', () => {
     await writeStageRecord(cacheDir, outputDir, stages, images, skipped);
     assert.notEqual(statSync(file).mtimeMs, before);
     assert.equal(readFileSync(file, 'utf8'), wholeText());
+  });
+
+  // Before the fix a changed record's text was made twice: once to compare it with the file, again to write it.
+  it('makes the text of a changed record once, and writes it byte for byte', async () => {
+    const stringified = async (out: string, skippedNow: string[]) => {
+      const stringify = JSON.stringify;
+      let calls = 0;
+      JSON.stringify = ((...args: Parameters<typeof stringify>) => (calls++, stringify(...args))) as typeof stringify;
+      try {
+        await writeStageRecord(cacheDir, out, stages, images, skippedNow);
+      } finally {
+        JSON.stringify = stringify;
+      }
+      return calls;
+    };
+    // The text's last piece changes (the skipped files): all that comes before it matches the file.
+    const changed = await stringified(outputDir, ['/x/another.jpg']);
+    assert.equal(readFileSync(stageRecordFile(cacheDir, outputDir), 'utf8'), wholeText(['/x/another.jpg']));
+    // The same record written where there was none: made once.
+    assert.equal(changed, await stringified(path.join(dir, 'other-out'), ['/x/another.jpg']));
+    await writeStageRecord(cacheDir, outputDir, stages, images, skipped);
+    assert.equal(readFileSync(stageRecordFile(cacheDir, outputDir), 'utf8'), wholeText());
   });
 
   it('rewrites a record that holds the text and more', async () => {

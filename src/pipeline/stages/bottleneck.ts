@@ -16,6 +16,8 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
   const vectors = new VectorSource(context, inputs);
   const vectorised: ImageWithVector[] = [];
   let started = false;
+  /** Images the build's signal stopped before their vector was computed. */
+  let stopped = 0;
   const progress = () => context.emit({ type: 'bottleneck-progress', ...vectors.counts });
   return source.pipe(
     mergeMap((image) => {
@@ -28,7 +30,8 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
           }
           if (!('vector' in outcome)) {
             // A stopped build drops the rest quietly: those images are not bad.
-            if (!outcome.stopped) context.emit({ type: 'skipped', file: image.path, reason: outcome.error, ...(outcome.transient ? { transient: true } : {}) });
+            if (outcome.stopped) stopped++;
+            else context.emit({ type: 'skipped', file: image.path, reason: outcome.error, ...(outcome.transient ? { transient: true } : {}) });
             progress();
             return EMPTY;
           }
@@ -44,8 +47,10 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
         progress();
         const timings = vectors.timings();
         if (timings.images > 0) context.emit({ type: 'bottleneck-timings', ...timings });
-        context.record({ images: imagesKey(vectorised) });
         const { computed, cached } = vectors.counts;
+        // Stopped (Ctrl-C): not "done". What was computed is stored as it came and stays in the cache.
+        if (stopped > 0) return context.events.interrupted(`${computed} computed and kept in the cache, ${cached} cached; ${stopped} not computed`);
+        context.record({ images: imagesKey(vectorised) });
         if (started) context.events.done(`${computed} computed, ${cached} cached`);
         else context.events.upToDate(`${cached} vectors cached`);
       },

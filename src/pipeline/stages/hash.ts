@@ -6,6 +6,7 @@ import { hashStage } from '../stage-declarations.js';
 import type { ImageFile } from '../../images/scan-image-dirs.js';
 import { fileListKey } from '../../store/keys.js';
 import { describeFileError } from '../../util/file-errors.js';
+import { plural } from '../../util/plural.js';
 
 /**
  * Files are hashed in groups of GROUP, GROUPS at a time: enough reads in flight to keep the disk busy, few
@@ -22,6 +23,7 @@ const GROUPS = 2;
 export const hashTask = stageTask(hashStage, (context): OperatorFunction<ImageFile, HashedImage> => {
   const files: ImageFile[] = [];
   let read = 0;
+  let skipped = 0;
   const hashOne = (image: ImageFile): Promise<HashedImage | undefined> => {
     files.push(image);
     return hashFileFrom(context.cache, image.path).then(
@@ -32,6 +34,7 @@ export const hashTask = stageTask(hashStage, (context): OperatorFunction<ImageFi
       (error: unknown) => {
         const reason = error instanceof UnusableFileError ? error.message : describeFileError(error);
         context.emit({ type: 'skipped', file: image.path, reason, ...(error instanceof UnusableFileError ? {} : { transient: true }) });
+        skipped++;
         return undefined;
       },
     );
@@ -44,9 +47,11 @@ export const hashTask = stageTask(hashStage, (context): OperatorFunction<ImageFi
       tap({
         complete: () => {
           context.record({ files: fileListKey(files) });
-          const unchanged = files.length - read;
-          if (read === 0) context.events.upToDate(`${unchanged} files unchanged (size, time and inode as the stat cache holds them)`);
-          else context.events.done(`${read} read, ${unchanged} unchanged`);
+          // A skipped file (empty, unreadable) was neither read nor found unchanged.
+          const unchanged = files.length - read - skipped;
+          const andSkipped = skipped ? `, ${skipped} skipped` : '';
+          if (read === 0) context.events.upToDate(`${plural(unchanged, 'file')} unchanged (size, time and inode as the stat cache holds them)${andSkipped}`);
+          else context.events.done(`${read} read, ${unchanged} unchanged${andSkipped}`);
         },
       }),
     );

@@ -33,7 +33,7 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
             return EMPTY;
           }
           if (!outcome.cached) progress();
-          const withVector = { ...image, key, vector: outcome.vector, cached: outcome.cached };
+          const withVector: ImageWithVector = { ...image, key, vector: outcome.vector, cached: outcome.cached, ...(outcome.local ? { local: true } : {}) };
           vectorised.push(withVector);
           return [withVector];
         }),

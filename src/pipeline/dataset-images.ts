@@ -49,8 +49,8 @@ export class DatasetImages implements ImageTable {
   }
 
   /**
-   * The columns of `images` (whose keys are `keyPrefix` + their content hash) with the split's `sets` (indices
-   * into SETS). Vectors that do not read the local cache by key are held.
+   * The columns of `images` (whose vector keys are `keyPrefix` + their content hash) with the split's `sets`
+   * (indices into SETS). Vectors that are not read from the local cache by key are held.
    */
   static of(labels: readonly string[], images: readonly ImageWithVector[], sets: Uint8Array, keyPrefix: string, cache: RetrainCache): DatasetImages {
     const n = images.length;
@@ -61,12 +61,10 @@ export class DatasetImages implements ImageTable {
     const columns = new DatasetImages(labels, images.map((i) => i.path), images.map((i) => i.relPath), labelIndex, sets, digests, fromCache, keyPrefix, cache);
     images.forEach((image, i) => {
       labelIndex[i] = classOf.get(image.label)!;
-      if (!SHA256.test(image.sha256) || image.key !== `${keyPrefix}${image.sha256}`) {
-        throw new Error(`${image.path}: content hash ${image.sha256} or key ${image.key} is not the model's key of a SHA-256`);
-      }
+      if (!SHA256.test(image.sha256)) throw new Error(`${image.path}: content hash ${image.sha256} is not a SHA-256`);
       digests.write(image.sha256, 32 * i, 'hex');
       fromCache[i] = image.cached ? 1 : 0;
-      if (!image.local) columns.held.set(image.key, image.vector);
+      if (image.vector) columns.held.set(`${keyPrefix}${image.sha256}`, image.vector);
     });
     return columns;
   }

@@ -11,12 +11,13 @@ export interface HashedImage extends ImageFile {
  */
 export type VectorRef = () => Float32Array;
 
-/** An image with its bottleneck vector and the cache key it lives under (one at a time, as the images stream). */
+/**
+ * An image whose bottleneck vector is known (one at a time, as the images stream): its key is the model's
+ * bottleneck key of its content. Nothing is held per image for a vector in the local cache (the data set reads
+ * it by key): `vector` is there only for one that is not (computed, or from the remote cache, until stored).
+ */
 export interface ImageWithVector extends HashedImage {
-  key: string;
-  vector: VectorRef;
+  vector?: VectorRef;
   /** True when the vector came from the cache. */
   cached: boolean;
-  /** True when `vector` reads the local cache by `key` (nothing to hold: the data set reads it by key too). */
-  local?: boolean;
 }

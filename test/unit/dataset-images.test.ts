@@ -31,10 +31,11 @@ describe('data set as columns', () => {
       const content = Math.floor(random.next() * 2500);
       const sha256 = sha256Hex(String(content));
       const vector = Float32Array.of(content, -content, content / 7);
-      return { path: `/data/${label}/${relPath}`, label, relPath, sha256, key: `${prefix}${sha256}`, vector: () => vector, cached: i % 5 !== 0, local: i % 3 === 0 ? (true as const) : undefined };
+      // Every third image's vector is in the local cache (read by key), the others are held.
+      const local = i % 3 === 0;
+      if (local) void cache.putBottleneck(`${prefix}${sha256}`, vector);
+      return { path: `/data/${label}/${relPath}`, label, relPath, sha256, key: `${prefix}${sha256}`, vector: local ? undefined : () => vector, expected: vector, cached: i % 5 !== 0 };
     });
-    // Vectors a `local` image reads from the cache by key.
-    for (const image of objects) if (image.local) void cache.putBottleneck(image.key, image.vector());
     await cache.flushed();
     const { assignments } = assignSets(objects, 10, 20);
     const { sets } = assignSetIndices(objects, 10, 20);
@@ -46,7 +47,7 @@ describe('data set as columns', () => {
         [columns.path(i), columns.relPath(i), columns.label(i), columns.sha256(i), columns.key(i), columns.set(i), columns.cached(i)],
         [image.path, image.relPath, image.label, image.sha256, image.key, assignments[i]!.set, image.cached],
       );
-      assert.deepEqual(columns.vector(i), image.vector());
+      assert.deepEqual(columns.vector(i), image.expected);
     });
     assert.equal(imagesKey(columns), imagesKey(objects));
     for (const set of ['training', 'validation', 'testing'] as const) assert.equal(imageSetKey(columns, set), imageSetKey(assignments, set));
@@ -70,7 +71,7 @@ describe('data set as columns', () => {
     const dir = await tempDir('retrain-dataset-images-');
     dirs.push(dir);
     const cache = RetrainCache.open(dir);
-    const image = { path: '/data/a/x.jpg', label: 'a', relPath: 'x.jpg', sha256: 'not-hex', key: `${prefix}not-hex`, vector: () => new Float32Array(1), cached: true };
+    const image = { path: '/data/a/x.jpg', label: 'a', relPath: 'x.jpg', sha256: 'not-hex', cached: true };
     assert.throws(() => DatasetImages.of(['a'], [image], new Uint8Array(1), prefix, cache), /x\.jpg: content hash not-hex/);
     await cache.close();
   });

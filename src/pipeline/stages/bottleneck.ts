@@ -33,7 +33,7 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
             return EMPTY;
           }
           if (!outcome.cached) progress();
-          const withVector: ImageWithVector = { ...image, key, vector: outcome.vector, cached: outcome.cached, ...(outcome.local ? { local: true } : {}) };
+          const withVector: ImageWithVector = { ...image, cached: outcome.cached, ...(outcome.local ? {} : { vector: outcome.vector }) };
           vectorised.push(withVector);
           return [withVector];
         }),

@@ -19,7 +19,7 @@ export async function auditConfig(
 ): Promise<AuditReport> {
   await checkCacheFolder(config.cacheDir, config.imageDirs); // before the cache is opened
   const dataset = await splitDataset(config, options);
-  options.onEvent?.({ type: 'stage', stage: 'audit', status: 'start', detail: plural(dataset.images.length, 'image') });
+  options.onEvent?.({ type: 'stage', stage: 'audit', status: 'start', detail: plural(dataset.images.count, 'image') });
   const report = await auditDatasetInWorkers(dataset.images, dataset.labels, config);
   options.onEvent?.({ type: 'stage', stage: 'audit', status: 'done' });
   return report;

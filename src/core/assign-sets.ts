@@ -29,7 +29,8 @@ interface ContentGroups {
   percent: Float64Array;
 }
 
-const SETS: readonly SplitName[] = ['training', 'validation', 'testing'];
+/** The sets in index order (what assignSetIndices gives). */
+export const SETS: readonly SplitName[] = ['training', 'validation', 'testing'];
 
 /**
  * Assigns every image to training, validation or testing with the original hash rule, and fixes the
@@ -44,6 +45,17 @@ export function assignSets<T extends SplitInput>(
   validationPercentage: number,
   testingPercentage: number,
 ): SplitResult<T> {
+  const { sets, notes } = assignSetIndices(images, validationPercentage, testingPercentage);
+  return { assignments: images.map((image, i) => ({ ...image, set: SETS[sets[i]!]! })), notes };
+}
+
+/** `assignSets` as a column: each image's set as an index into training, validation, testing. */
+export function assignSetIndices(
+  images: readonly SplitInput[],
+  validationPercentage: number,
+  testingPercentage: number,
+): { sets: Uint8Array; notes: string[] } {
+  type T = SplitInput;
   const groups = groupByContent(images);
   const { percent } = groups;
   const members = (g: number): T[] => {
@@ -94,8 +106,9 @@ export function assignSets<T extends SplitInput>(
     }
   }
   const notes = splitNotes(inSeveralClasses, moved, leftOut, validationPercentage, testingPercentage);
-  const assignments = images.map((image, i) => ({ ...image, set: set(groups.groupOf[i]!) }));
-  return { assignments, notes };
+  const sets = new Uint8Array(images.length);
+  for (let i = 0; i < images.length; i++) sets[i] = setOf[groups.groupOf[i]!]!;
+  return { sets, notes };
 }
 
 /** An image moved into another set than the hash rule's, for the notes. */

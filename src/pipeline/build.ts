@@ -194,17 +194,19 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     await remote?.flush();
     remote?.check();
     const { labels, images } = result.dataset;
-    const count = (set: string) => images.filter((i) => i.set === set).length;
-    const computed = new Set(images.filter((i) => !i.cached).map((i) => i.key)).size;
+    const computedKeys = new Set<string>();
+    for (let i = 0; i < images.count; i++) if (!images.cached(i)) computedKeys.add(images.key(i));
+    const computed = computedKeys.size;
+    const notCached = images.count - images.countCached();
     const built: BuildResult = {
       testAccuracy: finiteOrNull(result.test.accuracy),
       testCount: result.test.count,
       validationAccuracy: finiteOrNull(result.validation.accuracy),
       classes: labels,
-      counts: { training: count('training'), validation: count('validation'), testing: count('testing') },
-      classCounts: Object.fromEntries(labels.map((label) => [label, images.filter((i) => i.label === label).length])),
+      counts: { training: images.countIn('training'), validation: images.countIn('validation'), testing: images.countIn('testing') },
+      classCounts: Object.fromEntries(labels.map((label, c) => [label, images.countOfClass(c)])),
       bottlenecksComputed: computed,
-      bottlenecksCached: images.length - images.filter((i) => !i.cached).length,
+      bottlenecksCached: images.count - notCached,
       skipped,
       misclassified: result.test.misclassified.map((m) => ({ file: m.path, label: labels[m.label]!, predicted: labels[m.predicted]! })),
       confusion: result.test.confusion,
@@ -232,7 +234,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
         splitMessages: seen.splitMessages,
         variants: seen.variants,
         skipped: seen.laterSkipped,
-        result: { ...rest, trained: false, exported: false, bottlenecksComputed: 0, bottlenecksCached: images.length },
+        result: { ...rest, trained: false, exported: false, bottlenecksComputed: 0, bottlenecksCached: images.count },
       };
     }
     return built;

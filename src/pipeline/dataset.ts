@@ -1,5 +1,4 @@
 import type { ImageFile } from '../images/scan-image-dirs.js';
-import type { SplitName } from '../core/original-split.js';
 
 /** An image whose content hash is known. */
 export interface HashedImage extends ImageFile {
@@ -12,22 +11,13 @@ export interface HashedImage extends ImageFile {
  */
 export type VectorRef = () => Float32Array;
 
-/** An image with its bottleneck vector and the cache key it lives under. */
+/**
+ * An image whose bottleneck vector is known (one at a time, as the images stream): its key is the model's
+ * bottleneck key of its content. Nothing is held per image for a vector in the local cache (the data set reads
+ * it by key): `vector` is there only for one that is not (computed, or from the remote cache, until stored).
+ */
 export interface ImageWithVector extends HashedImage {
-  key: string;
-  vector: VectorRef;
+  vector?: VectorRef;
   /** True when the vector came from the cache. */
   cached: boolean;
-}
-
-export interface SplitImage extends ImageWithVector {
-  set: SplitName;
-  /** Distorted variants' vectors and keys (training images, when distortions are on). */
-  variants?: Array<{ key: string; vector: VectorRef }>;
-}
-
-/** All usable images of a build, split, with the class labels in index order. */
-export interface Dataset {
-  labels: string[];
-  images: SplitImage[];
 }

@@ -1,13 +1,13 @@
 import { DamagedVectorError } from './damaged-vector.js';
 import type { BuildContext } from './build-context.js';
-import type { SplitImage } from './dataset.js';
+import type { DatasetImages } from './dataset-images.js';
 
 /**
  * Runs `work` (which reads vectors); when a cached vector turns out damaged, recomputes it (the damaged
  * entry is already removed), gives the images that use it the new vector and runs `work` again. The work
  * is deterministic, so running it again gives what it would have given with an intact cache.
  */
-export async function withRepairedVectors<T>(context: Pick<BuildContext, 'cache' | 'recomputeVector'>, images: readonly SplitImage[], work: () => T | Promise<T>): Promise<T> {
+export async function withRepairedVectors<T>(context: Pick<BuildContext, 'cache' | 'recomputeVector'>, images: DatasetImages, work: () => T | Promise<T>): Promise<T> {
   for (;;) {
     try {
       return await work();
@@ -18,10 +18,7 @@ export async function withRepairedVectors<T>(context: Pick<BuildContext, 'cache'
       if (!context.recomputeVector) throw error;
       const outcome = await context.recomputeVector(request);
       if (!('vector' in outcome)) throw new Error(`${request.path}: its damaged cached vector cannot be computed again: ${outcome.error}`);
-      for (const image of images) {
-        if (image.key === request.key) Object.assign(image, { vector: outcome.vector, cached: false });
-        for (const variant of image.variants ?? []) if (variant.key === request.key) variant.vector = outcome.vector;
-      }
+      images.replaceVector(request.key, outcome.vector);
     }
   }
 }

@@ -9,7 +9,7 @@ import { resolveModel } from '../engine/model/resolve-model.js';
 import type { BuildContext } from './build-context.js';
 import type { EmitEvent } from './build-events.js';
 import { BuildResources } from './build-resources.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset } from './dataset-images.js';
 
 /**
  * The first stages of a build, scan → hash → bottleneck → split, with the same tasks, cache and model as
@@ -55,13 +55,8 @@ export async function splitDataset(config: ResolvedConfig, options: { onEvent?: 
       ),
     );
     // Read every vector now: the cache closes when this returns (unless the caller shares its resources).
-    return {
-      labels: dataset.labels,
-      images: dataset.images.map((image) => {
-        const vector = image.vector();
-        return { ...image, vector: () => vector };
-      }),
-    };
+    dataset.images.loadVectors();
+    return dataset;
   } finally {
     if (options.resources) await resources.cache.flushed();
     else await resources.close();

@@ -62,6 +62,18 @@ export async function readStageRecordState(
   return { record };
 }
 
+/** The images a record lists, by index (a data set's columns). */
+export interface RecordRows {
+  readonly count: number;
+  path(i: number): string;
+  sha256(i: number): string;
+}
+
+/** An array of images as RecordRows. */
+export function recordRowsOf(images: ReadonlyArray<{ path: string; sha256: string }>): RecordRows {
+  return { count: images.length, path: (i) => images[i]!.path, sha256: (i) => images[i]!.sha256 };
+}
+
 /**
  * Written after a build completes (atomically), so it always describes what the output folder holds. The text is
  * JSON.stringify of the StageRecord, made and compared piece by piece: at 1,000,000 images it is 168 MB, and
@@ -71,20 +83,20 @@ export async function writeStageRecord(
   cacheDir: string,
   outputDir: string,
   stages: ReadonlyMap<string, StageRunRecord>,
-  images: ReadonlyArray<{ path: string; sha256: string }>,
+  images: RecordRows,
   skipped: readonly string[],
 ): Promise<void> {
   // Each image's file facts, taken once: columns, not an object per image.
-  const size = new Float64Array(images.length);
-  const mtimeMs = new Float64Array(images.length);
-  const present = new Uint8Array(images.length);
-  images.forEach((image, i) => {
-    const stat = statSync(image.path, { throwIfNoEntry: false });
-    if (!stat) return;
+  const size = new Float64Array(images.count);
+  const mtimeMs = new Float64Array(images.count);
+  const present = new Uint8Array(images.count);
+  for (let i = 0; i < images.count; i++) {
+    const stat = statSync(images.path(i), { throwIfNoEntry: false });
+    if (!stat) continue;
     size[i] = stat.size;
     mtimeMs[i] = stat.mtimeMs;
     present[i] = 1;
-  });
+  }
   // Byte for byte JSON.stringify of the record: its image paths are absolute, never the integer-like keys an
   // object would put first.
   const pieces = function* (): Generator<string> {
@@ -92,11 +104,10 @@ export async function writeStageRecord(
     yield `${JSON.stringify(head).slice(0, -1)},"images":{`;
     let chunk = '';
     let first = true;
-    for (let i = 0; i < images.length; i++) {
+    for (let i = 0; i < images.count; i++) {
       if (!present[i]) continue;
-      const image = images[i]!;
-      const recorded: RecordedImage = { size: size[i]!, mtimeMs: mtimeMs[i]!, sha256: image.sha256 };
-      chunk += `${first ? '' : ','}${JSON.stringify(image.path)}:${JSON.stringify(recorded)}`;
+      const recorded: RecordedImage = { size: size[i]!, mtimeMs: mtimeMs[i]!, sha256: images.sha256(i) };
+      chunk += `${first ? '' : ','}${JSON.stringify(images.path(i))}:${JSON.stringify(recorded)}`;
       first = false;
       if (chunk.length >= CHUNK) {
         yield chunk;

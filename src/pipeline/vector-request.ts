@@ -10,5 +10,8 @@ export interface VectorRequest {
   augment?: AugmentSpec;
 }
 
-/** A vector and whether it was found (in the cache, or computed earlier in this build), or why there is none. */
-export type VectorOutcome = { vector: VectorRef; cached: boolean } | { error: string; stopped?: boolean; transient?: boolean };
+/**
+ * A vector and whether it was found (in the cache, or computed earlier in this build), or why there is none.
+ * `local`: the vector is read from the local cache by its key on every use (nothing held in memory).
+ */
+export type VectorOutcome = { vector: VectorRef; cached: boolean; local?: true } | { error: string; stopped?: boolean; transient?: boolean };

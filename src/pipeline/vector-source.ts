@@ -57,7 +57,7 @@ export class VectorSource {
     // In the local cache: answered without being remembered (a map entry, a promise and an outcome per image
     // of a million-image build); asked again, the cache answers again, as cached, as before.
     if (this.context.cache.containsBottleneck(request.key)) {
-      return Promise.resolve<VectorOutcome>({ vector: lazyVector(this.context.cache, request), cached: true }).then((outcome) => {
+      return Promise.resolve<VectorOutcome>({ vector: lazyVector(this.context.cache, request), cached: true, local: true }).then((outcome) => {
         this.counts.done++;
         this.counts.cached++;
         return outcome;
@@ -82,7 +82,7 @@ export class VectorSource {
 
   private async lookUpOrCompute({ key, path, sha256, augment }: VectorRequest): Promise<VectorOutcome> {
     const { cache } = this.context;
-    if (cache.containsBottleneck(key)) return { vector: lazyVector(cache, { key, path, sha256, augment }), cached: true };
+    if (cache.containsBottleneck(key)) return { vector: lazyVector(cache, { key, path, sha256, augment }), cached: true, local: true };
     const failure = cache.getFailure(key);
     if (failure) return { error: failure };
     const shared = await this.context.remote?.getVector(key);
@@ -134,14 +134,17 @@ function heldUntilStored(cache: RetrainCache, request: VectorRequest, vector: Fl
  * recompute it.
  */
 function lazyVector(cache: RetrainCache, request: VectorRequest): VectorRef {
+  return () => readCachedVector(cache, request);
+}
+
+/** The vector cached under `request.key`, read now (see lazyVector). */
+export function readCachedVector(cache: RetrainCache, request: VectorRequest): Float32Array {
   const { key } = request;
-  return () => {
-    const vector = cache.getBottleneck(key);
-    if (vector) return vector;
-    if (cache.containsBottleneck(key)) {
-      void cache.remove('bottlenecks', key);
-      throw new DamagedVectorError(request);
-    }
-    throw new Error(`bottleneck ${key} is no longer in the cache (removed while building?); build again`);
-  };
+  const vector = cache.getBottleneck(key);
+  if (vector) return vector;
+  if (cache.containsBottleneck(key)) {
+    void cache.remove('bottlenecks', key);
+    throw new DamagedVectorError(request);
+  }
+  throw new Error(`bottleneck ${key} is no longer in the cache (removed while building?); build again`);
 }

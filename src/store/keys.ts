@@ -196,19 +196,50 @@ export function fileListKey(files: ReadonlyArray<{ path: string }>): string {
   return sha256HexJoined(files.map((f) => f.path).sort(), '\n');
 }
 
+/**
+ * A data set's images as the keys read them: image `i`'s fields by index (a data set held as columns, not an
+ * object per image). `variantKey(i, k)` is undefined past the image's last distorted variant.
+ */
+export interface ImageTable {
+  readonly count: number;
+  label(i: number): string;
+  relPath(i: number): string;
+  sha256(i: number): string;
+  key(i: number): string;
+  set(i: number): string;
+  variantKey(i: number, k: number): string | undefined;
+}
+
+/** An array of image objects as an ImageTable (fields a key does not read may be missing). */
+export function tableOf(
+  images: ReadonlyArray<{ label?: string; relPath?: string; sha256?: string; key?: string; set?: string; variants?: ReadonlyArray<{ key: string }> }>,
+): ImageTable {
+  return {
+    count: images.length,
+    label: (i) => images[i]!.label!,
+    relPath: (i) => images[i]!.relPath!,
+    sha256: (i) => images[i]!.sha256!,
+    key: (i) => images[i]!.key!,
+    set: (i) => images[i]!.set!,
+    variantKey: (i, k) => images[i]!.variants?.[k]?.key,
+  };
+}
+
 /** The content key of a set of images: each one's class, name in its class folder and content hash. */
-export function imagesKey(images: ReadonlyArray<{ label: string; relPath: string; sha256: string }>): string {
-  return sortedLinesHash(images, (i, f) => (f === 0 ? i.label : f === 1 ? i.relPath : f === 2 ? i.sha256 : undefined), '\n');
+export function imagesKey(images: ReadonlyArray<{ label: string; relPath: string; sha256: string }> | ImageTable): string {
+  const table = 'count' in images ? images : tableOf(images);
+  return sortedLinesHash(rowsOf(table), (i, f) => (f === 0 ? table.label(i) : f === 1 ? table.relPath(i) : f === 2 ? table.sha256(i) : undefined), '\n');
 }
 
 /** The content key of one set of a split (each image's class and vector key). */
-export function imageSetKey(images: ReadonlyArray<{ set: string; label: string; key: string }>, set: 'training' | 'validation' | 'testing'): string {
+export function imageSetKey(images: ReadonlyArray<{ set: string; label: string; key: string }> | ImageTable, set: 'training' | 'validation' | 'testing'): string {
+  const table = 'count' in images ? images : tableOf(images);
   // JSON.stringify of the sorted lines, made a line at a time.
-  return sortedLinesHash(images.filter((i) => i.set === set), (i, f) => (f === 0 ? i.label : f === 1 ? i.key : undefined), ',', '[', ']', (line) => JSON.stringify(line));
+  return sortedLinesHash(rowsOf(table, (i) => table.set(i) === set), (i, f) => (f === 0 ? table.label(i) : f === 1 ? table.key(i) : undefined), ',', '[', ']', (line) => JSON.stringify(line));
 }
 
 /** The content key of the test set (what evaluation and export see of it). */
-export function testSetKey(images: ReadonlyArray<{ set: string; label: string; key: string }>): string {
+export function testSetKey(images: ReadonlyArray<{ set: string; label: string; key: string }> | ImageTable): string {
   return imageSetKey(images, 'testing');
 }
 
@@ -219,18 +250,26 @@ export function testSetKey(images: ReadonlyArray<{ set: string; label: string; k
  */
 export function trainingDataKey(
   labels: readonly string[],
-  examples: ReadonlyArray<{ key: string; label: string; set: string; variants?: ReadonlyArray<{ key: string }> }>,
+  examples: ReadonlyArray<{ key: string; label: string; set: string; variants?: ReadonlyArray<{ key: string }> }> | ImageTable,
 ): string {
+  const table = 'count' in examples ? examples : tableOf(examples);
   // JSON.stringify({ version, labels, examples: lines }), made a line at a time.
   const before = JSON.stringify({ version: TRAINING_DATA_VERSION, labels, examples: [] }).slice(0, -2);
   return sortedLinesHash(
-    examples.filter((e) => e.set !== 'testing'),
-    (e, f) => (f === 0 ? e.set : f === 1 ? e.label : f === 2 ? e.key : e.variants?.[f - 3]?.key),
+    rowsOf(table, (i) => table.set(i) !== 'testing'),
+    (i, f) => (f === 0 ? table.set(i) : f === 1 ? table.label(i) : f === 2 ? table.key(i) : table.variantKey(i, f - 3)),
     ',',
     before,
     ']}',
     (line) => JSON.stringify(line),
   );
+}
+
+/** The indices of a table's rows (those `keep` keeps). */
+function rowsOf(table: ImageTable, keep?: (i: number) => boolean): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < table.count; i++) if (!keep || keep(i)) rows.push(i);
+  return rows;
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readStageRecord, stageRecordFile, writeStageRecord, type RecordedImage } from '../../src/pipeline/stage-record.js';
+import { readStageRecord, recordRowsOf, stageRecordFile, writeStageRecord, type RecordedImage } from '../../src/pipeline/stage-record.js';
 import { STAGE_RECORD_FORMAT } from '../../src/store/keys.js';
 
 describe('stage record text', () => {
@@ -31,7 +31,7 @@ describe('stage record text', () => {
   };
 
   it('is byte for byte JSON.stringify of the record, written in pieces', async () => {
-    await writeStageRecord(cacheDir, outputDir, stages, images, skipped);
+    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), skipped);
     const text = readFileSync(stageRecordFile(cacheDir, outputDir), 'utf8');
     assert.ok(text.length > 1 << 20, `the text is ${text.length} characters: more than one piece`);
     assert.equal(text, wholeText());
@@ -43,10 +43,10 @@ describe('stage record text', () => {
     const file = stageRecordFile(cacheDir, outputDir);
     const before = statSync(file).mtimeMs;
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await writeStageRecord(cacheDir, outputDir, stages, images, skipped);
+    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), skipped);
     assert.equal(statSync(file).mtimeMs, before);
     writeFileSync(images[5]!.path, 'changed content, another size');
-    await writeStageRecord(cacheDir, outputDir, stages, images, skipped);
+    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), skipped);
     assert.notEqual(statSync(file).mtimeMs, before);
     assert.equal(readFileSync(file, 'utf8'), wholeText());
   });
@@ -76,7 +76,7 @@ describe('stage record text', () => {
   it('rewrites a record that holds the text and more', async () => {
     const file = stageRecordFile(cacheDir, outputDir);
     writeFileSync(file, `${wholeText()} `);
-    await writeStageRecord(cacheDir, outputDir, stages, images, skipped);
+    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), skipped);
     assert.equal(readFileSync(file, 'utf8'), wholeText());
   });
 });

@@ -1,7 +1,8 @@
 import { from, mergeMap, type OperatorFunction } from '../../util/rx.js';
 import { isIdentity, variantSpec, type AugmentSpec } from '../../core/distortions.js';
 import { VectorSource } from '../vector-source.js';
-import type { Dataset, SplitImage } from '../dataset.js';
+import type { VectorRef } from '../dataset.js';
+import type { Dataset, Variant } from '../dataset-images.js';
 import { stageTask } from '../stage.js';
 import { augmentStage } from '../stage-declarations.js';
 import { augmentId, bottleneckKey, imageSetKey } from '../../store/keys.js';
@@ -14,7 +15,8 @@ import { augmentId, bottleneckKey, imageSetKey } from '../../store/keys.js';
 export const augmentTask = stageTask(augmentStage, (context): OperatorFunction<Dataset, Dataset> =>
   mergeMap((dataset) => {
     const { distortions } = context.inputs;
-    context.record({ 'training images': imageSetKey(dataset.images, 'training') });
+    const { images } = dataset;
+    context.record({ 'training images': imageSetKey(images, 'training') });
     if (distortions === undefined) {
       context.events.upToDate('distortions are off');
       return [dataset];
@@ -22,36 +24,42 @@ export const augmentTask = stageTask(augmentStage, (context): OperatorFunction<D
     const vectors = new VectorSource(context, context.inputs);
     let started = false;
     const progress = () => context.emit({ type: 'augment-progress', ...vectors.counts });
-    const withVariants = async (image: SplitImage): Promise<SplitImage> => {
-      if (image.set !== 'training') return image;
+    // Each training image's variants, held in the data set's columns (the vectors by key).
+    const withVariants = async (i: number): Promise<void> => {
+      const sha256 = images.sha256(i);
+      const path = images.path(i);
       // Variants that come out the same, or the same as the image itself, are counted once.
       const specs = new Map<string, AugmentSpec>();
       for (let index = 0; index < distortions.variants; index++) {
-        const spec = variantSpec(image.sha256, distortions, index);
+        const spec = variantSpec(sha256, distortions, index);
         if (!isIdentity(spec)) specs.set(augmentId(spec), spec);
       }
+      const held = new Map<string, VectorRef>();
       const variants = await Promise.all(
-        [...specs].map(async ([id, augment]) => {
-          const key = bottleneckKey(context.identity, image.sha256, id);
-          const outcome = await vectors.get({ key, path: image.path, sha256: image.sha256, augment });
+        [...specs].map(async ([id, augment]): Promise<Variant | undefined> => {
+          const key = bottleneckKey(context.identity, sha256, id);
+          const outcome = await vectors.get({ key, path, sha256, augment });
           if (!('vector' in outcome) || !outcome.cached) {
             if (!started) context.events.start(`${distortions.variants} distorted variants per training image`);
             started = true;
             progress();
           }
-          if ('vector' in outcome) return { key, vector: outcome.vector };
-          if (!outcome.stopped) context.emit({ type: 'warning', message: `${image.path}: a distorted variant was skipped: ${outcome.error}` });
+          if ('vector' in outcome) {
+            if (!outcome.local) held.set(key, outcome.vector);
+            return { key, augment };
+          }
+          if (!outcome.stopped) context.emit({ type: 'warning', message: `${path}: a distorted variant was skipped: ${outcome.error}` });
           return undefined;
         }),
       );
-      return { ...image, variants: variants.filter((v) => v !== undefined) };
+      images.setVariants(i, variants.filter((v) => v !== undefined), held);
     };
-    return from(Promise.all(dataset.images.map(withVariants)).finally(() => vectors.close())).pipe(
-      mergeMap(async (images) => {
+    return from(Promise.all(images.indicesIn('training').map(withVariants)).finally(() => vectors.close())).pipe(
+      mergeMap(async () => {
         const { computed, cached } = vectors.counts;
         if (started) context.events.done(`${computed} computed, ${cached} cached`);
         else context.events.upToDate(`${cached} variants cached`);
-        return { ...dataset, images };
+        return dataset;
       }),
     );
   }),

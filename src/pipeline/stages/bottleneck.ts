@@ -36,7 +36,7 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
             return EMPTY;
           }
           if (!outcome.cached) progress();
-          const withVector = { ...image, key, vector: outcome.vector, cached: outcome.cached };
+          const withVector: ImageWithVector = { ...image, cached: outcome.cached, ...(outcome.local ? {} : { vector: outcome.vector }) };
           vectorised.push(withVector);
           return [withVector];
         }),

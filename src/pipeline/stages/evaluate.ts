@@ -8,6 +8,7 @@ import { testSetKey } from '../../store/keys.js';
 import { withRepairedVectors } from '../repair-vectors.js';
 import { Random } from '../../core/random.js';
 import type { Trained } from './train.js';
+import type { SplitName } from '../../core/original-split.js';
 
 export interface Evaluated extends Trained {
   test: Evaluation;
@@ -23,11 +24,10 @@ export interface Evaluated extends Trained {
  */
 export const evaluateTask = stageTask(evaluateStage, (context): OperatorFunction<Trained, Evaluated> =>
     mergeMap(async (trained) => {
-      const { labels, images } = trained.dataset;
+      const { images } = trained.dataset;
       const run = context.begin({ head: trained.fingerprint, 'test set': testSetKey(images) });
-      const classIndex = new Map(labels.map((label, i) => [label, i]));
-      const examples = (set: string) =>
-        images.filter((image) => image.set === set).map((image) => ({ path: image.path, label: classIndex.get(image.label)!, vector: () => image.vector() }));
+      const examples = (set: SplitName) =>
+        images.indicesIn(set).map((i) => ({ path: images.path(i), label: images.classIndex(i), vector: () => images.vector(i) }));
       let testExamples = examples('testing');
       const limit = context.inputs['train.testBatchSize'];
       if (limit > 0 && limit < testExamples.length) {

@@ -9,6 +9,7 @@ import { stageTask } from '../stage.js';
 import { exportStage } from '../stage-declarations.js';
 import { modelIdentityKey, testSetKey } from '../../store/keys.js';
 import type { Evaluated } from './evaluate.js';
+import type { DatasetImages } from '../dataset-images.js';
 import { finiteOrNull } from '../../util/finite-or-null.js';
 import { describeWriteError } from '../../util/file-errors.js';
 
@@ -55,7 +56,7 @@ export const exportTask = stageTask(exportStage, (context): OperatorFunction<Eva
       const onnx = await onnxClassifier(context.model, context.identity, context.engine, evaluated.head, finalTensorName);
       if ('reason' in onnx) context.emit({ type: 'warning', message: `no ONNX file in the export: ${onnx.reason}` });
       const trainingCounts = Object.fromEntries(
-        labels.map((label) => [label, images.filter((i) => i.set === 'training' && i.label === label).length]),
+        labels.map((label, c) => [label, images.countIn('training', c)]),
       );
       const manifest: ExportManifest = {
         format: 'retrain-model@1',
@@ -106,7 +107,7 @@ export const exportTask = stageTask(exportStage, (context): OperatorFunction<Eva
         audit: inputs.reportAudit ? (await import('../audit-dataset.js')).auditDataset(images, labels, { train: trainSettings, seed: inputs.seed }) : undefined,
         details: [
           ['model', context.model.source],
-          ['images', `${trainingCount(images)} training, ${count(images, 'validation')} validation, ${count(images, 'testing')} testing`],
+          ['images', `${trainingCount(images)} training, ${images.countIn('validation')} validation, ${images.countIn('testing')} testing`],
           ['training', `${trainSettings.steps} steps, learning rate ${trainSettings.learningRate}, batch ${trainSettings.batchSize}, seed ${inputs.seed}`],
           ['created', new Date(wallTime * 1000).toISOString()],
         ],
@@ -127,13 +128,9 @@ export const exportTask = stageTask(exportStage, (context): OperatorFunction<Eva
     }),
 );
 
-function count(images: ReadonlyArray<{ set: string }>, set: string): number {
-  return images.filter((i) => i.set === set).length;
-}
-
-function trainingCount(images: ReadonlyArray<{ set: string; variants?: unknown[] }>): string {
-  const variants = images.reduce((n, i) => n + (i.set === 'training' ? (i.variants?.length ?? 0) : 0), 0);
-  return variants ? `${count(images, 'training')} (+${variants} distorted variants)` : String(count(images, 'training'));
+function trainingCount(images: DatasetImages): string {
+  const variants = images.variantCount();
+  return variants ? `${images.countIn('training')} (+${variants} distorted variants)` : String(images.countIn('training'));
 }
 
 /** Rewrites the manifest with the current `configHash` (atomically); the model files are unchanged. */

@@ -9,8 +9,11 @@ export const scanTask = stageTask(scanStage, (context): OperatorFunction<void, S
   mergeMap(() =>
     defer(() => {
       context.events.start();
-      // Scanned a moment ago by the up-to-date check (same folders and labels setting), or now.
-      return context.scanned ? Promise.resolve(context.scanned) : scanImageDirs(context.inputs.imageDirs, { labels: context.inputs.labels });
+      // Scanned a moment ago by the up-to-date check (same folders and labels setting), or now. Taken out of
+      // the context, which lives as long as the build: its object per image is garbage once the files are hashed.
+      const scanned = context.scanned;
+      context.scanned = undefined;
+      return scanned ? Promise.resolve(scanned) : scanImageDirs(context.inputs.imageDirs, { labels: context.inputs.labels });
     }).pipe(
       tap((scan) => {
         for (const message of scan.warnings) context.emit({ type: 'warning', message });

@@ -3,7 +3,8 @@ import { decodeHead, encodeHead, type StoredHead } from '../../store/retrain-cac
 import type { HistogramSummary } from '../../core/histogram.js';
 import { readManifest } from '../../export/read-manifest.js';
 import type { BuildContext } from '../build-context.js';
-import type { Dataset, VectorRef } from '../dataset.js';
+import type { Dataset, DatasetImages } from '../dataset-images.js';
+import type { SplitName } from '../../core/original-split.js';
 import { withRepairedVectors } from '../repair-vectors.js';
 import { stageTask } from '../stage.js';
 import { trainStage } from '../stage-declarations.js';
@@ -70,10 +71,9 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
       if (converged) run.start(inputs['train.l2'] === undefined ? 'L-BFGS, L2 by 5-fold cross-validation' : `L-BFGS, L2 ${inputs['train.l2']}`);
       else run.start(`${params.steps} steps`, params.steps);
       // A training image counts with its distorted variants (when distortions are on).
-      const classIndex = new Map(dataset.labels.map((label, i) => [label, i]));
-      const subset = (set: string): LabelledVectors => {
-        const { vectors, labels } = subsetRefs(dataset, classIndex, set);
-        return { vectors: vectors.map((vector) => vector()), labels };
+      const subset = (set: SplitName): LabelledVectors => {
+        const { labels, vector } = subsetOf(dataset.images, set);
+        return { vectors: labels.map((_, j) => vector(j)), labels };
       };
       const onEval = (point: EvalPoint) => context.emit({ type: 'train-eval', ...point });
       let trained: TrainResult & { stoppedEarlyAt?: number };
@@ -87,10 +87,7 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
         }
       } else {
         // Vectors are read from the cache as training samples them (streamed), not gathered first.
-        const indexed = (set: string): IndexedVectors => {
-          const { vectors, labels } = subsetRefs(dataset, classIndex, set);
-          return { labels, vector: (i) => vectors[i]!() };
-        };
+        const indexed = (set: SplitName): IndexedVectors => subsetOf(dataset.images, set);
         trained = await withRepairedVectors(context, dataset.images, () => {
           if (!converged) return trainHead(indexed('training'), indexed('validation'), dataset.labels.length, params, onEval, warm?.stored.head);
           const result = trainConvergedHead(indexed('training'), indexed('validation'), dataset.labels.length, { l2: inputs['train.l2'], evalStepInterval: params.evalStepInterval }, onEval, warm?.stored.head);
@@ -108,18 +105,22 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
     }),
 );
 
-/** The vector references and class indices of one set, each training image followed by its distorted variants. */
-function subsetRefs(dataset: Dataset, classIndex: ReadonlyMap<string, number>, set: string): { vectors: VectorRef[]; labels: number[] } {
-  const vectors: VectorRef[] = [];
+/**
+ * The class indices of one set and its vectors by position (read when asked for), each training image followed
+ * by its distorted variants: a position is an image index and a variant number (-1: the image itself).
+ */
+function subsetOf(images: DatasetImages, set: SplitName): IndexedVectors {
+  const rows: number[] = [];
+  const variant: number[] = [];
   const labels: number[] = [];
-  for (const image of dataset.images) {
-    if (image.set !== set) continue;
-    for (const vector of [image.vector, ...(image.variants ?? []).map((v) => v.vector)]) {
-      vectors.push(vector);
-      labels.push(classIndex.get(image.label)!);
+  for (const i of images.indicesIn(set)) {
+    for (let k = -1; k < images.variants(i).length; k++) {
+      rows.push(i);
+      variant.push(k);
+      labels.push(images.classIndex(i));
     }
   }
-  return { vectors, labels };
+  return { labels, vector: (j) => (variant[j]! < 0 ? images.vector(rows[j]!) : images.variantVector(rows[j]!, variant[j]!)) };
 }
 
 /** The exported model's head, when it was made for the same classes and model (for a warm start). */

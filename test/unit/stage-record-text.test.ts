@@ -58,7 +58,7 @@ describe('stage record text', () => {
       let calls = 0;
       JSON.stringify = ((...args: Parameters<typeof stringify>) => (calls++, stringify(...args))) as typeof stringify;
       try {
-        await writeStageRecord(cacheDir, out, stages, images, skippedNow);
+        await writeStageRecord(cacheDir, out, stages, recordRowsOf(images), skippedNow);
       } finally {
         JSON.stringify = stringify;
       }
@@ -69,7 +69,7 @@ describe('stage record text', () => {
     assert.equal(readFileSync(stageRecordFile(cacheDir, outputDir), 'utf8'), wholeText(['/x/another.jpg']));
     // The same record written where there was none: made once.
     assert.equal(changed, await stringified(path.join(dir, 'other-out'), ['/x/another.jpg']));
-    await writeStageRecord(cacheDir, outputDir, stages, images, skipped);
+    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), skipped);
     assert.equal(readFileSync(stageRecordFile(cacheDir, outputDir), 'utf8'), wholeText());
   });
 

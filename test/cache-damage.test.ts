@@ -187,6 +187,34 @@ describe('a damaged, foreign or missing cache file: one line, never a crash', { 
     }
   });
 
+  it('a lock file LMDB cannot open (a folder, a FIFO, a dangling link): one line naming it, never a crash', async () => {
+    // Found in a trial: lmdb-js crashed the process (SIGSEGV, exit 139, no message) for each of these.
+    await fs.writeFile(file, good);
+    const lock = `${file}-lock`;
+    const kinds: Array<[string, () => void | Promise<void>, RegExp]> = [
+      ['a folder', () => fs.mkdir(lock), /is a folder/],
+      ['a FIFO', () => void spawnSync('mkfifo', [lock]), /is a FIFO/],
+      ['a dangling link', () => fs.symlink(path.join(dir, 'nowhere', 'lock'), lock), /is a symbolic link to nothing/],
+    ];
+    for (const [kind, make, said] of kinds) {
+      await fs.rm(lock, { recursive: true, force: true });
+      await make();
+      for (const command of [['cache', 'stats'], ['cache', 'verify'], ['build']]) {
+        const run = await retrain(dir, ...command);
+        assert.equal(run.signal, null, `${kind}, ${command.join(' ')}: crashed (${run.signal})`);
+        assert.equal(run.code, 1, `${kind}, ${command.join(' ')}: ${run.stderr}`);
+        const last = run.stderr.trim().split('\n').at(-1)!;
+        assert.ok(last.startsWith(`error: the cache's lock file ${lock} `), `${kind}, ${command.join(' ')}: ${run.stderr}`);
+        assert.match(last, said);
+        assert.equal(run.stderr.split('\n').filter((line) => line.startsWith('error:')).length, 1, run.stderr);
+      }
+    }
+    await fs.rm(lock, { recursive: true, force: true });
+    assert.deepEqual(await fs.readFile(file), good, 'the data file is left as it was');
+    const again = await retrain(dir, 'cache', 'stats');
+    assert.equal(again.code, 0, again.stderr);
+  });
+
   it('a cache path that is a file: one line naming it', async () => {
     // Outside the image folder: a cache folder inside it is refused before this check (test/output-guard).
     const notAFolder = path.join(dir, 'notes.txt');

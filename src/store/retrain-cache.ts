@@ -3,6 +3,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { checkCacheFile } from './cache-file-check.js';
+import { checkLockFile } from './cache-lock-file.js';
 import { dropWalkRecord, readWalkRecord, writeWalkRecord } from './cache-walk-record.js';
 import { CacheError, cacheDamagedMessage, describeOpenError, lmdbDamage, moveAside, type MovedAside } from './cache-file-errors.js';
 import { seal, unseal } from './sealed-value.js';
@@ -111,6 +112,8 @@ export class RetrainCache {
       if (options.ifDamaged !== 'move-aside') throw new CacheError(cacheDamagedMessage(this.file, state.reason));
       this.movedAside = moveAside(this.file, state.reason);
     }
+    // Before LMDB opens it: a lock file LMDB cannot open crashes the process (cache-lock-file.ts).
+    checkLockFile(this.file);
     try {
       if (!folder.exists) mkdirSync(dir, { recursive: true });
       this.root = open({ path: this.file, maxDbs: 12, compression: false });

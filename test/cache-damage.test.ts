@@ -244,6 +244,23 @@ describe('a damaged, foreign or missing cache file: one line, never a crash', { 
     const expected = `error: cannot open the cache in ${mount}/cache: the file system is read-only; point --cache-dir (cacheDir) at a writable folder`;
     assert.equal(run.stderr, `${expected}\nexit 1\n${expected}\nexit 1\n`);
   });
+
+  it('a cache folder still to be made on a read-only file system: one line saying so, not ENOENT, and no engine fallback', { skip: spawnSync('unshare', ['-rm', 'true']).status !== 0 && 'needs unshare (user + mount namespaces)' }, async () => {
+    // Found in a trial: Node's recursive mkdir says ENOENT there, so the line was "ENOENT: no such file or directory,
+    // mkdir", after "backend: wasm (the model does not run on onnxruntime: ENOENT …)".
+    const mount = await tempDir('retrain-rofs-new-');
+    const onnxModel = path.join(SHARED, 'models/mobilenet_v2_100_224_int8/model.onnx');
+    const script = [
+      `mount -t tmpfs tmpfs "${mount}"`,
+      `mount -o remount,ro "${mount}"`,
+      `"${process.execPath}" "${BIN}" build --cache-dir "${mount}/cache"; echo "exit $?" >&2`,
+      `"${process.execPath}" "${BIN}" build --model "${onnxModel}" --cache-dir "${mount}/a/b"; echo "exit $?" >&2`,
+    ].join(' && ');
+    await fs.writeFile(file, good);
+    const run = spawnSync('unshare', ['-rm', 'sh', '-c', script], { cwd: dir, encoding: 'utf8' });
+    const expected = (folder: string) => `error: cannot open the cache in ${mount}/${folder}: the file system is read-only; point --cache-dir (cacheDir) at a writable folder`;
+    assert.equal(run.stderr, `${expected('cache')}\nexit 1\n${expected('a/b')}\nexit 1\n`);
+  });
 });
 
 describe('RetrainCache: every value is checked on read', () => {

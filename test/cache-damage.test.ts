@@ -187,6 +187,34 @@ describe('a damaged, foreign or missing cache file: one line, never a crash', { 
     }
   });
 
+  it('a lock file LMDB cannot open (a folder, a FIFO, a dangling link): one line naming it, never a crash', async () => {
+    // Found in a trial: lmdb-js crashed the process (SIGSEGV, exit 139, no message) for each of these.
+    await fs.writeFile(file, good);
+    const lock = `${file}-lock`;
+    const kinds: Array<[string, () => void | Promise<void>, RegExp]> = [
+      ['a folder', () => fs.mkdir(lock), /is a folder/],
+      ['a FIFO', () => void spawnSync('mkfifo', [lock]), /is a FIFO/],
+      ['a dangling link', () => fs.symlink(path.join(dir, 'nowhere', 'lock'), lock), /is a symbolic link to nothing/],
+    ];
+    for (const [kind, make, said] of kinds) {
+      await fs.rm(lock, { recursive: true, force: true });
+      await make();
+      for (const command of [['cache', 'stats'], ['cache', 'verify'], ['build']]) {
+        const run = await retrain(dir, ...command);
+        assert.equal(run.signal, null, `${kind}, ${command.join(' ')}: crashed (${run.signal})`);
+        assert.equal(run.code, 1, `${kind}, ${command.join(' ')}: ${run.stderr}`);
+        const last = run.stderr.trim().split('\n').at(-1)!;
+        assert.ok(last.startsWith(`error: the cache's lock file ${lock} `), `${kind}, ${command.join(' ')}: ${run.stderr}`);
+        assert.match(last, said);
+        assert.equal(run.stderr.split('\n').filter((line) => line.startsWith('error:')).length, 1, run.stderr);
+      }
+    }
+    await fs.rm(lock, { recursive: true, force: true });
+    assert.deepEqual(await fs.readFile(file), good, 'the data file is left as it was');
+    const again = await retrain(dir, 'cache', 'stats');
+    assert.equal(again.code, 0, again.stderr);
+  });
+
   it('a cache path that is a file: one line naming it', async () => {
     // Outside the image folder: a cache folder inside it is refused before this check (test/output-guard).
     const notAFolder = path.join(dir, 'notes.txt');
@@ -215,6 +243,23 @@ describe('a damaged, foreign or missing cache file: one line, never a crash', { 
     const run = spawnSync('unshare', ['-rm', 'sh', '-c', script], { cwd: dir, encoding: 'utf8' });
     const expected = `error: cannot open the cache in ${mount}/cache: the file system is read-only; point --cache-dir (cacheDir) at a writable folder`;
     assert.equal(run.stderr, `${expected}\nexit 1\n${expected}\nexit 1\n`);
+  });
+
+  it('a cache folder still to be made on a read-only file system: one line saying so, not ENOENT, and no engine fallback', { skip: spawnSync('unshare', ['-rm', 'true']).status !== 0 && 'needs unshare (user + mount namespaces)' }, async () => {
+    // Found in a trial: Node's recursive mkdir says ENOENT there, so the line was "ENOENT: no such file or directory,
+    // mkdir", after "backend: wasm (the model does not run on onnxruntime: ENOENT …)".
+    const mount = await tempDir('retrain-rofs-new-');
+    const onnxModel = path.join(SHARED, 'models/mobilenet_v2_100_224_int8/model.onnx');
+    const script = [
+      `mount -t tmpfs tmpfs "${mount}"`,
+      `mount -o remount,ro "${mount}"`,
+      `"${process.execPath}" "${BIN}" build --cache-dir "${mount}/cache"; echo "exit $?" >&2`,
+      `"${process.execPath}" "${BIN}" build --model "${onnxModel}" --cache-dir "${mount}/a/b"; echo "exit $?" >&2`,
+    ].join(' && ');
+    await fs.writeFile(file, good);
+    const run = spawnSync('unshare', ['-rm', 'sh', '-c', script], { cwd: dir, encoding: 'utf8' });
+    const expected = (folder: string) => `error: cannot open the cache in ${mount}/${folder}: the file system is read-only; point --cache-dir (cacheDir) at a writable folder`;
+    assert.equal(run.stderr, `${expected('cache')}\nexit 1\n${expected('a/b')}\nexit 1\n`);
   });
 });
 

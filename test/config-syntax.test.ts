@@ -48,6 +48,16 @@ describe('a config file that cannot be loaded', () => {
     assert.equal(await refusal(importing), `${importing}: syntax error: Unexpected token at ${path.join(dir, 'helper.ts')}:2:7`);
   });
 
+  it('a default export of null is said as such, not as a TypeError inside retrain', async () => {
+    // Found in a trial: `cannot load config (TypeError: Cannot read properties of null (reading 'then')) at …/load-config.js:42:18`.
+    const dir = await tempDir();
+    for (const value of ['null']) {
+      const file = path.join(dir, `${value}.config.ts`);
+      await fs.writeFile(file, `export default ${value};\n`);
+      assert.equal(await refusal(file), `${file}: the default export must be a config object (export default defineConfig({...}))`);
+    }
+  });
+
   it('retrain build prints that one line, exit 1', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'retrain.config.ts');

@@ -26,6 +26,37 @@ describe('experiments', () => {
     assert.throws(() => selectExperiments(all, ['nope']), /unknown experiment nope; the config has: quick, /);
   });
 
+  it('two experiments of one name (a named one spelt like a grid combination, a grid value twice) are refused up front, exit 2, nothing built', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, async () => {
+    // Found in a trial: both ran into one folder and the table had two rows of one name, one describing a model that was not there.
+    assert.throws(() => expandExperiments({ experimentGrid: { 'train.steps': [5, 5] } }), /"train\.steps=5" declared twice/);
+    const dir = await tempDir('retrain-experiment-twice-');
+    await copySubset(2, 'train', path.join(dir, 'images'));
+    const config = { imageDir: 'images', model: MODEL_DIR, train: { steps: 5 }, cacheDir: 'cache', outputDir: 'out', experiments: { 'train.steps=6': { train: { steps: 50 } } }, experimentGrid: { 'train.steps': [6, 7] } };
+    await fs.writeFile(path.join(dir, 'retrain.config.ts'), `export default ${JSON.stringify(config)};\n`);
+    const outcome = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'experiment'], { cwd: dir }).then(
+      () => assert.fail('should be refused'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(outcome.code, 2, outcome.stderr);
+    assert.equal(outcome.stderr.trim().split('\n').length, 1, outcome.stderr);
+    assert.match(outcome.stderr, /^error: .*retrain\.config\.ts: experiment "train\.steps=6" declared twice/);
+    assert.deepEqual((await fs.readdir(dir)).sort(), ['images', 'retrain.config.ts']);
+  });
+
+  it('a grid value the config check refuses names its experiment once', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, async () => {
+    // Found in a trial: `error: experiment "train.learningrate=0.1": experiment "train.learningrate=0.1": invalid config: …`.
+    const dir = await tempDir('retrain-experiment-grid-typo-');
+    await copySubset(2, 'train', path.join(dir, 'images'));
+    const config = { imageDir: 'images', model: MODEL_DIR, train: { steps: 5 }, cacheDir: 'cache', outputDir: 'out', experimentGrid: { 'train.learningrate': [0.1] } };
+    await fs.writeFile(path.join(dir, 'retrain.config.ts'), `export default ${JSON.stringify(config)};\n`);
+    const outcome = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'experiment'], { cwd: dir }).then(
+      () => assert.fail('should be refused'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(outcome.code, 2, outcome.stderr);
+    assert.equal(outcome.stderr, 'error: experiment "train.learningrate=0.1": invalid config: train.learningrate: unknown key (did you mean train.learningRate?)\n');
+  });
+
   it('an experiment folder holding user files is refused naming the experiment, not --output-dir', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, async () => {
     const dir = await tempDir('retrain-experiment-guard-');
     await copySubset(2, 'train', path.join(dir, 'images'));

@@ -189,6 +189,20 @@ describe('retrain watch keeps watching when folders vanish and come back', { ski
     assert.deepEqual(build.classCounts, { ants: 7, bees: 6 });
   });
 
+  it('a config naming a missing image folder, then fixed: the fixed config is built at once', async () => {
+    // Found in a trial: the fixed config was read and watched, but nothing was built until some image changed, so
+    // the model stayed the one of the config before (the change batch of the fix said the missing folder gone, and the loop looked before the reload watched afresh).
+    const file = path.join(dir, 'retrain.config.ts');
+    const config = { imageDir: 'nowhere', model: MODEL_DIR, train: { steps: 300, learningRate: 0.01 }, cacheDir: 'cache', outputDir: 'out' };
+    await fs.writeFile(file, `export default ${JSON.stringify(config)};\n`);
+    await expectEvent('error', (e) => String(e.message).includes(`${path.join(dir, 'nowhere')}: cannot read image folder`));
+    await writeConfig(dir, 0.04);
+    await expectEvent('config');
+    const build = await expectEvent('build');
+    assert.equal(build.trained, true, 'the new learning rate is trained');
+    assert.equal(build.bottlenecksComputed, 0);
+  });
+
   it('a folder replaced by a rename is watched afresh', async () => {
     await fs.rename(images, `${images}.old`);
     await fs.cp(backup, images, { recursive: true });

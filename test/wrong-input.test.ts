@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,9 +10,9 @@ import { HAS_SHARED, MODEL_DIR, REPO_ROOT, copySubset, tempDir } from './helpers
 const run = promisify(execFile);
 
 /** A real `retrain` process: its exit code, stdout and stderr. */
-async function retrain(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function retrain(args: string[], cwd: string, timeout = 0): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), ...args], { cwd, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), ...args], { cwd, maxBuffer: 16 * 1024 * 1024, timeout });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -200,6 +200,20 @@ describe('predict and eval on a real export', { skip: !HAS_SHARED && 'shared mod
     const evaluated = await retrain(['eval', '--backend', 'onnx', '--image_dir', images, '--json'], dir);
     assert.equal(evaluated.code, 0, evaluated.stderr);
     assert.equal((JSON.parse(lines(evaluated.stdout).at(-1)!) as { count: number }).count, 8);
+  });
+
+  // Found in a trial: predict on a FIFO or /dev/zero waited for ever (it read the whole "file" first).
+  it('predict on a FIFO or a device: one line each, the other images are classified, exit 1', async () => {
+    const fifo = path.join(dir, 'pipe.jpg');
+    spawnSync('mkfifo', [fifo]);
+    const { code, stdout, stderr } = await retrain(['predict', '--json', fifo, '/dev/zero', photo], dir, 60_000); // killed if it hangs
+    assert.equal(code, 1, stderr);
+    assert.deepEqual(lines(stderr), [
+      `error: ${fifo}: not a regular file (a FIFO); predict takes image files`,
+      'error: /dev/zero: not a regular file (a device); predict takes image files',
+    ]);
+    assert.equal(lines(stdout).length, 3);
+    assert.ok((JSON.parse(lines(stdout)[2]!) as { predictions: unknown[] }).predictions.length > 0);
   });
 
   it('--backend onnx --format tfjs: one line saying what works, exit 2', async () => {

@@ -16,7 +16,9 @@ export async function experimentProblems(raw: RetrainConfig, baseDir: string, ex
       if (!/^https?:\/\//i.test(config.model)) await resolveModel(config.model, config.modelOptions, config.cacheDir, config.modelsDirs);
     } catch (error) {
       const message = ((error as Error).message ?? String(error)).split('\n')[0]!;
-      problems.push(`experiment "${experiment.name}": ${message}`);
+      // The config's own check already names the experiment (`experiment "x": invalid config: …`): once is enough.
+      const prefix = `experiment "${experiment.name}": `;
+      problems.push(message.startsWith(prefix) ? message : prefix + message);
     }
   }
   return problems;

@@ -7,13 +7,34 @@ export interface Experiment {
 
 export class ExperimentError extends Error {
   override name = 'ExperimentError';
+  /** A config that declares experiments wrongly (exit code 2, as other bad configs); false for an unknown name asked for. */
+  readonly usage: boolean;
+  constructor(message: string, options: { usage?: boolean } = {}) {
+    super(message);
+    this.usage = options.usage ?? false;
+  }
 }
 
 /**
  * The experiments a config declares: its named ones, then every combination of its grid (named like
- * `train.learningRate=0.1,distortions.flipLeftRight=true`). Pure.
+ * `train.learningRate=0.1,distortions.flipLeftRight=true`). Pure. Two experiments of one name (a named one
+ * spelt like a grid combination, or a grid value listed twice) are refused: they would share one model
+ * folder and the table would hold two rows of one name, one of them describing a model that is not there.
  */
 export function expandExperiments(config: Pick<RetrainConfig, 'experiments' | 'experimentGrid'>): Experiment[] {
+  const all = declaredExperiments(config);
+  const seen = new Set<string>();
+  const twice = [...new Set(all.map((e) => e.name).filter((name) => seen.size === seen.add(name).size))];
+  if (twice.length > 0) {
+    throw new ExperimentError(
+      `experiment${twice.length > 1 ? 's' : ''} ${twice.map((name) => `"${name}"`).join(', ')} declared twice (in experiments and experimentGrid, or a grid value listed twice); each experiment needs its own name, its model folder's`,
+      { usage: true },
+    );
+  }
+  return all;
+}
+
+function declaredExperiments(config: Pick<RetrainConfig, 'experiments' | 'experimentGrid'>): Experiment[] {
   const named = Object.entries(config.experiments ?? {}).map(([name, overrides]) => ({ name, overrides }));
   const grid = Object.entries(config.experimentGrid ?? {});
   if (grid.length === 0) return named;

@@ -148,8 +148,10 @@ export class WatchSession {
     if (this.looping) return;
     this.looping = true;
     try {
-      // While an image root is gone, nothing is built: the last model stays until the folder is back.
-      while (this.dirty && !this.stopped && this.goneRoots.size === 0) {
+      // While an image root is gone, nothing is built: the last model stays until the folder is back. Asked after
+      // the pending config reload: a config naming other folders watches afresh, and a root the old config named
+      // no longer counts (asked before, the fix of a config naming a missing folder was never built).
+      while (this.dirty && !this.stopped) {
         await this.configReload;
         if (this.stopped || this.goneRoots.size > 0) break;
         this.dirty = false;

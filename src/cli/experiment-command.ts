@@ -18,16 +18,24 @@ export function experimentCommand(yargs: Argv) {
     async (argv) => {
       const { readConfig } = await import('../config/read-config.js');
       const { comparisonMarkdown } = await import('../app/comparison-table.js');
-      const { expandExperiments, selectExperiments } = await import('../app/expand-experiments.js');
+      const { ExperimentError, expandExperiments, selectExperiments } = await import('../app/expand-experiments.js');
       const { bestExperiment, checkExperimentOutputs, experimentsDir, runExperiments } = await import('../app/run-experiments.js');
       const { checkReplaceable } = await import('../export/output-guard.js');
       const { describeWriteError } = await import('../util/file-errors.js');
       const { makeTempDirBeside, replaceDir, writeFileAtomic } = await import('../util/atomic-write.js');
       const { quietSdkNodeWarning, withRemoteEnv } = await import('./remote-env.js');
       quietSdkNodeWarning();
-      const { raw, baseDir, config } = await readConfig(withModelsEnv(withRemoteEnv(argv)), process.cwd(), (message) => process.stderr.write(`warning: ${message}\n`));
+      const { raw, baseDir, config, file } = await readConfig(withModelsEnv(withRemoteEnv(argv)), process.cwd(), (message) => process.stderr.write(`warning: ${message}\n`));
       // Every experiment of the config is in the tables; those not named are read back when up to date, else "not run".
-      const experiments = expandExperiments(raw);
+      const experiments = (() => {
+        try {
+          return expandExperiments(raw);
+        } catch (error) {
+          // A config declaring two experiments of one name: the line names the file.
+          if (error instanceof ExperimentError && error.usage && file) error.message = `${file}: ${error.message}`;
+          throw error;
+        }
+      })();
       const named = selectExperiments(experiments, (argv.names as string[] | undefined) ?? []).map((e) => e.name);
       if (experiments.length === 0) throw new Error('the config declares no experiments (add `experiments` or `experimentGrid`)');
       // What can be known wrong is said for every experiment before any runs (exit 2, nothing run).

@@ -52,8 +52,14 @@ export function predictCommand(yargs: Argv) {
 /** The bytes of one image named on the command line; a folder or missing file is one plain reason. */
 async function readImage(file: string): Promise<Uint8Array> {
   try {
+    // Reading a FIFO or a device (/dev/zero) never ends: only regular files are read.
+    const stat = await fs.stat(file);
+    if (!stat.isFile() && !stat.isDirectory()) {
+      throw Object.assign(new Error(`not a regular file (${stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'not a file'}); predict takes image files`), { plain: true });
+    }
     return await fs.readFile(file);
   } catch (error) {
+    if ((error as { plain?: boolean }).plain) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new Error('is a folder; predict takes image files (to measure a model on a folder of class folders: retrain eval --image_dir DIR)');
     if (code === 'ENOENT') throw new Error('no such file');

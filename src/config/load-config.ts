@@ -47,10 +47,25 @@ export async function loadConfigFile(file: string): Promise<Partial<RetrainConfi
   try {
     loaded = await jiti.import(file, { default: true });
   } catch (error) {
-    throw configLoadError(file, error);
+    // `export default null` (or undefined): jiti's default interop reads `.then` of it and throws a TypeError
+    // naming jiti's caller, this file (`cannot load config (TypeError: Cannot read properties of null …) at
+    // …/load-config.js:42:18`). The module itself loads: say what is wrong with its default export.
+    if (error instanceof TypeError && (await hasEmptyDefault(createJiti, file))) loaded = undefined;
+    else throw configLoadError(file, error);
   }
   if (!loaded || typeof loaded !== 'object') {
     throw new ConfigError(`${file}: the default export must be a config object (export default defineConfig({...}))`);
   }
   return loaded as Partial<RetrainConfig>;
+}
+
+/** Whether the module loads and its default export is null or undefined (read without jiti's default interop). */
+async function hasEmptyDefault(createJiti: typeof CreateJiti, file: string): Promise<boolean> {
+  const plain = createJiti(import.meta.url, { moduleCache: false, fsCache: true, interopDefault: false, alias: { retrain: PACKAGE_ENTRY } });
+  try {
+    const module = (await plain.import(file)) as { default?: unknown } | null;
+    return module !== null && typeof module === 'object' && 'default' in module && (module.default === null || module.default === undefined);
+  } catch {
+    return false;
+  }
 }

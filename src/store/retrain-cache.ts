@@ -1,8 +1,9 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { checkCacheFile } from './cache-file-check.js';
+import { checkLockFile } from './cache-lock-file.js';
 import { dropWalkRecord, readWalkRecord, writeWalkRecord } from './cache-walk-record.js';
 import { CacheError, cacheDamagedMessage, describeOpenError, lmdbDamage, moveAside, type MovedAside } from './cache-file-errors.js';
 import { seal, unseal } from './sealed-value.js';
@@ -62,12 +63,34 @@ export function cacheDataFile(dir: string): string {
  * Refuses a cache folder that is a file, in one line naming the flag; says whether the folder exists. Called before anything is written under
  * the folder (the model's graph facts go to `<cacheDir>/onnx` before the cache is opened), and on open.
  */
-export function checkCacheFolder(dir: string): { exists: boolean } {
+export function checkCacheFolder(dir: string, { mayCreate = true }: { mayCreate?: boolean } = {}): { exists: boolean } {
   const dirStat = statSync(dir, { throwIfNoEntry: false });
   if (dirStat && !dirStat.isDirectory()) {
     throw new CacheError(`the cache folder ${dir} is a file, not a folder: point --cache-dir (cacheDir) at a folder`);
   }
+  if (!dirStat && mayCreate) checkCreatable(dir);
   return { exists: dirStat !== undefined };
+}
+
+/**
+ * Refuses a cache folder that cannot be made, naming why: Node's recursive mkdir says ENOENT for a folder on a
+ * read-only file system (`cannot open the cache …: ENOENT: no such file or directory, mkdir`), and the model's
+ * graph facts, written under the folder first, made the engine fall back to TensorFlow.js with that reason.
+ */
+function checkCreatable(dir: string): void {
+  let ancestor = path.dirname(path.resolve(dir));
+  let stat = statSync(ancestor, { throwIfNoEntry: false });
+  while (!stat && path.dirname(ancestor) !== ancestor) {
+    ancestor = path.dirname(ancestor);
+    stat = statSync(ancestor, { throwIfNoEntry: false });
+  }
+  if (!stat) return;
+  if (!stat.isDirectory()) throw describeOpenError(dir, Object.assign(new Error('Not a directory'), { code: 'ENOTDIR' }));
+  try {
+    accessSync(ancestor, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw describeOpenError(dir, error as NodeJS.ErrnoException);
+  }
 }
 /**
  * The one LMDB environment under the cache dir. LMDB gives crash-safe transactions and safe use from
@@ -99,7 +122,7 @@ export class RetrainCache {
   private constructor(dir: string, options: OpenCacheOptions) {
     this.dir = dir;
     this.file = cacheDataFile(dir);
-    const folder = checkCacheFolder(dir);
+    const folder = checkCacheFolder(dir, { mayCreate: !options.mustExist });
     const state = checkCacheFile(this.file, { thorough: options.thorough, trusted: readWalkRecord(this.file) });
     this.walkedPages = state.state === 'ok' && state.walked;
     if (state.state === 'ok' && state.walked) writeWalkRecord(this.file, state.facts);
@@ -111,6 +134,8 @@ export class RetrainCache {
       if (options.ifDamaged !== 'move-aside') throw new CacheError(cacheDamagedMessage(this.file, state.reason));
       this.movedAside = moveAside(this.file, state.reason);
     }
+    // Before LMDB opens it: a lock file LMDB cannot open crashes the process (cache-lock-file.ts).
+    checkLockFile(this.file);
     try {
       if (!folder.exists) mkdirSync(dir, { recursive: true });
       this.root = open({ path: this.file, maxDbs: 12, compression: false });

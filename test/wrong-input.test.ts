@@ -123,6 +123,8 @@ describe('usage errors', () => {
       // Before the fix: out of memory after a minute, with V8's stack trace.
       [['build', '--image-dir', dir, '--batch-size', '1e9'], 'error: --batch-size 1e9: must be at most 65536'],
       [['build', '--image-dir', dir, '--validation-batch-size', '100000'], 'error: --validation-batch-size 100000: must be at most 65536'],
+      // Before the fix: 'must be s3://bucket/prefix', which it was: the bucket name was too short, and nothing said so.
+      [['build', '--image-dir', dir, '--remote-cache', 's3://b/p'], 'error: --remote-cache s3://b/p: must be s3://bucket/prefix, the bucket 3-63 lower-case letters, digits, dots or hyphens'],
     ];
     for (const [args, expected] of cases) {
       const { code, stderr } = await retrain(args, dir);

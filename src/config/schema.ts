@@ -105,7 +105,7 @@ function buildSchema() {
       workers: positiveInt.optional(),
       inferenceBatchSize: positiveInt.optional(),
       backend: z.enum(['auto', 'onnx', 'node', 'wasm', 'cpu']).optional(),
-      remoteCache: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket/prefix').optional(),
+      remoteCache: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket/prefix, the bucket 3-63 lower-case letters, digits, dots or hyphens').optional(),
       remoteCacheReadOnly: z.boolean().optional(),
       remoteCacheRequired: z.boolean().optional(),
       shard: z

@@ -10,6 +10,25 @@ export interface SplitInput {
   sha256: string;
 }
 
+/** Images as the split reads them, by row (columns, not an object per image). */
+export interface SplitTable {
+  readonly count: number;
+  path(i: number): string;
+  label(i: number): string;
+  relPath(i: number): string;
+  sha256(i: number): string;
+}
+
+function tableOf(images: readonly SplitInput[]): SplitTable {
+  return {
+    count: images.length,
+    path: (i) => images[i]!.path,
+    label: (i) => images[i]!.label,
+    relPath: (i) => images[i]!.relPath,
+    sha256: (i) => images[i]!.sha256,
+  };
+}
+
 export interface SplitResult<T extends SplitInput> {
   assignments: Array<T & { set: SplitName }>;
   notes: string[];
@@ -51,19 +70,21 @@ export function assignSets<T extends SplitInput>(
 
 /** `assignSets` as a column: each image's set as an index into training, validation, testing. */
 export function assignSetIndices(
-  images: readonly SplitInput[],
+  rows: readonly SplitInput[] | SplitTable,
   validationPercentage: number,
   testingPercentage: number,
 ): { sets: Uint8Array; notes: string[] } {
   type T = SplitInput;
+  const images = 'count' in rows ? rows : tableOf(rows);
   const groups = groupByContent(images);
   const { percent } = groups;
+  const row = (i: number): T => ({ path: images.path(i), label: images.label(i), relPath: images.relPath(i), sha256: images.sha256(i) });
   const members = (g: number): T[] => {
     const list: T[] = [];
-    for (let i = groups.first[g]!; i !== -1; i = groups.next[i]!) list.push(images[i]!);
+    for (let i = groups.first[g]!; i !== -1; i = groups.next[i]!) list.push(row(i));
     return list;
   };
-  const firstOf = (g: number): T => images[groups.first[g]!]!;
+  const firstOf = (g: number): T => row(groups.first[g]!);
   const setOf = new Uint8Array(groups.count);
   const set = (g: number): SplitName => SETS[setOf[g]!]!;
   const assign = (g: number, name: SplitName) => (setOf[g] = SETS.indexOf(name));
@@ -77,7 +98,7 @@ export function assignSetIndices(
 
   const classes = new Map<string, number[]>();
   for (let g = 0; g < groups.count; g++) {
-    const label = firstOf(g).label;
+    const label = images.label(groups.first[g]!);
     const list = classes.get(label) ?? [];
     list.push(g);
     classes.set(label, list);
@@ -106,8 +127,8 @@ export function assignSetIndices(
     }
   }
   const notes = splitNotes(inSeveralClasses, moved, leftOut, validationPercentage, testingPercentage);
-  const sets = new Uint8Array(images.length);
-  for (let i = 0; i < images.length; i++) sets[i] = setOf[groups.groupOf[i]!]!;
+  const sets = new Uint8Array(images.count);
+  for (let i = 0; i < images.count; i++) sets[i] = setOf[groups.groupOf[i]!]!;
   return { sets, notes };
 }
 
@@ -162,15 +183,15 @@ function describeMoves(moves: readonly Moved[], set: SplitName, at: string): str
   return [`${plural(moves.length, 'class')} had no ${set} image at ${at}; one image each moved to ${set}: ${listSome(each, 6)}`];
 }
 
-function groupByContent(images: readonly SplitInput[]): ContentGroups {
-  const n = images.length;
+function groupByContent(images: SplitTable): ContentGroups {
+  const n = images.count;
   const groupOf = new Int32Array(n);
   const next = new Int32Array(n).fill(-1);
   const firstList: number[] = [];
   const last: number[] = [];
   const byHash = new Map<string, number>();
   for (let i = 0; i < n; i++) {
-    const sha256 = images[i]!.sha256;
+    const sha256 = images.sha256(i);
     const known = byHash.get(sha256);
     if (known === undefined) {
       byHash.set(sha256, firstList.length);
@@ -189,9 +210,9 @@ function groupByContent(images: readonly SplitInput[]): ContentGroups {
   const percent = new Float64Array(count);
   for (let g = 0; g < count; g++) {
     // The smallest split key of the group's names (as sorting them did).
-    let key = splitKey(images[first[g]!]!.relPath);
+    let key = splitKey(images.relPath(first[g]!));
     for (let i = next[first[g]!]!; i !== -1; i = next[i]!) {
-      const other = splitKey(images[i]!.relPath);
+      const other = splitKey(images.relPath(i));
       if (other < key) key = other;
     }
     percent[g] = bucketPercent(key);

@@ -1,6 +1,6 @@
 import type { ScanResult } from '../images/scan-image-dirs.js';
 import path from 'node:path';
-import { from, lastValueFrom, map, mergeMap, of, toArray } from '../util/rx.js';
+import { from, lastValueFrom, map, mergeMap, of } from '../util/rx.js';
 import { augmentTask } from './stages/augment.js';
 import { bottleneckTask } from './stages/bottleneck.js';
 import { evaluateTask } from './stages/evaluate.js';
@@ -23,7 +23,6 @@ import type { BuildContext } from './build-context.js';
 import { BuildResources } from './build-resources.js';
 import type { BuildEvent, EmitEvent } from './build-events.js';
 import type { BuildResult } from './build-result.js';
-import { inCanonicalOrder } from './canonical-order.js';
 import { finiteOrNull } from '../util/finite-or-null.js';
 import type { ObjectCounts, RemoteCounts } from '../store/remote-cache.js';
 import { graphShare } from '../store/graph-share.js';
@@ -160,12 +159,11 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
         return from(scan.images).pipe(
           hashTask.operator(context),
           bottleneckTask.operator(context),
-          toArray(),
           // Workers finish in any order: put images in a canonical order made of what the training fingerprint
           // holds (label, content), not names or places, so one fingerprint always means one head.
-          map(inCanonicalOrder),
-          map((images) => {
-            const present = new Set(images.map((i) => i.label));
+          map((columns) => {
+            const images = columns.inCanonicalOrder();
+            const present = images.presentLabels();
             return { labels: scan.labels.filter((l) => present.has(l)), images };
           }),
         );

@@ -5,8 +5,7 @@ import type { ImageTable } from '../store/keys.js';
 import type { ImageWithVector, VectorRef } from './dataset.js';
 import { readCachedVector } from './vector-source.js';
 import { SETS } from '../core/assign-sets.js';
-
-const SHA256 = /^[0-9a-f]{64}$/;
+import { ImageColumns } from './image-columns.js';
 
 /** All usable images of a build, split, with the class labels in index order. */
 export interface Dataset {
@@ -53,19 +52,23 @@ export class DatasetImages implements ImageTable {
    * (indices into SETS). Vectors that are not read from the local cache by key are held.
    */
   static of(labels: readonly string[], images: readonly ImageWithVector[], sets: Uint8Array, keyPrefix: string, cache: RetrainCache): DatasetImages {
-    const n = images.length;
+    return DatasetImages.fromColumns(labels, ImageColumns.from(images), sets, keyPrefix, cache);
+  }
+
+  /** `of` for images already appended as columns (as the bottleneck stage streams them). */
+  static fromColumns(labels: readonly string[], images: ImageColumns, sets: Uint8Array, keyPrefix: string, cache: RetrainCache): DatasetImages {
+    const n = images.count;
     const classOf = new Map(labels.map((label, c) => [label, c]));
     const labelIndex = new Int32Array(n);
-    const digests = Buffer.alloc(32 * n);
     const fromCache = new Uint8Array(n);
-    const columns = new DatasetImages(labels, images.map((i) => i.path), images.map((i) => i.relPath), labelIndex, sets, digests, fromCache, keyPrefix, cache);
-    images.forEach((image, i) => {
-      labelIndex[i] = classOf.get(image.label)!;
-      if (!SHA256.test(image.sha256)) throw new Error(`${image.path}: content hash ${image.sha256} is not a SHA-256`);
-      digests.write(image.sha256, 32 * i, 'hex');
-      fromCache[i] = image.cached ? 1 : 0;
-      if (image.vector) columns.held.set(`${keyPrefix}${image.sha256}`, image.vector);
-    });
+    const digests = Buffer.from(images.digestColumn());
+    const columns = new DatasetImages(labels, images.pathColumn(), images.relPathColumn(), labelIndex, sets, digests, fromCache, keyPrefix, cache);
+    for (let i = 0; i < n; i++) {
+      labelIndex[i] = classOf.get(images.label(i))!;
+      fromCache[i] = images.cached(i) ? 1 : 0;
+      const vector = images.heldVector(i);
+      if (vector) columns.held.set(columns.key(i), vector);
+    }
     return columns;
   }
 

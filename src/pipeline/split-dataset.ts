@@ -1,4 +1,4 @@
-import { from, lastValueFrom, map, mergeMap, of, toArray } from 'rxjs';
+import { from, lastValueFrom, map, mergeMap, of } from 'rxjs';
 import { bottleneckTask } from './stages/bottleneck.js';
 import { hashTask } from './stages/hash.js';
 import { scanTask } from './stages/scan.js';
@@ -42,12 +42,10 @@ export async function splitDataset(config: ResolvedConfig, options: { onEvent?: 
           from(scan.images).pipe(
             hashTask.operator(context),
             bottleneckTask.operator(context),
-            toArray(),
-            map((images) => {
-              const keyed = images.map((image) => ({ image, key: `${image.label}\0${image.sha256}\0${image.path}` }));
-              keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-              const sorted = keyed.map(({ image }) => image);
-              return { labels: scan.labels.filter((l) => sorted.some((i) => i.label === l)), images: sorted };
+            map((columns) => {
+              const images = columns.inCanonicalOrder();
+              const present = images.presentLabels();
+              return { labels: scan.labels.filter((l) => present.has(l)), images };
             }),
           ),
         ),

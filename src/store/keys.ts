@@ -226,7 +226,7 @@ export function tableOf(
 }
 
 /** The content key of a set of images: each one's class, name in its class folder and content hash. */
-export function imagesKey(images: ReadonlyArray<{ label: string; relPath: string; sha256: string }> | ImageTable): string {
+export function imagesKey(images: ReadonlyArray<{ label: string; relPath: string; sha256: string }> | Pick<ImageTable, 'count' | 'label' | 'relPath' | 'sha256'>): string {
   const table = 'count' in images ? images : tableOf(images);
   return sortedLinesHash(rowsOf(table), (i, f) => (f === 0 ? table.label(i) : f === 1 ? table.relPath(i) : f === 2 ? table.sha256(i) : undefined), '\n');
 }
@@ -266,7 +266,7 @@ export function trainingDataKey(
 }
 
 /** The indices of a table's rows (those `keep` keeps). */
-function rowsOf(table: ImageTable, keep?: (i: number) => boolean): number[] {
+function rowsOf(table: Pick<ImageTable, 'count'>, keep?: (i: number) => boolean): number[] {
   const rows: number[] = [];
   for (let i = 0; i < table.count; i++) if (!keep || keep(i)) rows.push(i);
   return rows;

@@ -1,6 +1,7 @@
-import { EMPTY, finalize, from, mergeMap, tap, type OperatorFunction } from '../../util/rx.js';
+import { EMPTY, endWith, finalize, from, ignoreElements, mergeMap, tap, type OperatorFunction } from '../../util/rx.js';
 import { VectorSource } from '../vector-source.js';
-import type { HashedImage, ImageWithVector } from '../dataset.js';
+import type { HashedImage } from '../dataset.js';
+import { ImageColumns } from '../image-columns.js';
 import { stageTask } from '../stage.js';
 import { bottleneckStage } from '../stage-declarations.js';
 import { bottleneckKey, imagesKey } from '../../store/keys.js';
@@ -9,12 +10,13 @@ import { bottleneckKey, imagesKey } from '../../store/keys.js';
  * Gives every image its bottleneck vector: from the LMDB cache when its content was seen before with this
  * model and preprocessing, else computed by the worker pool and stored. Identical content is computed once.
  * Images that cannot be decoded are reported, remembered (so a rebuild does not decode them again) and dropped.
- * Up to date when every vector was cached.
+ * Up to date when every vector was cached. The images are appended to columns as they come (ImageColumns), so the
+ * objects made per image die young; the columns are the stage's one value, when every image is done.
  */
-export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunction<HashedImage, ImageWithVector> => (source) => {
+export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunction<HashedImage, ImageColumns> => (source) => {
   const { inputs } = context;
   const vectors = new VectorSource(context, inputs);
-  const vectorised: ImageWithVector[] = [];
+  const vectorised = new ImageColumns();
   let started = false;
   /** Images the build's signal stopped before their vector was computed. */
   let stopped = 0;
@@ -36,9 +38,8 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
             return EMPTY;
           }
           if (!outcome.cached) progress();
-          const withVector: ImageWithVector = { ...image, cached: outcome.cached, ...(outcome.local ? {} : { vector: outcome.vector }) };
-          vectorised.push(withVector);
-          return [withVector];
+          vectorised.add(image, outcome.cached, outcome.local ? undefined : outcome.vector);
+          return EMPTY;
         }),
       );
     }),
@@ -55,6 +56,8 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
         else context.events.upToDate(`${cached} vectors cached`);
       },
     }),
+    ignoreElements(),
+    endWith(vectorised),
     finalize(() => vectors.close()),
   );
 });

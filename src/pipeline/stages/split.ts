@@ -1,5 +1,5 @@
 import { map, type OperatorFunction } from '../../util/rx.js';
-import type { ImageWithVector } from '../dataset.js';
+import type { ImageColumns } from '../image-columns.js';
 import { DatasetImages, type Dataset } from '../dataset-images.js';
 import { stageTask } from '../stage.js';
 import { splitStage } from '../stage-declarations.js';
@@ -8,7 +8,8 @@ import { bottleneckPrefix, imagesKey } from '../../store/keys.js';
 
 export interface VectorisedImages {
   labels: string[];
-  images: ImageWithVector[];
+  /** In the build's canonical order. */
+  images: ImageColumns;
 }
 
 /**
@@ -21,7 +22,7 @@ export const splitTask = stageTask(splitStage, (context): OperatorFunction<Vecto
     run.start();
     const { sets, notes } = assignSetIndices(images, context.inputs['split.validationPercentage'], context.inputs['split.testingPercentage']);
     for (const message of notes) context.emit({ type: 'warning', message });
-    const dataset = DatasetImages.of(labels, images, sets, bottleneckPrefix(context.identity), context.cache);
+    const dataset = DatasetImages.fromColumns(labels, images, sets, bottleneckPrefix(context.identity), context.cache);
     context.emit({
       type: 'info',
       message: `split: ${dataset.countIn('training')} training, ${dataset.countIn('validation')} validation, ${dataset.countIn('testing')} testing`,

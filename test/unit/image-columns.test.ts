@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { assignSetIndices } from '../../src/core/assign-sets.js';
+import { Random } from '../../src/core/random.js';
+import { inCanonicalOrder } from '../../src/pipeline/canonical-order.js';
+import type { ImageWithVector } from '../../src/pipeline/dataset.js';
+import { ImageColumns } from '../../src/pipeline/image-columns.js';
+import { imagesKey } from '../../src/store/keys.js';
+import { sha256Hex } from '../../src/util/content-hash.js';
+
+/**
+ * The bottleneck stage appends its images to columns as they come (no object per image kept until the split):
+ * the columns' canonical order, keys and split must be the ones the per-image objects gave.
+ */
+describe('images appended as columns', () => {
+  const random = new Random(11);
+  const labels = ['b', 'a', 'ab', 'a b', 'ünï'];
+  const images: ImageWithVector[] = Array.from({ length: 4000 }, (_, i) => {
+    const label = labels[Math.floor(random.next() * labels.length)]!;
+    // Duplicate contents in one class and across classes; names that repeat across classes.
+    const sha256 = sha256Hex(String(Math.floor(random.next() * 3000)));
+    const relPath = `img_${Math.floor(random.next() * 3500)}_${i % 3}.jpg`;
+    const vector = Float32Array.of(i);
+    return { path: `/data/${label}/${relPath}#${i}`, label, relPath, sha256, cached: i % 4 !== 0, ...(i % 5 === 0 ? { vector: () => vector } : {}) };
+  });
+
+  it('sorts into the canonical order of the objects, with their flags and held vectors', () => {
+    const columns = ImageColumns.from(images).inCanonicalOrder();
+    const sorted = inCanonicalOrder([...images]);
+    assert.equal(columns.count, sorted.length);
+    sorted.forEach((image, i) => {
+      assert.deepEqual(
+        [columns.path(i), columns.relPath(i), columns.label(i), columns.sha256(i), columns.cached(i), columns.heldVector(i)?.()],
+        [image.path, image.relPath, image.label, image.sha256, image.cached, image.vector?.()],
+      );
+    });
+    assert.deepEqual([...columns.presentLabels()].sort(), [...labels].sort());
+  });
+
+  it('gives the images key and split the objects gave, and grows past its first allocation', () => {
+    const columns = ImageColumns.from(images).inCanonicalOrder();
+    const sorted = inCanonicalOrder([...images]);
+    assert.equal(imagesKey(columns), imagesKey(sorted));
+    const a = assignSetIndices(columns, 10, 20);
+    const b = assignSetIndices(sorted, 10, 20);
+    assert.deepEqual(a.notes, b.notes);
+    assert.deepEqual([...a.sets], [...b.sets]);
+  });
+
+  it('refuses a content hash that is not a SHA-256', () => {
+    assert.throws(() => ImageColumns.from([{ ...images[0]!, sha256: 'xyz' }]), /is not a SHA-256/);
+  });
+});

@@ -94,8 +94,10 @@ export class ImageColumns {
   }
 
   /**
-   * Reordered into the build's canonical order (see canonical-order.ts): by label, then content hash (its bytes
-   * compare as its lower-case hex does), then path.
+   * Reordered into the build's canonical order: by label, then content hash (its bytes compare as its lower-case
+   * hex does), then path — same-content copies of one class follow their paths, so notes and lists that name one
+   * of them do not change with the order the workers finished in. Row numbers are sorted, not objects: a
+   * million-image build made a million keyed objects here (test/helpers/canonical-order.ts is the reference).
    */
   inCanonicalOrder(): this {
     const { labelOf, paths, digests } = this;

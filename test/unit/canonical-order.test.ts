@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inCanonicalOrder } from '../../src/pipeline/canonical-order.js';
+import { inCanonicalOrder } from '../helpers/canonical-order.js';
 import type { ImageWithVector } from '../../src/pipeline/dataset.js';
 
 const image = (label: string, sha256: string, relPath: string): ImageWithVector =>

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assignSetIndices } from '../../src/core/assign-sets.js';
 import { Random } from '../../src/core/random.js';
-import { inCanonicalOrder } from '../../src/pipeline/canonical-order.js';
+import { inCanonicalOrder } from '../helpers/canonical-order.js';
 import type { ImageWithVector } from '../../src/pipeline/dataset.js';
 import { ImageColumns } from '../../src/pipeline/image-columns.js';
 import { imagesKey } from '../../src/store/keys.js';

@@ -1,7 +1,7 @@
-import type { ImageWithVector } from './dataset.js';
+import type { ImageWithVector } from '../../src/pipeline/dataset.js';
 
 /**
- * The build's canonical order of its images: by (label, content hash) — the order of the strings
+ * The reference for the build's canonical order (ImageColumns.inCanonicalOrder sorts row numbers the same way): by (label, content hash) — the order of the strings
  * `${label}\0${sha256}` (a label holds no \0, so a label that begins another sorts first either way), compared
  * field by field instead of made: a million-image build made a million keyed objects and strings here. Images of
  * one class with the same content (the same vector) follow their paths, so notes and lists that name one of them

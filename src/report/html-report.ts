@@ -12,6 +12,8 @@ export interface ReportInput {
   /** confusion[true][predicted] on the test set. */
   confusion: number[][];
   misclassified: Array<{ file: string; label: string; predicted: string; thumbnail?: string }>;
+  /** How many test images were misclassified in all, when `misclassified` holds only the first of them. */
+  misclassifiedTotal?: number;
   details: Array<[string, string]>;
   /** The audit's sections (src/report/audit-html.ts), when the build audits. */
   auditHtml?: string;
@@ -45,10 +47,15 @@ export function htmlReport(input: ReportInput): string {
   const perClass = `<table class="per-class"><tr><th>class</th><th>test images</th><th>precision</th><th>recall</th></tr>${metrics
     .map((m) => `<tr><td>${escape(m.label)}</td><td>${m.support}</td><td>${percent(m.precision)}</td><td>${percent(m.recall)}</td></tr>`)
     .join('')}</table>`;
+  const total = input.misclassifiedTotal ?? input.misclassified.length;
+  const some =
+    total > input.misclassified.length
+      ? `<p>Showing the first ${input.misclassified.length.toLocaleString('en')} of ${total.toLocaleString('en')}; <code>retrain eval --json</code> lists them all.</p>`
+      : '';
   const misclassified =
     input.misclassified.length === 0
       ? '<p>None.</p>'
-      : `<div class="thumbs">${input.misclassified
+      : `${some}<div class="thumbs">${input.misclassified
           .map(
             (m) =>
               `<figure>${m.thumbnail ? `<img alt="${escape(m.file)}" src="${m.thumbnail}">` : ''}<figcaption><b>${escape(m.label)}</b> → ${escape(m.predicted)}<br><small>${escape(m.file)}</small></figcaption></figure>`,

@@ -2,7 +2,7 @@ import type { AugmentSpec } from '../core/distortions.js';
 import type { SplitName } from '../core/original-split.js';
 import type { RetrainCache } from '../store/retrain-cache.js';
 import type { ImageTable } from '../store/keys.js';
-import type { ImageWithVector, VectorRef } from './dataset.js';
+import type { VectorRef } from './dataset.js';
 import { readCachedVector } from './vector-source.js';
 import { SETS } from '../core/assign-sets.js';
 import { ImageColumns } from './image-columns.js';
@@ -48,14 +48,10 @@ export class DatasetImages implements ImageTable {
   }
 
   /**
-   * The columns of `images` (whose vector keys are `keyPrefix` + their content hash) with the split's `sets`
-   * (indices into SETS). Vectors that are not read from the local cache by key are held.
+   * The split images (appended as columns as the bottleneck stage streams them; vector keys are `keyPrefix` + their
+   * content hash) with the split's `sets` (indices into SETS). Vectors that are not read from the local cache by
+   * key are held.
    */
-  static of(labels: readonly string[], images: readonly ImageWithVector[], sets: Uint8Array, keyPrefix: string, cache: RetrainCache): DatasetImages {
-    return DatasetImages.fromColumns(labels, ImageColumns.from(images), sets, keyPrefix, cache);
-  }
-
-  /** `of` for images already appended as columns (as the bottleneck stage streams them). */
   static fromColumns(labels: readonly string[], images: ImageColumns, sets: Uint8Array, keyPrefix: string, cache: RetrainCache): DatasetImages {
     const n = images.count;
     const classOf = new Map(labels.map((label, c) => [label, c]));

@@ -4,6 +4,7 @@ import { after, describe, it } from 'node:test';
 import { assignSets, assignSetIndices } from '../../src/core/assign-sets.js';
 import { Random } from '../../src/core/random.js';
 import { DatasetImages } from '../../src/pipeline/dataset-images.js';
+import { ImageColumns } from '../../src/pipeline/image-columns.js';
 import { RetrainCache } from '../../src/store/retrain-cache.js';
 import { imageSetKey, imagesKey, trainingDataKey } from '../../src/store/keys.js';
 import { sha256Hex } from '../../src/util/content-hash.js';
@@ -39,7 +40,7 @@ describe('data set as columns', () => {
     await cache.flushed();
     const { assignments } = assignSets(objects, 10, 20);
     const { sets } = assignSetIndices(objects, 10, 20);
-    const columns = DatasetImages.of(labels, objects, sets, prefix, cache);
+    const columns = DatasetImages.fromColumns(labels, ImageColumns.from(objects), sets, prefix, cache);
 
     assert.equal(columns.count, objects.length);
     objects.forEach((image, i) => {
@@ -72,7 +73,7 @@ describe('data set as columns', () => {
     dirs.push(dir);
     const cache = RetrainCache.open(dir);
     const image = { path: '/data/a/x.jpg', label: 'a', relPath: 'x.jpg', sha256: 'not-hex', cached: true };
-    assert.throws(() => DatasetImages.of(['a'], [image], new Uint8Array(1), prefix, cache), /x\.jpg: content hash not-hex/);
+    assert.throws(() => DatasetImages.fromColumns(['a'], ImageColumns.from([image]), new Uint8Array(1), prefix, cache), /x\.jpg: content hash not-hex/);
     await cache.close();
   });
 });

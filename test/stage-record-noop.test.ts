@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { readStageRecord, recordRowsOf, stageRecordFile, writeStageRecord } from '../src/pipeline/stage-record.js';
+import { readStageRecord, stageRecordFile, writeStageRecord } from '../src/pipeline/stage-record.js';
+import { recordRowsOf } from './helpers/record-rows.js';
 import type { StageRunRecord } from '../src/pipeline/stage.js';
 import { tempDir } from './helpers/shared.js';
 

@@ -69,11 +69,6 @@ export interface RecordRows {
   sha256(i: number): string;
 }
 
-/** An array of images as RecordRows. */
-export function recordRowsOf(images: ReadonlyArray<{ path: string; sha256: string }>): RecordRows {
-  return { count: images.length, path: (i) => images[i]!.path, sha256: (i) => images[i]!.sha256 };
-}
-
 /**
  * Written after a build completes (atomically), so it always describes what the output folder holds. The text is
  * JSON.stringify of the StageRecord, made and compared piece by piece: at 1,000,000 images it is 168 MB, and

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readStageRecord, recordRowsOf, stageRecordFile, writeStageRecord, type RecordedImage } from '../../src/pipeline/stage-record.js';
+import { readStageRecord, stageRecordFile, writeStageRecord, type RecordedImage } from '../../src/pipeline/stage-record.js';
+import { recordRowsOf } from '../helpers/record-rows.js';
 import { STAGE_RECORD_FORMAT } from '../../src/store/keys.js';
 
 describe('stage record text', () => {

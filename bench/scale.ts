@@ -46,13 +46,13 @@ const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'scale-chi
 
 async function scanAndHash(cache: RetrainCache, root: string): Promise<string[]> {
   const { images } = await scanImageDirs([root]);
-  const hashes: string[] = new Array(images.length);
+  const hashes: string[] = new Array(images.count);
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
-      while (next < images.length) {
+      while (next < images.count) {
         const i = next++;
-        hashes[i] = await hashFile(cache, images[i]!.path);
+        hashes[i] = await hashFile(cache, images.path(i));
       }
     }),
   );

@@ -34,14 +34,15 @@ export async function evaluateFolder(model: Pick<Classifier, 'manifest' | 'class
     });
     if (!stat.isDirectory()) throw new EvaluateError(`${dir}: is a file; --image_dir names a folder with one sub-folder of images per class`);
   }
-  const unknownOf = (images: Array<{ label: string }>) => [...new Set(images.map((i) => i.label))].filter((l) => !labels.includes(l));
+  // A scan's labels are those of its images.
+  const unknownOf = (scanned: { labels: string[] }) => scanned.labels.filter((l) => !labels.includes(l));
   let scan = await scanImageDirs(imageDirs, { minClasses: 1, warnFewImages: false });
   let { images } = scan;
-  let unknown = unknownOf(images);
+  let unknown = unknownOf(scan);
   if (unknown.length > 0) {
     // A model trained with `labels: 'original'`: its labels are the folder names under the original's rule.
     const original = await scanImageDirs(imageDirs, { labels: 'original', minClasses: 1, warnFewImages: false });
-    if (unknownOf(original.images).length === 0) [scan, images, unknown] = [original, original.images, []];
+    if (unknownOf(original).length === 0) [scan, images, unknown] = [original, original.images, []];
   }
   if (unknown.length > 0) {
     throw new EvaluateError(`${imageDirs.join(', ')}: classes the model does not know: ${unknown.join(', ')} (it knows ${labels.join(', ')})`);
@@ -63,7 +64,7 @@ export async function evaluateFolder(model: Pick<Classifier, 'manifest' | 'class
     } catch (error) {
       skipped.push({ file: image.path, reason: (error as Error).message });
     }
-    onProgress?.(++done, images.length);
+    onProgress?.(++done, images.count);
   }
   const count = confusion.flat().reduce((a, b) => a + b, 0);
   const correct = labels.reduce((sum, _, c) => sum + confusion[c]![c]!, 0);

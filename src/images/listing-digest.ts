@@ -14,7 +14,7 @@ const FIELDS = 6;
  * Streamed: synchronous stats (a few microseconds each; a promise per file costs ten times that), names
  * and numbers appended to a chunk (the numbers as doubles, not formatted), so nothing per file is kept.
  */
-export function listingDigest(labels: readonly string[], images: ReadonlyArray<{ path: string; label: string; relPath: string }>): string {
+export function listingDigest(labels: readonly string[], images: Iterable<{ path: string; label: string; relPath: string }>): string {
   const hash = createHash('sha256');
   hash.update(`${JSON.stringify(labels)}\n`);
   const numbers = new Float64Array(CHUNK * FIELDS);

@@ -5,22 +5,16 @@ import { plural } from '../util/plural.js';
 import { IMAGE_EXTENSIONS, isHiddenName, isImageFileName } from './image-extensions.js';
 import { distinctRoots } from './image-roots.js';
 import { groupFoldersByLabel, type ClassFolder, type LabelStyle } from './labels.js';
+import { ScannedImages, type ImageFile } from './scanned-images.js';
 import { walkClassFolder } from './walk-class-folder.js';
 
-/** One image found on disk, before its content is read. */
-export interface ImageFile {
-  /** Absolute path. */
-  path: string;
-  /** Class label (normalised folder name). */
-  label: string;
-  /** Path relative to its class folder, '/'-separated (`x.jpg`, `sub/x.jpg`): the name the split hashes. */
-  relPath: string;
-}
+export type { ImageFile } from './scanned-images.js';
 
 export interface ScanResult {
   /** Labels in class-index order. */
   labels: string[];
-  images: ImageFile[];
+  /** The images, as columns (label indices into `labels`), by label and then path. */
+  images: ScannedImages;
   /** One line each; many files of one kind make one summary line. */
   warnings: string[];
   /** Image files that cannot be used at all (their names cannot even be opened). */
@@ -93,12 +87,13 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
   for (const folder of unnamed) warnings.push(`${folder.dir}: the folder name has no letter or digit, so no label; rename it (class skipped)`);
   const skipped: ScanResult['skipped'] = [];
   const labels: string[] = [];
-  const images: ImageFile[] = [];
+  // Columns, filled class by class (a class's objects are garbage once added): a few bytes per image, not objects.
+  const found = new ScannedImages(labels);
   const others: string[] = [];
   const empty: string[] = [];
   const small: string[] = [];
   for (const { label, folders: group } of classes) {
-    const found: ImageFile[] = [];
+    const images: ImageFile[] = [];
     const visited = new Set<string>();
     for (const folder of group) {
       const contents = await walkClassFolder(folder.dir, [rootReal.get(path.dirname(folder.dir))!], visited, label);
@@ -107,18 +102,18 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
       for (const image of contents.images) {
         // A name that is not valid UTF-8 comes back with U+FFFD in it and cannot be opened by that name.
         if (image.relPath.includes('\uFFFD')) skipped.push({ file: image.path, reason: 'file name is not valid UTF-8; rename the file' });
-        else found.push(image);
+        else images.push(image);
       }
     }
-    if (found.length === 0) {
+    if (images.length === 0) {
       empty.push(group.map((f) => f.dir).join(' + '));
       continue;
     }
-    if (found.length < FEW_IMAGES) small.push(`${label} (${found.length})`);
+    if (images.length < FEW_IMAGES) small.push(`${label} (${images.length})`);
     labels.push(label);
     // Usually listed in path order already (one flat folder): checked in one pass instead of sorted.
-    if (!inPathOrder(found)) found.sort((a, b) => compare(a.path, b.path));
-    for (const image of found) images.push(image);
+    if (!inPathOrder(images)) images.sort((a, b) => compare(a.path, b.path));
+    for (const image of images) found.add(image.path, image.relPath, labels.length - 1);
   }
   // What was left out of the class folders: said as warnings, and as the reason when too few classes remain.
   const leftOut = warnings.length;
@@ -144,7 +139,7 @@ export async function scanImageDirs(imageDirs: string[], options: ScanOptions = 
         `need at least ${minClasses} (one sub-folder of images per class)${reasons.length > 0 ? `; ${reasons.join('; ')}` : ''}`,
     );
   }
-  return { labels, images, warnings, skipped, rootNotes: notes };
+  return { labels, images: found, warnings, skipped, rootNotes: notes };
 }
 
 /** Why an image root cannot be listed, in one line that says what to do (not an errno alone). */

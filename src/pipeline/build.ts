@@ -1,6 +1,6 @@
 import type { ScanResult } from '../images/scan-image-dirs.js';
 import path from 'node:path';
-import { from, lastValueFrom, map, mergeMap, of } from '../util/rx.js';
+import { lastValueFrom, map, mergeMap, of } from '../util/rx.js';
 import { augmentTask } from './stages/augment.js';
 import { bottleneckTask } from './stages/bottleneck.js';
 import { evaluateTask } from './stages/evaluate.js';
@@ -156,7 +156,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       mergeMap((scan) => {
         // Before any file is hashed: a file changed after this is a changed listing for the next build.
         listing = listingDigest(scan.labels, scan.images);
-        return from(scan.images).pipe(
+        return of(scan.images).pipe(
           hashTask.operator(context),
           bottleneckTask.operator(context),
           // Workers finish in any order: put images in a canonical order made of what the training fingerprint

@@ -1,4 +1,14 @@
-import type { ImageFile } from '../images/scan-image-dirs.js';
+import type { ImageFile, ScannedImages } from '../images/scanned-images.js';
+
+/**
+ * What the hash stage gives per image: its row in the scan's columns and its content hash. Short-lived (the
+ * bottleneck stage appends it to columns), so a build keeps no object or string per image of its own.
+ */
+export interface HashedRow {
+  readonly images: ScannedImages;
+  readonly row: number;
+  readonly sha256: string;
+}
 
 /** An image whose content hash is known. */
 export interface HashedImage extends ImageFile {

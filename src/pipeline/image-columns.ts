@@ -1,27 +1,28 @@
-import type { ImageWithVector, VectorRef } from './dataset.js';
+import { ScannedImages } from '../images/scanned-images.js';
+import type { HashedRow, ImageWithVector, VectorRef } from './dataset.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
- * The images as they stream out of the bottleneck stage, appended as columns: the scan's path, name and label
- * strings, the content hash as 32 bytes of one growing buffer, whether the vector was cached and (by row) the
- * vectors that are not in the local cache. The per-image objects the hash and bottleneck stages make die young:
- * a million-image build kept each of them (and its content hash as a string) in arrays until the split, so they
- * reached the old generation.
+ * The images as they stream out of the bottleneck stage, appended as columns: the image's row in the scan's
+ * columns (which hold its path, name and label), the content hash as 32 bytes of one growing buffer, whether the
+ * vector was cached and (by row) the vectors that are not in the local cache. The per-image objects the hash and
+ * bottleneck stages make die young: a million-image build kept each of them (and its content hash as a string) in
+ * arrays until the split, so they reached the old generation; and then three strings per image here.
  */
 export class ImageColumns {
   private size = 0;
-  private paths: string[] = [];
-  private relPaths: string[] = [];
-  private labelOf: string[] = [];
+  private scan: ScannedImages | undefined;
+  private rows = new Uint32Array(1024);
   private digests = Buffer.alloc(32 * 1024);
   private fromCache = new Uint8Array(1024);
   private held = new Map<number, VectorRef>();
 
-  /** The columns of `images`, in their order. */
+  /** The columns of `images`, in their order (their own scan columns made of them). */
   static from(images: readonly ImageWithVector[]): ImageColumns {
+    const scanned = ScannedImages.from(images);
     const columns = new ImageColumns();
-    for (const image of images) columns.add(image, image.cached, image.vector);
+    images.forEach((image, row) => columns.add({ images: scanned, row, sha256: image.sha256 }, image.cached, image.vector));
     return columns;
   }
 
@@ -29,9 +30,11 @@ export class ImageColumns {
     return this.size;
   }
 
-  /** Appends an image; `vector` only for one that is not read from the local cache by key. */
-  add(image: { path: string; relPath: string; label: string; sha256: string }, cached: boolean, vector?: VectorRef): void {
-    if (!SHA256.test(image.sha256)) throw new Error(`${image.path}: content hash ${image.sha256} is not a SHA-256`);
+  /** Appends an image (a row of the one scan all rows come from); `vector` only for one that is not read from the local cache by key. */
+  add(image: HashedRow, cached: boolean, vector?: VectorRef): void {
+    this.scan ??= image.images;
+    if (image.images !== this.scan) throw new Error('ImageColumns: rows of two scans');
+    if (!SHA256.test(image.sha256)) throw new Error(`${image.images.path(image.row)}: content hash ${image.sha256} is not a SHA-256`);
     const i = this.size++;
     if (i === this.fromCache.length) {
       const digests = Buffer.alloc(2 * this.digests.length);
@@ -40,38 +43,40 @@ export class ImageColumns {
       const fromCache = new Uint8Array(2 * this.fromCache.length);
       fromCache.set(this.fromCache);
       this.fromCache = fromCache;
+      const rows = new Uint32Array(2 * this.rows.length);
+      rows.set(this.rows);
+      this.rows = rows;
     }
-    this.paths.push(image.path);
-    this.relPaths.push(image.relPath);
-    this.labelOf.push(image.label);
+    this.rows[i] = image.row;
     this.digests.write(image.sha256, 32 * i, 'hex');
     this.fromCache[i] = cached ? 1 : 0;
     if (vector) this.held.set(i, vector);
   }
 
   path(i: number): string {
-    return this.paths[i]!;
+    return this.scan!.path(this.row(i));
   }
 
   relPath(i: number): string {
-    return this.relPaths[i]!;
+    return this.scan!.relPath(this.row(i));
   }
 
   label(i: number): string {
-    return this.labelOf[i]!;
+    return this.scan!.label(this.row(i));
   }
 
   sha256(i: number): string {
     return this.digests.toString('hex', 32 * i, 32 * i + 32);
   }
 
-  /** The path column (the scan's strings, not copies). */
+  /** The paths in row order (made now: a string per image). */
   pathColumn(): readonly string[] {
-    return this.paths;
+    return Array.from({ length: this.size }, (_, i) => this.path(i));
   }
 
+  /** The names in their class folders in row order (made now: a string per image). */
   relPathColumn(): readonly string[] {
-    return this.relPaths;
+    return Array.from({ length: this.size }, (_, i) => this.relPath(i));
   }
 
   /** The content hashes, 32 bytes each, in row order (a view, not a copy). */
@@ -90,7 +95,9 @@ export class ImageColumns {
 
   /** The labels that have at least one image. */
   presentLabels(): Set<string> {
-    return new Set(this.labelOf);
+    const present = new Set<string>();
+    for (let i = 0; i < this.size; i++) present.add(this.label(i));
+    return present;
   }
 
   /**
@@ -98,27 +105,41 @@ export class ImageColumns {
    * hex does), then path — same-content copies of one class follow their paths, so notes and lists that name one
    * of them do not change with the order the workers finished in. Row numbers are sorted, not objects: a
    * million-image build made a million keyed objects here (test/helpers/canonical-order.ts is the reference).
+   * Labels compare by their rank among the scan's labels (as the strings compare), paths only between copies.
    */
   inCanonicalOrder(): this {
-    const { labelOf, paths, digests } = this;
-    const order = Array.from({ length: this.size }, (_, i) => i);
-    order.sort((a, b) => compare(labelOf[a]!, labelOf[b]!) || compareDigests(digests, a, b) || compare(paths[a]!, paths[b]!));
+    const { digests, size, scan } = this;
+    const rank = new Uint32Array(size);
+    if (scan) {
+      const labels = scan.labels;
+      const sorted = labels.map((label, index) => ({ label, index })).sort((a, b) => compare(a.label, b.label));
+      const rankOf = new Uint32Array(labels.length);
+      sorted.forEach(({ index }, r) => (rankOf[index] = r));
+      for (let i = 0; i < size; i++) rank[i] = rankOf[scan.labelIndex(this.rows[i]!)]!;
+    }
+    const order = Array.from({ length: size }, (_, i) => i);
+    order.sort((a, b) => rank[a]! - rank[b]! || compareDigests(digests, a, b) || compare(this.path(a), this.path(b)));
+    const rows = new Uint32Array(this.rows.length);
     const fromCache = new Uint8Array(this.fromCache.length);
     const sorted = Buffer.alloc(this.digests.length);
     const held = new Map<number, VectorRef>();
     order.forEach((from, to) => {
+      rows[to] = this.rows[from]!;
       digests.copy(sorted, 32 * to, 32 * from, 32 * from + 32);
       fromCache[to] = this.fromCache[from]!;
       const vector = this.held.get(from);
       if (vector) held.set(to, vector);
     });
-    this.paths = order.map((i) => paths[i]!);
-    this.relPaths = order.map((i) => this.relPaths[i]!);
-    this.labelOf = order.map((i) => labelOf[i]!);
+    this.rows = rows;
     this.digests = sorted;
     this.fromCache = fromCache;
     this.held = held;
     return this;
+  }
+
+  private row(i: number): number {
+    if (!(i >= 0 && i < this.size)) throw new RangeError(`image ${i} of ${this.size}`);
+    return this.rows[i]!;
   }
 }
 

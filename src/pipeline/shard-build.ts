@@ -1,4 +1,4 @@
-import { lastValueFrom, mergeMap, from, of, toArray } from '../util/rx.js';
+import { lastValueFrom, map, mergeMap, of, toArray } from '../util/rx.js';
 import { hashTask } from './stages/hash.js';
 import { scanTask } from './stages/scan.js';
 import { distortionsActive, isIdentity, variantSpec, type AugmentSpec } from '../core/distortions.js';
@@ -95,7 +95,9 @@ async function runShard(config: ResolvedConfig, options: ShardOptions): Promise<
     const images = await lastValueFrom(
       of(undefined).pipe(
         scanTask.operator(context),
-        mergeMap((scan) => from(scan.images).pipe(hashTask.operator(context))),
+        mergeMap((scan) => of(scan.images).pipe(hashTask.operator(context))),
+        // A shard keeps its images as objects (it is not the build that must stay flat in memory).
+        map(({ images, row, sha256 }): HashedImage => ({ ...images.image(row), sha256 })),
         toArray(),
       ),
     );

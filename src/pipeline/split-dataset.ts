@@ -1,4 +1,4 @@
-import { from, lastValueFrom, map, mergeMap, of } from 'rxjs';
+import { lastValueFrom, map, mergeMap, of } from 'rxjs';
 import { bottleneckTask } from './stages/bottleneck.js';
 import { hashTask } from './stages/hash.js';
 import { scanTask } from './stages/scan.js';
@@ -39,7 +39,7 @@ export async function splitDataset(config: ResolvedConfig, options: { onEvent?: 
       of(undefined).pipe(
         scanTask.operator(context),
         mergeMap((scan) =>
-          from(scan.images).pipe(
+          of(scan.images).pipe(
             hashTask.operator(context),
             bottleneckTask.operator(context),
             map((columns) => {

@@ -48,7 +48,7 @@ export async function buildStatus(config: ResolvedConfig, onWarning?: (message: 
     return { outputDir: config.outputDir, upToDate: false, record, stages };
   }
   const { record } = read;
-  const images = await imageChanges(scan.images, record);
+  const images = await imageChanges([...scan.images], record);
   const stale = new Set<string>();
   const stages: StageStatus[] = [];
   for (const stage of STAGES) {

@@ -71,9 +71,9 @@ function replayEvents(record: UpToDateRecord, scan: ScanResult, distortions: boo
   stage('scan', 'start');
   for (const message of scan.warnings) emit({ type: 'warning', message });
   for (const { file, reason } of scan.skipped) emit({ type: 'skipped', file, reason });
-  emit({ type: 'scanned', images: scan.images.length, labels: scan.labels });
-  stage('scan', 'done', `${scan.images.length} images in ${scan.labels.length} classes`);
-  stage('hash', 'up-to-date', `${scan.images.length} files listed ${same}`);
+  emit({ type: 'scanned', images: scan.images.count, labels: scan.labels });
+  stage('scan', 'done', `${scan.images.count} images in ${scan.labels.length} classes`);
+  stage('hash', 'up-to-date', `${scan.images.count} files listed ${same}`);
   for (const { file, reason } of record.skipped) emit({ type: 'skipped', file, reason });
   const cached = record.result.bottlenecksCached;
   emit({ type: 'bottleneck-progress', done: cached, total: cached, computed: 0, cached });

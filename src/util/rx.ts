@@ -21,6 +21,7 @@ export const EMPTY: typeof Rx.EMPTY = rx('observable/empty').EMPTY;
 export const defer: typeof Rx.defer = rx('observable/defer').defer;
 export const from: typeof Rx.from = rx('observable/from').from;
 export const of: typeof Rx.of = rx('observable/of').of;
+export const range: typeof Rx.range = rx('observable/range').range;
 export const buffer: typeof Rx.buffer = rx('operators/buffer').buffer;
 export const bufferCount: typeof Rx.bufferCount = rx('operators/bufferCount').bufferCount;
 export const debounceTime: typeof Rx.debounceTime = rx('operators/debounceTime').debounceTime;

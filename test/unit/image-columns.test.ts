@@ -21,7 +21,7 @@ describe('images appended as columns', () => {
     const sha256 = sha256Hex(String(Math.floor(random.next() * 3000)));
     const relPath = `img_${Math.floor(random.next() * 3500)}_${i % 3}.jpg`;
     const vector = Float32Array.of(i);
-    return { path: `/data/${label}/${relPath}#${i}`, label, relPath, sha256, cached: i % 4 !== 0, ...(i % 5 === 0 ? { vector: () => vector } : {}) };
+    return { path: `/data/${label}/${i}/${relPath}`, label, relPath, sha256, cached: i % 4 !== 0, ...(i % 5 === 0 ? { vector: () => vector } : {}) };
   });
 
   it('sorts into the canonical order of the objects, with their flags and held vectors', () => {

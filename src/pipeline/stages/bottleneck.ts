@@ -1,6 +1,6 @@
 import { EMPTY, endWith, finalize, from, ignoreElements, mergeMap, tap, type OperatorFunction } from '../../util/rx.js';
 import { VectorSource } from '../vector-source.js';
-import type { HashedImage } from '../dataset.js';
+import type { HashedRow } from '../dataset.js';
 import { ImageColumns } from '../image-columns.js';
 import { stageTask } from '../stage.js';
 import { bottleneckStage } from '../stage-declarations.js';
@@ -13,7 +13,7 @@ import { bottleneckKey, imagesKey } from '../../store/keys.js';
  * Up to date when every vector was cached. The images are appended to columns as they come (ImageColumns), so the
  * objects made per image die young; the columns are the stage's one value, when every image is done.
  */
-export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunction<HashedImage, ImageColumns> => (source) => {
+export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunction<HashedRow, ImageColumns> => (source) => {
   const { inputs } = context;
   const vectors = new VectorSource(context, inputs);
   const vectorised = new ImageColumns();
@@ -24,7 +24,8 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
   return source.pipe(
     mergeMap((image) => {
       const key = bottleneckKey(context.identity, image.sha256);
-      return from(vectors.get({ key, path: image.path, sha256: image.sha256 })).pipe(
+      const file = image.images.path(image.row);
+      return from(vectors.get({ key, path: file, sha256: image.sha256 })).pipe(
         mergeMap((outcome) => {
           if (!started && !('vector' in outcome && outcome.cached)) {
             started = true;
@@ -33,7 +34,7 @@ export const bottleneckTask = stageTask(bottleneckStage, (context): OperatorFunc
           if (!('vector' in outcome)) {
             // A stopped build drops the rest quietly: those images are not bad.
             if (outcome.stopped) stopped++;
-            else context.emit({ type: 'skipped', file: image.path, reason: outcome.error, ...(outcome.transient ? { transient: true } : {}) });
+            else context.emit({ type: 'skipped', file, reason: outcome.error, ...(outcome.transient ? { transient: true } : {}) });
             progress();
             return EMPTY;
           }

@@ -18,9 +18,9 @@ export const scanTask = stageTask(scanStage, (context): OperatorFunction<void, S
       tap((scan) => {
         for (const message of scan.warnings) context.emit({ type: 'warning', message });
         for (const { file, reason } of scan.skipped) context.emit({ type: 'skipped', file, reason });
-        context.emit({ type: 'scanned', images: scan.images.length, labels: scan.labels });
+        context.emit({ type: 'scanned', images: scan.images.count, labels: scan.labels });
         context.record({ files: fileListKey(scan.images) });
-        context.events.done(`${scan.images.length} images in ${scan.labels.length} classes`);
+        context.events.done(`${scan.images.count} images in ${scan.labels.length} classes`);
       }),
     ),
   ),

@@ -4,6 +4,7 @@ import { assignSetIndices } from '../../src/core/assign-sets.js';
 import { Random } from '../../src/core/random.js';
 import { inCanonicalOrder } from '../helpers/canonical-order.js';
 import type { ImageWithVector } from '../../src/pipeline/dataset.js';
+import { ScannedImages } from '../../src/images/scanned-images.js';
 import { ImageColumns } from '../../src/pipeline/image-columns.js';
 import { imagesKey } from '../../src/store/keys.js';
 import { sha256Hex } from '../../src/util/content-hash.js';
@@ -45,6 +46,22 @@ describe('images appended as columns', () => {
     const b = assignSetIndices(sorted, 10, 20);
     assert.deepEqual(a.notes, b.notes);
     assert.deepEqual([...a.sets], [...b.sets]);
+  });
+
+  it('holds scan rows appended in any order (as the workers finish) and reads them through the scan', () => {
+    const scanned = ScannedImages.from(images);
+    const order = Array.from({ length: images.length }, (_, i) => i).sort((a, b) => ((a * 7919) % 4001) - ((b * 7919) % 4001));
+    const columns = new ImageColumns();
+    for (const row of order) columns.add({ images: scanned, row, sha256: images[row]!.sha256 }, images[row]!.cached, images[row]!.vector);
+    order.forEach((row, i) => {
+      assert.deepEqual([columns.path(i), columns.relPath(i), columns.label(i), columns.sha256(i)], [images[row]!.path, images[row]!.relPath, images[row]!.label, images[row]!.sha256]);
+    });
+    assert.deepEqual(columns.pathColumn(), order.map((row) => images[row]!.path));
+    assert.deepEqual(columns.relPathColumn(), order.map((row) => images[row]!.relPath));
+    columns.inCanonicalOrder();
+    inCanonicalOrder([...images]).forEach((image, i) => assert.equal(columns.path(i), image.path));
+    const other = ScannedImages.from(images.slice(0, 1));
+    assert.throws(() => columns.add({ images: other, row: 0, sha256: images[0]!.sha256 }, true), /rows of two scans/);
   });
 
   it('refuses a content hash that is not a SHA-256', () => {

@@ -1,6 +1,7 @@
 import { listSome } from '../util/list-some.js';
 import { plural } from '../util/plural.js';
-import { rowsOf, sameDigest, type ImageRows } from '../util/image-rows.js';
+import { groupDigests } from '../util/digest-groups.js';
+import { rowsOf, type ImageRows } from '../util/image-rows.js';
 import { bucketPercent, setForPercent, splitKey, type SplitName } from './original-split.js';
 
 export interface SplitInput {
@@ -171,44 +172,18 @@ function describeMoves(moves: readonly Moved[], set: SplitName, at: string): str
   return [`${plural(moves.length, 'class')} had no ${set} image at ${at}; one image each moved to ${set}: ${listSome(each, 6)}`];
 }
 
-/**
- * The images grouped by content hash, from the digest column's bytes: an open-addressed table of group numbers
- * (its slot from the hash's first four bytes, which are uniform) over the groups' first rows. A million-image
- * split made a 64-character hex string per image and a map keyed by them here (some 100 MB promoted to the old heap).
- */
+/** The images grouped by content hash, from the digest column's bytes (no hex string per image). */
 function groupByContent(images: SplitRows): ContentGroups {
   const n = images.count;
-  const digests = images.digestColumn();
-  const groupOf = new Int32Array(n);
+  const { count, groupOf, first } = groupDigests(images.digestColumn(), n);
   const next = new Int32Array(n).fill(-1);
-  const firstList = new Int32Array(n);
-  const last = new Int32Array(n);
-  let count = 0;
-  let size = 16;
-  while (size < 2 * n) size *= 2;
-  const mask = size - 1;
-  const slots = new Int32Array(size).fill(-1);
+  const last = first.slice();
   for (let i = 0; i < n; i++) {
-    const o = 32 * i;
-    let slot = ((digests[o]! << 24) | (digests[o + 1]! << 16) | (digests[o + 2]! << 8) | digests[o + 3]!) & mask;
-    let known = slots[slot]!;
-    while (known !== -1 && !sameDigest(digests, firstList[known]!, i)) {
-      slot = (slot + 1) & mask;
-      known = slots[slot]!;
-    }
-    if (known === -1) {
-      slots[slot] = count;
-      groupOf[i] = count;
-      firstList[count] = i;
-      last[count] = i;
-      count++;
-    } else {
-      groupOf[i] = known;
-      next[last[known]!] = i;
-      last[known] = i;
-    }
+    const g = groupOf[i]!;
+    if (first[g] === i) continue;
+    next[last[g]!] = i;
+    last[g] = i;
   }
-  const first = firstList.subarray(0, count);
   const percent = new Float64Array(count);
   for (let g = 0; g < count; g++) {
     // The smallest split key of the group's names (as sorting them did).

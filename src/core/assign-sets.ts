@@ -85,13 +85,7 @@ export function assignSetIndices(
     if (new Set(list.map((m) => m.label)).size > 1) inSeveralClasses.push(list);
   }
 
-  const classes = new Map<string, number[]>();
-  for (let g = 0; g < groups.count; g++) {
-    const label = images.label(groups.first[g]!);
-    const list = classes.get(label) ?? [];
-    list.push(g);
-    classes.set(label, list);
-  }
+  const classes = groupsByClass(images, groups);
   const moved = { training: [] as Moved[], validation: [] as Moved[], testing: [] as Moved[] };
   const leftOut = { validation: [] as string[], testing: [] as string[] };
   for (const [label, classGroups] of classes) {
@@ -105,7 +99,7 @@ export function assignSetIndices(
       ['testing', testingPercentage],
     ] as const) {
       if (percentage <= 0 || classGroups.some((g) => set(g) === wanted)) continue;
-      const training = classGroups.filter((g) => set(g) === 'training').sort((a, b) => percent[a]! - percent[b]!);
+      const training = Array.from(classGroups).filter((g) => set(g) === 'training').sort((a, b) => percent[a]! - percent[b]!);
       if (training.length < 2) {
         leftOut[wanted].push(label);
         continue;
@@ -170,6 +164,28 @@ function describeMoves(moves: readonly Moved[], set: SplitName, at: string): str
   }
   const each = moves.map(({ label, name, from }) => `${label} (${name}${set === 'training' ? ` from ${from}` : ''})`);
   return [`${plural(moves.length, 'class')} had no ${set} image at ${at}; one image each moved to ${set}: ${listSome(each, 6)}`];
+}
+
+/**
+ * Each class's groups (a group is in the class of its first image), in group order; the classes in the order of
+ * their first group. One column of group numbers cut by class, not a number array per class.
+ */
+function groupsByClass(images: SplitRows, groups: ContentGroups): Array<[string, Int32Array]> {
+  const classOf = new Map<string, number>();
+  const classOfGroup = new Int32Array(groups.count);
+  for (let g = 0; g < groups.count; g++) {
+    const label = images.label(groups.first[g]!);
+    let c = classOf.get(label);
+    if (c === undefined) classOf.set(label, (c = classOf.size));
+    classOfGroup[g] = c;
+  }
+  const start = new Int32Array(classOf.size + 1);
+  for (let g = 0; g < groups.count; g++) start[classOfGroup[g]! + 1]!++;
+  for (let c = 0; c < classOf.size; c++) start[c + 1]! += start[c]!;
+  const column = new Int32Array(groups.count);
+  const filled = start.slice(0, classOf.size);
+  for (let g = 0; g < groups.count; g++) column[filled[classOfGroup[g]!]!++] = g;
+  return [...classOf].map(([label, c]) => [label, column.subarray(start[c]!, start[c + 1]!)]);
 }
 
 /** The images grouped by content hash, from the digest column's bytes (no hex string per image). */

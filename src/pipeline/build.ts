@@ -202,7 +202,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       validationAccuracy: finiteOrNull(result.validation.accuracy),
       classes: labels,
       counts: { training: images.countIn('training'), validation: images.countIn('validation'), testing: images.countIn('testing') },
-      classCounts: Object.fromEntries(labels.map((label, c) => [label, images.countOfClass(c)])),
+      classCounts: Object.fromEntries(Array.from(images.classCounts(), (count, c) => [labels[c]!, count])),
       bottlenecksComputed: computed,
       bottlenecksCached: images.count - notCached,
       skipped,

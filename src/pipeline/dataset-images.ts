@@ -167,11 +167,15 @@ export class DatasetImages implements ImageTable, RecordRows {
     return n;
   }
 
-  /** How many images are of class `classIndex`. */
-  countOfClass(classIndex: number): number {
-    let n = 0;
-    for (let i = 0; i < this.count; i++) if (this.labelIndex[i] === classIndex) n++;
-    return n;
+  /**
+   * How many images each class has (in `set`, when given), by class index: one pass over the images, where a
+   * count per class was a pass per class (a thousand classes of a million images: 10^9 steps).
+   */
+  classCounts(set?: SplitName): Int32Array {
+    const code = set === undefined ? -1 : SETS.indexOf(set);
+    const counts = new Int32Array(this.labels.length);
+    for (let i = 0; i < this.count; i++) if (code === -1 || this.setIndex[i] === code) counts[this.labelIndex[i]!]!++;
+    return counts;
   }
 
   /**

@@ -89,6 +89,10 @@ describe('split and keys from the digest column', () => {
     for (const set of ['training', 'validation', 'testing'] as const) assert.equal(imageSetKey(images, set), imageSetKey(split, set));
     assert.equal(testSetKey(images), testSetKey(split));
     assert.equal(trainingDataKey(labels, images), trainingDataKey(labels, split));
+    labels.forEach((label, c) => {
+      assert.equal(images.classCounts('training')[c], split.filter((o) => o.label === label && o.set === 'training').length, label);
+      assert.equal(images.classCounts()[c], split.filter((o) => o.label === label).length, label);
+    });
     // The digest column is the columns' own (owned, not copied), and the rows read it in their order.
     assert.equal(images.digestColumn().buffer, columns.digestColumn().buffer);
     assert.equal(images.sha256(7), objects[7]!.sha256);

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readStageRecord, stageRecordFile, writeStageRecord } from '../src/pipeline/stage-record.js';
-import { recordRowsOf } from './helpers/record-rows.js';
+import { rowsOf } from '../src/util/image-rows.js';
 import type { StageRunRecord } from '../src/pipeline/stage.js';
 import { tempDir } from './helpers/shared.js';
 
@@ -25,20 +25,20 @@ describe('the stage record (<cacheDir>/stages/<hash>.json) of a no-op build', ()
       return `${stat.ino} ${stat.mtimeNs} ${stat.ctimeNs}`;
     };
 
-    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), []);
+    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(images), []);
     const first = await identity();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), []);
+    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(images), []);
     assert.equal(await identity(), first, 'an identical record was written again');
 
     // A change in a stage, an image or the skipped files is written.
     const changes: Array<() => Promise<void>> = [
-      () => writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), recordRowsOf(images), []),
+      () => writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), rowsOf(images), []),
       async () => {
         await fs.appendFile(images[7]!.path, ' and more');
-        await writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), recordRowsOf(images), []);
+        await writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), rowsOf(images), []);
       },
-      () => writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), recordRowsOf(images), ['unreadable.jpg']),
+      () => writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), rowsOf(images), ['unreadable.jpg']),
     ];
     let before = first;
     for (const change of changes) {

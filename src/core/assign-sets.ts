@@ -1,5 +1,7 @@
 import { listSome } from '../util/list-some.js';
 import { plural } from '../util/plural.js';
+import { groupDigests } from '../util/digest-groups.js';
+import { rowsOf, type ImageRows } from '../util/image-rows.js';
 import { bucketPercent, setForPercent, splitKey, type SplitName } from './original-split.js';
 
 export interface SplitInput {
@@ -8,25 +10,6 @@ export interface SplitInput {
   relPath: string;
   /** Content hash: identical content always shares a set. */
   sha256: string;
-}
-
-/** Images as the split reads them, by row (columns, not an object per image). */
-export interface SplitTable {
-  readonly count: number;
-  path(i: number): string;
-  label(i: number): string;
-  relPath(i: number): string;
-  sha256(i: number): string;
-}
-
-function tableOf(images: readonly SplitInput[]): SplitTable {
-  return {
-    count: images.length,
-    path: (i) => images[i]!.path,
-    label: (i) => images[i]!.label,
-    relPath: (i) => images[i]!.relPath,
-    sha256: (i) => images[i]!.sha256,
-  };
 }
 
 export interface SplitResult<T extends SplitInput> {
@@ -68,14 +51,20 @@ export function assignSets<T extends SplitInput>(
   return { assignments: images.map((image, i) => ({ ...image, set: SETS[sets[i]!]! })), notes };
 }
 
-/** `assignSets` as a column: each image's set as an index into training, validation, testing. */
+/** The fields of the images that the split reads. */
+export type SplitRows = Pick<ImageRows, 'count' | 'path' | 'label' | 'relPath' | 'sha256' | 'digestColumn'>;
+
+/**
+ * `assignSets` as a column: each image's set as an index into training, validation, testing. Same content is
+ * found by the digest column's bytes (an array's hashes that are not hex stand for their own digests).
+ */
 export function assignSetIndices(
-  rows: readonly SplitInput[] | SplitTable,
+  rows: readonly SplitInput[] | SplitRows,
   validationPercentage: number,
   testingPercentage: number,
 ): { sets: Uint8Array; notes: string[] } {
   type T = SplitInput;
-  const images = 'count' in rows ? rows : tableOf(rows);
+  const images = 'count' in rows ? rows : rowsOf(rows);
   const groups = groupByContent(images);
   const { percent } = groups;
   const row = (i: number): T => ({ path: images.path(i), label: images.label(i), relPath: images.relPath(i), sha256: images.sha256(i) });
@@ -96,13 +85,7 @@ export function assignSetIndices(
     if (new Set(list.map((m) => m.label)).size > 1) inSeveralClasses.push(list);
   }
 
-  const classes = new Map<string, number[]>();
-  for (let g = 0; g < groups.count; g++) {
-    const label = images.label(groups.first[g]!);
-    const list = classes.get(label) ?? [];
-    list.push(g);
-    classes.set(label, list);
-  }
+  const classes = groupsByClass(images, groups);
   const moved = { training: [] as Moved[], validation: [] as Moved[], testing: [] as Moved[] };
   const leftOut = { validation: [] as string[], testing: [] as string[] };
   for (const [label, classGroups] of classes) {
@@ -116,7 +99,7 @@ export function assignSetIndices(
       ['testing', testingPercentage],
     ] as const) {
       if (percentage <= 0 || classGroups.some((g) => set(g) === wanted)) continue;
-      const training = classGroups.filter((g) => set(g) === 'training').sort((a, b) => percent[a]! - percent[b]!);
+      const training = Array.from(classGroups).filter((g) => set(g) === 'training').sort((a, b) => percent[a]! - percent[b]!);
       if (training.length < 2) {
         leftOut[wanted].push(label);
         continue;
@@ -183,30 +166,40 @@ function describeMoves(moves: readonly Moved[], set: SplitName, at: string): str
   return [`${plural(moves.length, 'class')} had no ${set} image at ${at}; one image each moved to ${set}: ${listSome(each, 6)}`];
 }
 
-function groupByContent(images: SplitTable): ContentGroups {
-  const n = images.count;
-  const groupOf = new Int32Array(n);
-  const next = new Int32Array(n).fill(-1);
-  const firstList: number[] = [];
-  const last: number[] = [];
-  const byHash = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    const sha256 = images.sha256(i);
-    const known = byHash.get(sha256);
-    if (known === undefined) {
-      byHash.set(sha256, firstList.length);
-      groupOf[i] = firstList.length;
-      firstList.push(i);
-      last.push(i);
-    } else {
-      groupOf[i] = known;
-      next[last[known]!] = i;
-      last[known] = i;
-    }
+/**
+ * Each class's groups (a group is in the class of its first image), in group order; the classes in the order of
+ * their first group. One column of group numbers cut by class, not a number array per class.
+ */
+function groupsByClass(images: SplitRows, groups: ContentGroups): Array<[string, Int32Array]> {
+  const classOf = new Map<string, number>();
+  const classOfGroup = new Int32Array(groups.count);
+  for (let g = 0; g < groups.count; g++) {
+    const label = images.label(groups.first[g]!);
+    let c = classOf.get(label);
+    if (c === undefined) classOf.set(label, (c = classOf.size));
+    classOfGroup[g] = c;
   }
-  byHash.clear();
-  const count = firstList.length;
-  const first = Int32Array.from(firstList);
+  const start = new Int32Array(classOf.size + 1);
+  for (let g = 0; g < groups.count; g++) start[classOfGroup[g]! + 1]!++;
+  for (let c = 0; c < classOf.size; c++) start[c + 1]! += start[c]!;
+  const column = new Int32Array(groups.count);
+  const filled = start.slice(0, classOf.size);
+  for (let g = 0; g < groups.count; g++) column[filled[classOfGroup[g]!]!++] = g;
+  return [...classOf].map(([label, c]) => [label, column.subarray(start[c]!, start[c + 1]!)]);
+}
+
+/** The images grouped by content hash, from the digest column's bytes (no hex string per image). */
+function groupByContent(images: SplitRows): ContentGroups {
+  const n = images.count;
+  const { count, groupOf, first } = groupDigests(images.digestColumn(), n);
+  const next = new Int32Array(n).fill(-1);
+  const last = first.slice();
+  for (let i = 0; i < n; i++) {
+    const g = groupOf[i]!;
+    if (first[g] === i) continue;
+    next[last[g]!] = i;
+    last[g] = i;
+  }
   const percent = new Float64Array(count);
   for (let g = 0; g < count; g++) {
     // The smallest split key of the group's names (as sorting them did).

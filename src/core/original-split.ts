@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 export type SplitName = 'training' | 'validation' | 'testing';
 
 /** retrain.py's MAX_NUM_IMAGES_PER_CLASS = 2^27 - 1. */
-const MAX = (1n << 27n) - 1n;
+const MAX = 2 ** 27 - 1;
+const MASK = MAX;
 
 /**
  * The part of a name that the split hashes: the path inside the class folder, with everything from
@@ -21,9 +22,9 @@ export function splitKey(relPath: string): string {
  * The same key always lands in the same place, so adding images never moves old ones between sets.
  */
 export function bucketPercent(key: string): number {
-  const digest = createHash('sha1').update(key, 'utf8').digest('hex');
-  const bucket = BigInt(`0x${digest}`) % (MAX + 1n);
-  return Number(bucket) * (100 / Number(MAX));
+  // The integer mod 2^27 is its last 27 bits: of the digest's last four bytes (not a hex string and a BigInt per image).
+  const bucket = createHash('sha1').update(key, 'utf8').digest().readUInt32BE(16) & MASK;
+  return bucket * (100 / MAX);
 }
 
 export function setForPercent(p: number, validationPercentage: number, testingPercentage: number): SplitName {

@@ -35,6 +35,7 @@ import { declaredConfig } from './declared-config.js';
 import { stageRecordFile, writeStageRecord } from './stage-record.js';
 import { STAGES } from './stage-declarations.js';
 import { VectorSource } from './vector-source.js';
+import { groupDigests } from '../util/digest-groups.js';
 
 export interface BuildOptions {
   onEvent?: EmitEvent;
@@ -192,9 +193,8 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     await remote?.flush();
     remote?.check();
     const { labels, images } = result.dataset;
-    const computedKeys = new Set<string>();
-    for (let i = 0; i < images.count; i++) if (!images.cached(i)) computedKeys.add(images.key(i));
-    const computed = computedKeys.size;
+    // Distinct contents computed, by their digests (not a key string per computed image).
+    const computed = groupDigests(images.digestColumn(), images.count, (i) => !images.cached(i)).count;
     const notCached = images.count - images.countCached();
     const built: BuildResult = {
       testAccuracy: finiteOrNull(result.test.accuracy),
@@ -202,7 +202,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
       validationAccuracy: finiteOrNull(result.validation.accuracy),
       classes: labels,
       counts: { training: images.countIn('training'), validation: images.countIn('validation'), testing: images.countIn('testing') },
-      classCounts: Object.fromEntries(labels.map((label, c) => [label, images.countOfClass(c)])),
+      classCounts: Object.fromEntries(Array.from(images.classCounts(), (count, c) => [labels[c]!, count])),
       bottlenecksComputed: computed,
       bottlenecksCached: images.count - notCached,
       skipped,

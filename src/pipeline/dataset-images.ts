@@ -2,10 +2,11 @@ import type { AugmentSpec } from '../core/distortions.js';
 import type { SplitName } from '../core/original-split.js';
 import type { RetrainCache } from '../store/retrain-cache.js';
 import type { ImageTable } from '../store/keys.js';
+import type { RecordRows } from './stage-record.js';
 import type { VectorRef } from './dataset.js';
 import { readCachedVector } from './vector-source.js';
 import { SETS } from '../core/assign-sets.js';
-import { ImageColumns } from './image-columns.js';
+import type { ImageColumns } from './image-columns.js';
 
 /** All usable images of a build, split, with the class labels in index order. */
 export interface Dataset {
@@ -20,61 +21,60 @@ export interface Variant {
 }
 
 /**
- * A build's split images as columns, in the build's canonical order: image `i` is its path and name (the
- * scan's strings), a class index, a set index, its content hash as 32 bytes of one buffer (hex made when asked
- * for) and whether its vector was cached. Its vector key is the model's prefix + the hash, made when asked for;
- * its vector is read from the cache by that key on every use. An object, a closure and four strings per image
- * were some 900 bytes of a million-image build's heap each; these columns are the path and name and 38 bytes.
- * Vectors that are not (yet) in the local cache (computed, from the remote cache, recomputed after damage, or
- * read once for a cache that closes) are held by key.
+ * A build's split images as columns, in the build's canonical order: the ImageColumns the bottleneck stage appended
+ * (owned, not copied: path, name, content hash as 32 bytes of one buffer, whether its vector was cached, the
+ * vectors not in the local cache), with a class index and a set index per image. Its vector key is the model's
+ * prefix + the hash, made when asked for; its vector is read from the cache by that key on every use. An object,
+ * a closure and four strings per image were some 900 bytes of a million-image build's heap each; the copy of the
+ * hashes and flags another 33 MB. Vectors computed again after damage, or read once for a cache that closes, are
+ * held by row; distorted variants' vectors that are not in the local cache by key.
  */
-export class DatasetImages implements ImageTable {
+export class DatasetImages implements ImageTable, RecordRows {
   readonly count: number;
-  private readonly held = new Map<string, VectorRef>();
+  /** Vectors held by row (computed again after damage, or loaded): before the columns' own. */
+  private readonly heldRows = new Map<number, VectorRef>();
+  /** Rows whose cached vector was damaged and computed again (they count as computed). */
+  private readonly recomputed = new Set<number>();
+  /** Distorted variants' vectors that are not read from the local cache by key. */
+  private readonly heldVariants = new Map<string, VectorRef>();
   private readonly variantsOf = new Map<number, Variant[]>();
 
   private constructor(
     readonly labels: readonly string[],
-    private readonly paths: readonly string[],
-    private readonly relPaths: readonly string[],
+    private readonly columns: ImageColumns,
     private readonly labelIndex: Int32Array,
     readonly setIndex: Uint8Array,
-    private readonly digests: Buffer,
-    private readonly fromCache: Uint8Array,
-    private readonly keyPrefix: string,
+    readonly keyPrefix: string,
     private readonly cache: RetrainCache,
   ) {
-    this.count = paths.length;
+    this.count = columns.count;
   }
 
   /**
    * The split images (appended as columns as the bottleneck stage streams them; vector keys are `keyPrefix` + their
-   * content hash) with the split's `sets` (indices into SETS). Vectors that are not read from the local cache by
-   * key are held.
+   * content hash) with the split's `sets` (indices into SETS). The columns become the data set's: they are not
+   * copied, and must not change after.
    */
   static fromColumns(labels: readonly string[], images: ImageColumns, sets: Uint8Array, keyPrefix: string, cache: RetrainCache): DatasetImages {
     const n = images.count;
+    if (sets.length !== n) throw new Error(`${sets.length} sets for ${n} images`);
     const classOf = new Map(labels.map((label, c) => [label, c]));
     const labelIndex = new Int32Array(n);
-    const fromCache = new Uint8Array(n);
-    const digests = Buffer.from(images.digestColumn());
-    const columns = new DatasetImages(labels, images.pathColumn(), images.relPathColumn(), labelIndex, sets, digests, fromCache, keyPrefix, cache);
     for (let i = 0; i < n; i++) {
-      labelIndex[i] = classOf.get(images.label(i))!;
-      fromCache[i] = images.cached(i) ? 1 : 0;
-      const vector = images.heldVector(i);
-      if (vector) columns.held.set(columns.key(i), vector);
+      const c = classOf.get(images.label(i));
+      if (c === undefined) throw new Error(`${images.path(i)}: class "${images.label(i)}" is not one of the data set's`);
+      labelIndex[i] = c;
     }
-    return columns;
+    return new DatasetImages(labels, images, labelIndex, sets, keyPrefix, cache);
   }
 
   path(i: number): string {
-    return this.paths[i]!;
+    return this.columns.path(i);
   }
 
   /** The name in its class folder ('/'-separated). */
   relPath(i: number): string {
-    return this.relPaths[i]!;
+    return this.columns.relPath(i);
   }
 
   classIndex(i: number): number {
@@ -90,7 +90,12 @@ export class DatasetImages implements ImageTable {
   }
 
   sha256(i: number): string {
-    return this.digests.toString('hex', 32 * i, 32 * i + 32);
+    return this.columns.sha256(i);
+  }
+
+  /** The content hashes, 32 bytes each, in row order (the columns', not a copy). */
+  digestColumn(): Buffer {
+    return this.columns.digestColumn();
   }
 
   /** The bottleneck key of its vector. */
@@ -100,20 +105,21 @@ export class DatasetImages implements ImageTable {
 
   /** Whether its vector came from the cache (not computed by this build). */
   cached(i: number): boolean {
-    return this.fromCache[i] === 1;
+    return this.columns.cached(i) && !this.recomputed.has(i);
   }
 
   /** How many images' vectors came from the cache. */
   countCached(): number {
     let n = 0;
-    for (let i = 0; i < this.count; i++) n += this.fromCache[i]!;
+    for (let i = 0; i < this.count; i++) if (this.cached(i)) n++;
     return n;
   }
 
   /** Its vector, read now. */
   vector(i: number): Float32Array {
-    const key = this.key(i);
-    return this.held.get(key)?.() ?? readCachedVector(this.cache, { key, path: this.path(i), sha256: this.sha256(i) });
+    const held = this.heldRows.get(i) ?? this.columns.heldVector(i);
+    if (held) return held();
+    return readCachedVector(this.cache, { key: this.key(i), path: this.path(i), sha256: this.sha256(i) });
   }
 
   /** Its distorted variants (training images, when distortions are on). */
@@ -128,13 +134,13 @@ export class DatasetImages implements ImageTable {
   /** Its `k`th variant's vector, read now. */
   variantVector(i: number, k: number): Float32Array {
     const { key, augment } = this.variantsOf.get(i)![k]!;
-    return this.held.get(key)?.() ?? readCachedVector(this.cache, { key, path: this.path(i), sha256: this.sha256(i), augment });
+    return this.heldVariants.get(key)?.() ?? readCachedVector(this.cache, { key, path: this.path(i), sha256: this.sha256(i), augment });
   }
 
   /** Gives image `i` its variants; `vectors` holds those that do not read the local cache by key. */
   setVariants(i: number, variants: readonly Variant[], vectors: ReadonlyMap<string, VectorRef>): void {
     if (variants.length > 0) this.variantsOf.set(i, [...variants]);
-    for (const [key, vector] of vectors) this.held.set(key, vector);
+    for (const [key, vector] of vectors) this.heldVariants.set(key, vector);
   }
 
   /** Total number of distorted variants. */
@@ -144,11 +150,12 @@ export class DatasetImages implements ImageTable {
     return n;
   }
 
-  /** The indices of the images in `set`. */
-  indicesIn(set: SplitName): number[] {
+  /** The indices of the images in `set`, in row order. */
+  indicesIn(set: SplitName): Int32Array {
     const code = SETS.indexOf(set);
-    const indices: number[] = [];
-    for (let i = 0; i < this.count; i++) if (this.setIndex[i] === code) indices.push(i);
+    const indices = new Int32Array(this.countIn(set));
+    let n = 0;
+    for (let i = 0; i < this.count; i++) if (this.setIndex[i] === code) indices[n++] = i;
     return indices;
   }
 
@@ -160,31 +167,47 @@ export class DatasetImages implements ImageTable {
     return n;
   }
 
-  /** How many images are of class `classIndex`. */
-  countOfClass(classIndex: number): number {
-    let n = 0;
-    for (let i = 0; i < this.count; i++) if (this.labelIndex[i] === classIndex) n++;
-    return n;
+  /**
+   * How many images each class has (in `set`, when given), by class index: one pass over the images, where a
+   * count per class was a pass per class (a thousand classes of a million images: 10^9 steps).
+   */
+  classCounts(set?: SplitName): Int32Array {
+    const code = set === undefined ? -1 : SETS.indexOf(set);
+    const counts = new Int32Array(this.labels.length);
+    for (let i = 0; i < this.count; i++) if (code === -1 || this.setIndex[i] === code) counts[this.labelIndex[i]!]!++;
+    return counts;
   }
 
   /**
    * The vector under `key` computed again (its cached value was damaged): held from now on, and the images
-   * that use it count as computed.
+   * that use it count as computed. The images are found by their digests' bytes (no key made per image).
    */
   replaceVector(key: string, vector: VectorRef): void {
-    this.held.set(key, vector);
-    for (let i = 0; i < this.count; i++) if (this.fromCache[i] === 1 && this.key(i) === key) this.fromCache[i] = 0;
+    const rest = key.startsWith(this.keyPrefix) ? key.slice(this.keyPrefix.length) : '';
+    if (!SHA256.test(rest)) {
+      this.heldVariants.set(key, vector);
+      return;
+    }
+    const wanted = Buffer.from(rest, 'hex');
+    const digests = this.digestColumn();
+    for (let i = 0; i < this.count; i++) {
+      if (wanted.compare(digests, 32 * i, 32 * i + 32) !== 0) continue;
+      this.heldRows.set(i, vector);
+      if (this.columns.cached(i)) this.recomputed.add(i);
+    }
   }
 
   /** Every vector (and variant) read now and held: for a data set used after its cache closes. */
   loadVectors(): void {
     for (let i = 0; i < this.count; i++) {
       const vector = this.vector(i);
-      this.held.set(this.key(i), () => vector);
+      this.heldRows.set(i, () => vector);
       this.variants(i).forEach(({ key }, k) => {
         const variant = this.variantVector(i, k);
-        this.held.set(key, () => variant);
+        this.heldVariants.set(key, () => variant);
       });
     }
   }
 }
+
+const SHA256 = /^[0-9a-f]{64}$/;

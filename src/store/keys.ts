@@ -1,4 +1,5 @@
 import { sha256Hex, sha256HexJoined, sha256HexOfParts } from '../util/content-hash.js';
+import { compareDigests, rowsOf, type ImageRows } from '../util/image-rows.js';
 
 /**
  * Every key retrain stores or looks things up under, and every version that is part of one: built here and
@@ -7,7 +8,7 @@ import { sha256Hex, sha256HexJoined, sha256HexOfParts } from '../util/content-ha
  * of this file only. The keys of values already in users' caches stay byte-identical unless a version is
  * bumped on purpose (test/unit/keys.test.ts holds the keys of fixed inputs as the code made them before).
  *
- * This module is the bottom of the import graph: it imports only the SHA-256 helper (types are structural).
+ * This module is the bottom of the import graph: it imports only the SHA-256 helper and the image rows (util).
  */
 
 // ---------------------------------------------------------------------------------------------- versions
@@ -208,45 +209,56 @@ interface PathColumn extends Iterable<{ path: string }> {
 }
 
 /**
- * A data set's images as the keys read them: image `i`'s fields by index (a data set held as columns, not an
- * object per image). `variantKey(i, k)` is undefined past the image's last distorted variant.
+ * A split data set's images as the keys read them: image `i`'s fields by index (a data set held as columns, not
+ * an object per image); its content hashes are lower-case SHA-256 hex, the bytes of its digest column.
+ * `variantKey(i, k)` is undefined past the image's last distorted variant.
  */
-export interface ImageTable {
-  readonly count: number;
-  label(i: number): string;
-  relPath(i: number): string;
-  sha256(i: number): string;
+export interface ImageTable extends ImageRows {
   key(i: number): string;
   set(i: number): string;
   variantKey(i: number, k: number): string | undefined;
+  /**
+   * When given, every `key(i)` is this + `sha256(i)`: keys are then compared by the digest column's bytes, not
+   * made as strings for every comparison of the sort.
+   */
+  readonly keyPrefix?: string;
 }
 
-/** An array of image objects as an ImageTable (fields a key does not read may be missing). */
-export function tableOf(
-  images: ReadonlyArray<{ label?: string; relPath?: string; sha256?: string; key?: string; set?: string; variants?: ReadonlyArray<{ key: string }> }>,
-): ImageTable {
-  return {
-    count: images.length,
-    label: (i) => images[i]!.label!,
-    relPath: (i) => images[i]!.relPath!,
-    sha256: (i) => images[i]!.sha256!,
-    key: (i) => images[i]!.key!,
-    set: (i) => images[i]!.set!,
-    variantKey: (i, k) => images[i]!.variants?.[k]?.key,
-  };
-}
+/** The fields of a set of images that its content key reads. */
+type ContentRows = Pick<ImageRows, 'count' | 'label' | 'relPath' | 'sha256' | 'digestColumn'>;
 
 /** The content key of a set of images: each one's class, name in its class folder and content hash. */
-export function imagesKey(images: ReadonlyArray<{ label: string; relPath: string; sha256: string }> | Pick<ImageTable, 'count' | 'label' | 'relPath' | 'sha256'>): string {
-  const table = 'count' in images ? images : tableOf(images);
-  return sortedLinesHash(rowsOf(table), (i, f) => (f === 0 ? table.label(i) : f === 1 ? table.relPath(i) : f === 2 ? table.sha256(i) : undefined), '\n');
+export function imagesKey(images: ReadonlyArray<{ label: string; relPath: string; sha256: string }> | ContentRows): string {
+  if (!('count' in images)) {
+    const table = rowsOf(images);
+    return sortedLinesHash(rowIndices(table), { field: (i, f) => (f === 0 ? table.label(i) : f === 1 ? table.relPath(i) : f === 2 ? table.sha256(i) : undefined) }, '\n');
+  }
+  // Columns: the hashes are hex (never a character at or below the tab) and sort as their bytes.
+  const digests = images.digestColumn();
+  return sortedLinesHash(
+    rowIndices(images),
+    {
+      field: (i, f) => (f === 0 ? images.label(i) : f === 1 ? images.relPath(i) : f === 2 ? images.sha256(i) : undefined),
+      plain: (f) => f === 2,
+      compare: (a, b, f) => (f === 2 ? compareDigests(digests, a, b) : undefined),
+    },
+    '\n',
+  );
 }
 
 /** The content key of one set of a split (each image's class and vector key). */
 export function imageSetKey(images: ReadonlyArray<{ set: string; label: string; key: string }> | ImageTable, set: 'training' | 'validation' | 'testing'): string {
-  const table = 'count' in images ? images : tableOf(images);
+  const table = 'count' in images ? images : rowsOf(images);
+  const key = keyField(table, 1);
   // JSON.stringify of the sorted lines, made a line at a time.
-  return sortedLinesHash(rowsOf(table, (i) => table.set(i) === set), (i, f) => (f === 0 ? table.label(i) : f === 1 ? table.key(i) : undefined), ',', '[', ']', (line) => JSON.stringify(line));
+  return sortedLinesHash(
+    rowIndices(table, (i) => table.set(i) === set),
+    { field: (i, f) => (f === 0 ? table.label(i) : f === 1 ? table.key(i) : undefined), ...key },
+    ',',
+    '[',
+    ']',
+    (line) => JSON.stringify(line),
+  );
 }
 
 /** The content key of the test set (what evaluation and export see of it). */
@@ -263,12 +275,12 @@ export function trainingDataKey(
   labels: readonly string[],
   examples: ReadonlyArray<{ key: string; label: string; set: string; variants?: ReadonlyArray<{ key: string }> }> | ImageTable,
 ): string {
-  const table = 'count' in examples ? examples : tableOf(examples);
+  const table = 'count' in examples ? examples : rowsOf(examples);
   // JSON.stringify({ version, labels, examples: lines }), made a line at a time.
   const before = JSON.stringify({ version: TRAINING_DATA_VERSION, labels, examples: [] }).slice(0, -2);
   return sortedLinesHash(
-    rowsOf(table, (i) => table.set(i) !== 'testing'),
-    (i, f) => (f === 0 ? table.set(i) : f === 1 ? table.label(i) : f === 2 ? table.key(i) : table.variantKey(i, f - 3)),
+    rowIndices(table, (i) => table.set(i) !== 'testing'),
+    { field: (i, f) => (f === 0 ? table.set(i) : f === 1 ? table.label(i) : f === 2 ? table.key(i) : table.variantKey(i, f - 3)), ...keyField(table, 2) },
     ',',
     before,
     ']}',
@@ -276,11 +288,34 @@ export function trainingDataKey(
   );
 }
 
+/**
+ * How field `f` (every row's vector key) is checked and compared when the table's keys are its prefix + the
+ * content hash: the prefix is checked once and the keys compare as the digests' bytes (as their hex does).
+ */
+function keyField(table: Partial<Pick<ImageTable, 'keyPrefix' | 'digestColumn'>>, f: number): Pick<LineFields, 'plain' | 'compare'> {
+  const { keyPrefix } = table;
+  if (keyPrefix === undefined || !table.digestColumn) return {};
+  const digests = table.digestColumn();
+  const prefixPlain = !AT_OR_BELOW_TAB.test(keyPrefix);
+  return { plain: (g) => g === f && prefixPlain, compare: (a, b, g) => (g === f ? compareDigests(digests, a, b) : undefined) };
+}
+
 /** The indices of a table's rows (those `keep` keeps). */
-function rowsOf(table: Pick<ImageTable, 'count'>, keep?: (i: number) => boolean): number[] {
-  const rows: number[] = [];
-  for (let i = 0; i < table.count; i++) if (!keep || keep(i)) rows.push(i);
-  return rows;
+function rowIndices(table: Pick<ImageRows, 'count'>, keep?: (i: number) => boolean): Uint32Array {
+  const rows = new Uint32Array(table.count);
+  let n = 0;
+  for (let i = 0; i < table.count; i++) if (!keep || keep(i)) rows[n++] = i;
+  return rows.subarray(0, n);
+}
+
+/** A key's lines: each row's fields, and what is known of them without making them. */
+interface LineFields {
+  /** Field `f` of `row`; undefined past the row's last field. */
+  field(row: number, f: number): string | undefined;
+  /** Whether field `f` is known to hold no character at or below the tab in any row (only fields every row has). */
+  plain?(f: number): boolean;
+  /** Field `f` of two rows compared as the strings compare (by sign), when known without making them; else undefined. */
+  compare?(a: number, b: number, f: number): number | undefined;
 }
 
 /**
@@ -288,36 +323,48 @@ function rowsOf(table: Pick<ImageTable, 'count'>, keep?: (i: number) => boolean)
  * is hashed: a million-image data set's sorted lines were 100–170 MB of strings per key, promoted to the old
  * heap before they were sorted. Rows are sorted field by field, which is the lines' order when no field holds a
  * character at or below the tab (then a field that begins another sorts first either way); otherwise the
- * lines are made and sorted. `field(row, f)` is undefined past the row's last field.
+ * lines are made and sorted. Fields known to be plain are not checked row by row, and fields with a cheaper
+ * comparison (content hashes, keys that share a prefix: by the digests' bytes) are not made to be sorted.
  */
-function sortedLinesHash<T>(
-  rows: readonly T[],
-  field: (row: T, f: number) => string | undefined,
+function sortedLinesHash(
+  rows: Uint32Array,
+  fields: LineFields,
   separator: string,
   before = '',
   after = '',
   each: (line: string) => string = (line) => line,
 ): string {
-  const line = (row: T) => {
+  const { field } = fields;
+  const line = (row: number) => {
     let text = field(row, 0)!;
     for (let f = 1, next = field(row, 1); next !== undefined; next = field(row, ++f)) text += `\t${next}`;
     return text;
   };
+  const known = (f: number) => fields.plain?.(f) === true;
   const plain = rows.every((row) => {
-    for (let f = 0, value = field(row, 0); value !== undefined; value = field(row, ++f)) if (AT_OR_BELOW_TAB.test(value)) return false;
-    return true;
-  });
-  if (!plain) return sha256HexJoined(rows.map(line).sort(), separator, before, after, each);
-  const compare = (a: T, b: T): number => {
     for (let f = 0; ; f++) {
+      if (known(f)) continue;
+      const value = field(row, f);
+      if (value === undefined) return true;
+      if (AT_OR_BELOW_TAB.test(value)) return false;
+    }
+  });
+  if (!plain) return sha256HexJoined(Array.from(rows, line).sort(), separator, before, after, each);
+  const compare = (a: number, b: number): number => {
+    for (let f = 0; ; f++) {
+      const known = fields.compare?.(a, b, f);
+      if (known !== undefined) {
+        if (known !== 0) return known;
+        continue;
+      }
       const x = field(a, f);
       const y = field(b, f);
       if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? -1 : 1;
       if (x !== y) return x < y ? -1 : 1;
     }
   };
-  const order = Array.from(rows.keys()).sort((a, b) => compare(rows[a]!, rows[b]!));
-  return sha256HexOfParts(order.length, (i) => each(line(rows[order[i]!]!)), separator, before, after);
+  const order = Uint32Array.from(rows).sort(compare);
+  return sha256HexOfParts(order.length, (i) => each(line(order[i]!)), separator, before, after);
 }
 
 const AT_OR_BELOW_TAB = /[\0-\t]/;

@@ -26,3 +26,17 @@ export function sha256HexOfParts(count: number, part: (index: number) => string,
   }
   return hash.update(pending + after).digest('hex');
 }
+
+/** sha256Hex of the strings `parts` yields, joined with nothing, without making the joined string. */
+export function sha256HexOfStrings(parts: Iterable<string>): string {
+  const hash = createHash('sha256');
+  let pending = '';
+  for (const part of parts) {
+    pending += part;
+    if (pending.length >= 1 << 16) {
+      hash.update(pending);
+      pending = '';
+    }
+  }
+  return hash.update(pending).digest('hex');
+}

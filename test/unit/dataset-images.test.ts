@@ -55,7 +55,7 @@ describe('data set as columns', () => {
     assert.equal(trainingDataKey(labels, columns), trainingDataKey(labels, assignments));
     for (const set of ['training', 'validation', 'testing'] as const) {
       assert.equal(columns.countIn(set), assignments.filter((a) => a.set === set).length);
-      assert.deepEqual(columns.indicesIn(set), assignments.flatMap((a, i) => (a.set === set ? [i] : [])));
+      assert.deepEqual([...columns.indicesIn(set)], assignments.flatMap((a, i) => (a.set === set ? [i] : [])));
     }
 
     // With distorted variants (training images): the training data's key counts them.

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readStageRecord, stageRecordFile, writeStageRecord, type RecordedImage } from '../../src/pipeline/stage-record.js';
-import { recordRowsOf } from '../helpers/record-rows.js';
+import { rowsOf } from '../../src/util/image-rows.js';
 import { STAGE_RECORD_FORMAT } from '../../src/store/keys.js';
 
 describe('stage record text', () => {
@@ -32,7 +32,7 @@ describe('stage record text', () => {
   };
 
   it('is byte for byte JSON.stringify of the record, written in pieces', async () => {
-    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), skipped);
+    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(images), skipped);
     const text = readFileSync(stageRecordFile(cacheDir, outputDir), 'utf8');
     assert.ok(text.length > 1 << 20, `the text is ${text.length} characters: more than one piece`);
     assert.equal(text, wholeText());
@@ -44,10 +44,10 @@ describe('stage record text', () => {
     const file = stageRecordFile(cacheDir, outputDir);
     const before = statSync(file).mtimeMs;
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), skipped);
+    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(images), skipped);
     assert.equal(statSync(file).mtimeMs, before);
     writeFileSync(images[5]!.path, 'changed content, another size');
-    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), skipped);
+    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(images), skipped);
     assert.notEqual(statSync(file).mtimeMs, before);
     assert.equal(readFileSync(file, 'utf8'), wholeText());
   });
@@ -59,7 +59,7 @@ describe('stage record text', () => {
       let calls = 0;
       JSON.stringify = ((...args: Parameters<typeof stringify>) => (calls++, stringify(...args))) as typeof stringify;
       try {
-        await writeStageRecord(cacheDir, out, stages, recordRowsOf(images), skippedNow);
+        await writeStageRecord(cacheDir, out, stages, rowsOf(images), skippedNow);
       } finally {
         JSON.stringify = stringify;
       }
@@ -70,14 +70,14 @@ describe('stage record text', () => {
     assert.equal(readFileSync(stageRecordFile(cacheDir, outputDir), 'utf8'), wholeText(['/x/another.jpg']));
     // The same record written where there was none: made once.
     assert.equal(changed, await stringified(path.join(dir, 'other-out'), ['/x/another.jpg']));
-    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), skipped);
+    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(images), skipped);
     assert.equal(readFileSync(stageRecordFile(cacheDir, outputDir), 'utf8'), wholeText());
   });
 
   it('rewrites a record that holds the text and more', async () => {
     const file = stageRecordFile(cacheDir, outputDir);
     writeFileSync(file, `${wholeText()} `);
-    await writeStageRecord(cacheDir, outputDir, stages, recordRowsOf(images), skipped);
+    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(images), skipped);
     assert.equal(readFileSync(file, 'utf8'), wholeText());
   });
 });

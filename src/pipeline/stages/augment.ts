@@ -54,7 +54,7 @@ export const augmentTask = stageTask(augmentStage, (context): OperatorFunction<D
       );
       images.setVariants(i, variants.filter((v) => v !== undefined), held);
     };
-    return from(Promise.all(images.indicesIn('training').map(withVariants)).finally(() => vectors.close())).pipe(
+    return from(Promise.all(Array.from(images.indicesIn('training'), withVariants)).finally(() => vectors.close())).pipe(
       mergeMap(async () => {
         const { computed, cached } = vectors.counts;
         if (started) context.events.done(`${computed} computed, ${cached} cached`);

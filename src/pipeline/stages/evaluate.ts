@@ -1,14 +1,13 @@
 import { mergeMap, type OperatorFunction } from '../../util/rx.js';
 import { evaluateHeadStreamed, type Evaluation } from '../../core/evaluate-head.js';
 import { readEvaluation, writeEvaluation } from '../stored-evaluation.js';
-import { sha256Hex } from '../../util/content-hash.js';
+import { sha256HexOfStrings } from '../../util/content-hash.js';
 import { stageTask } from '../stage.js';
 import { evaluateStage } from '../stage-declarations.js';
 import { testSetKey } from '../../store/keys.js';
 import { withRepairedVectors } from '../repair-vectors.js';
 import { Random } from '../../core/random.js';
 import type { Trained } from './train.js';
-import type { SplitName } from '../../core/original-split.js';
 
 export interface Evaluated extends Trained {
   test: Evaluation;
@@ -26,32 +25,41 @@ export const evaluateTask = stageTask(evaluateStage, (context): OperatorFunction
     mergeMap(async (trained) => {
       const { images } = trained.dataset;
       const run = context.begin({ head: trained.fingerprint, 'test set': testSetKey(images) });
-      const examples = (set: SplitName) =>
-        images.indicesIn(set).map((i) => ({ path: images.path(i), label: images.classIndex(i), vector: () => images.vector(i) }));
-      let testExamples = examples('testing');
+      // Rows until the evaluation runs: an up-to-date build makes no object per test image.
+      let testRows = images.indicesIn('testing');
       const limit = context.inputs['train.testBatchSize'];
-      if (limit > 0 && limit < testExamples.length) {
+      if (limit > 0 && limit < testRows.length) {
         const random = new Random(context.inputs.seed + 1);
-        testExamples = testExamples
-          .map((example) => ({ example, order: random.next() }))
-          .sort((a, b) => a.order - b.order)
-          .slice(0, limit)
-          .map(({ example }) => example);
+        const order = Float64Array.from(testRows, () => random.next());
+        const positions = Array.from(testRows.keys()).sort((a, b) => order[a]! - order[b]!);
+        testRows = Int32Array.from(positions.slice(0, limit), (p) => testRows[p]!);
       }
-      const validationExamples = examples('validation');
-      const storedKey = sha256Hex(`${run.key}\n${testExamples.map((e) => e.path).join('\n')}\n\n${validationExamples.map((e) => e.path).join('\n')}`);
+      const validationRows = images.indicesIn('validation');
+      const storedKey = sha256HexOfStrings(pathLines(run.key, testRows, validationRows, (i) => images.path(i)));
       const stored = await readEvaluation(context.cache.dir, storedKey);
       if (stored) {
         run.upToDate('same head and sets, evaluation taken from the cache');
         return { ...trained, ...stored, evaluationKey: run.key };
       }
       run.start();
+      const examples = (rows: Int32Array) => Array.from(rows, (i) => ({ path: images.path(i), label: images.classIndex(i), vector: () => images.vector(i) }));
       const evaluation = await withRepairedVectors(context, images, () => ({
-        test: evaluateHeadStreamed(trained.head, testExamples),
-        validation: evaluateHeadStreamed(trained.head, validationExamples),
+        test: evaluateHeadStreamed(trained.head, examples(testRows)),
+        validation: evaluateHeadStreamed(trained.head, examples(validationRows)),
       }));
       await writeEvaluation(context.cache.dir, storedKey, evaluation);
       run.done();
       return { ...trained, ...evaluation, evaluationKey: run.key };
     }),
 );
+
+/**
+ * The text of the stored evaluation's key, a piece at a time: the stage key, then the test images' paths and the
+ * validation images' paths, one a line, the two lists separated by an empty line.
+ */
+function* pathLines(key: string, test: Int32Array, validation: Int32Array, path: (i: number) => string): Generator<string> {
+  yield `${key}\n`;
+  for (let j = 0; j < test.length; j++) yield j === 0 ? path(test[j]!) : `\n${path(test[j]!)}`;
+  yield '\n\n';
+  for (let j = 0; j < validation.length; j++) yield j === 0 ? path(validation[j]!) : `\n${path(validation[j]!)}`;
+}

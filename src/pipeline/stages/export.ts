@@ -55,9 +55,8 @@ export const exportTask = stageTask(exportStage, (context): OperatorFunction<Eva
       const extractor = context.model.format === 'tfjs' ? await context.extractor() : undefined;
       const onnx = await onnxClassifier(context.model, context.identity, context.engine, evaluated.head, finalTensorName);
       if ('reason' in onnx) context.emit({ type: 'warning', message: `no ONNX file in the export: ${onnx.reason}` });
-      const trainingCounts = Object.fromEntries(
-        labels.map((label, c) => [label, images.countIn('training', c)]),
-      );
+      const perClass = images.classCounts('training');
+      const trainingCounts = Object.fromEntries(labels.map((label, c) => [label, perClass[c]!]));
       const manifest: ExportManifest = {
         format: 'retrain-model@1',
         buildFingerprint,

@@ -110,14 +110,19 @@ export const trainTask = stageTask(trainStage, (context): OperatorFunction<Datas
  * by its distorted variants: a position is an image index and a variant number (-1: the image itself).
  */
 function subsetOf(images: DatasetImages, set: SplitName): IndexedVectors {
-  const rows: number[] = [];
-  const variant: number[] = [];
-  const labels: number[] = [];
-  for (const i of images.indicesIn(set)) {
-    for (let k = -1; k < images.variants(i).length; k++) {
-      rows.push(i);
-      variant.push(k);
-      labels.push(images.classIndex(i));
+  const indices = images.indicesIn(set);
+  let size = 0;
+  for (const i of indices) size += 1 + images.variants(i).length;
+  // Columns, not a number array per position (three of them held the whole training).
+  const rows = new Int32Array(size);
+  const variant = new Int32Array(size);
+  const labels = new Array<number>(size);
+  let j = 0;
+  for (const i of indices) {
+    for (let k = -1; k < images.variants(i).length; k++, j++) {
+      rows[j] = i;
+      variant[j] = k;
+      labels[j] = images.classIndex(i);
     }
   }
   return { labels, vector: (j) => (variant[j]! < 0 ? images.vector(rows[j]!) : images.variantVector(rows[j]!, variant[j]!)) };

@@ -48,7 +48,8 @@ export type StageName = keyof typeof STAGE_VERSIONS;
 export const STAGE_RECORD_FORMAT = 'retrain-stages@2';
 /**
  * The format of `<cacheDir>/stages/<output folder>.up-to-date`. @3: the stage record beside it is of format @2 (an
- * @2 record vouched for an @1 stage record, and a no-op build would have left it for `retrain status` to call outdated).
+ * @2 record vouched for an @1 stage record, and a no-op build would have left it for `retrain status` to call outdated),
+ * and the misclassified test images are read from the stored evaluation it names, not held in it.
  */
 export const UP_TO_DATE_RECORD_FORMAT = 'retrain-up-to-date@3';
 /** The header of an object in the remote cache. */

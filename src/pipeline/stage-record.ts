@@ -230,7 +230,6 @@ export async function writeStageRecord(
       const i = order[k]!;
       const file = images.path(i);
       const sha256 = images.sha256(i);
-      if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`${file}: content hash ${sha256} is not a SHA-256`);
       const length = Buffer.byteLength(file, 'utf8');
       if (at + 4 + length + FIXED > chunk.length) {
         yield chunk.subarray(0, at);
@@ -241,7 +240,9 @@ export async function writeStageRecord(
       at += chunk.write(file, at, length, 'utf8');
       at = chunk.writeDoubleLE(size[k]!, at);
       at = chunk.writeDoubleLE(mtimeMs[k]!, at);
-      at += chunk.write(sha256, at, 32, 'hex');
+      // A hash that is not 64 hex digits writes fewer than 32 bytes (a regular expression per image cost 0.2 s at 300,000).
+      if (sha256.length !== 64 || chunk.write(sha256, at, 32, 'hex') !== 32) throw new Error(`${file}: content hash ${sha256} is not a SHA-256`);
+      at += 32;
     }
     yield chunk.subarray(0, at);
   };

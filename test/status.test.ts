@@ -122,11 +122,13 @@ describe('retrain status', () => {
       );
       await retrain(['build', '--config', config], project);
       const file = stageRecordFile(path.join(project, 'cache'), path.join(project, 'out'));
-      const text = await fs.readFile(file, 'utf8');
-      await fs.writeFile(file, text.slice(0, text.length >> 1));
+      const bytes = await fs.readFile(file);
+      // Cut in the middle of its images (after the header line).
+      const images = bytes.indexOf(0x0a) + 1;
+      await fs.writeFile(file, bytes.subarray(0, images + ((bytes.length - images) >> 1)));
       const status = JSON.parse((await retrain(['status', '--json', '--config', config], project)).stdout) as Status;
       assert.equal(status.upToDate, false);
-      assert.ok(status.record!.startsWith(`the build record ${file} is damaged (not valid JSON: `), status.record);
+      assert.ok(status.record!.startsWith(`the build record ${file} is damaged (cut short after `), status.record);
       assert.match(status.record!, /the next build will check every stage against the cache and write the record again/);
       for (const stage of status.stages) assert.deepEqual(stage.reasons, ['build record damaged'], JSON.stringify(stage));
       // Said once, above the 8 stage lines (before the fix each line repeated the whole reason).
@@ -140,6 +142,42 @@ describe('retrain status', () => {
       assert.match(shown, /\\x1b/, shown);
 
       await retrain(['build', '--config', config], project);
+      const rebuilt = JSON.parse((await retrain(['status', '--json', '--config', config], project)).stdout) as Status;
+      assert.equal(rebuilt.upToDate, true, JSON.stringify(rebuilt));
+    },
+  );
+
+  // Before the change the record was this one JSON object (format 1), which status read whole.
+  it(
+    'says a record an older retrain wrote is outdated, once, and the next build writes it in the new format',
+    { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' },
+    async () => {
+      const project = await tempDir();
+      const photos = await copySubset(4, 'train', path.join(project, 'photos'));
+      const config = path.join(project, 'retrain.config.ts');
+      await fs.writeFile(
+        config,
+        `export default { imageDir: 'photos', model: ${JSON.stringify(MODEL_DIR)}, train: { steps: 5 }, workers: 1, outputDir: 'out', cacheDir: 'cache' };\n`,
+      );
+      await retrain(['build', '--config', config], project);
+      const file = stageRecordFile(path.join(project, 'cache'), path.join(project, 'out'));
+      // What retrain 0.1.0 (format 1) wrote: the whole record as one JSON object, every image keyed by path.
+      const ant = path.join(photos, 'ants', (await fs.readdir(path.join(photos, 'ants')))[0]!);
+      const stat = await fs.stat(ant);
+      const older = { format: 'retrain-stages@1', outputDir: path.join(project, 'out'), stages: {}, images: { [ant]: { size: stat.size, mtimeMs: stat.mtimeMs, sha256: '0'.repeat(64) } }, skipped: [] };
+      await fs.writeFile(file, JSON.stringify(older));
+      const status = JSON.parse((await retrain(['status', '--json', '--config', config], project)).stdout) as Status;
+      assert.equal(status.upToDate, false);
+      assert.equal(
+        status.record,
+        `the build record ${file} was written by an older retrain (format retrain-stages@1, this one reads retrain-stages@2): the next build will check every stage against the cache and write the record again`,
+      );
+      for (const stage of status.stages) assert.deepEqual(stage.reasons, ['build record from an older retrain'], JSON.stringify(stage));
+      const lines = (await retrain(['status', '--config', config], project)).stdout.trimEnd().split('\n');
+      assert.deepEqual(lines, [status.record, ...status.stages.map((s) => `${s.stage}: stale: build record from an older retrain`), 'retrain build would redo the stale stages']);
+
+      await retrain(['build', '--config', config], project);
+      assert.ok((await fs.readFile(file, 'utf8')).startsWith('{"format":"retrain-stages@2",'));
       const rebuilt = JSON.parse((await retrain(['status', '--json', '--config', config], project)).stdout) as Status;
       assert.equal(rebuilt.upToDate, true, JSON.stringify(rebuilt));
     },

@@ -221,7 +221,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     // Only a clean build is a record to trust: no warning after the scan (damage, a failed stage record), no image skipped
     // for a reason that is not the file's (a worker timed out: the next build tries it again), nothing remote.
     if (!remote && !options.queue && listing && exportKey && inputsKey && damaged === 0 && !moved && seen.warnings === 0 && seen.transient === 0) {
-      const { durationMs: _duration, remote: _remote, skipped: _skipped, ...rest } = built;
+      const { durationMs: _duration, remote: _remote, skipped: _skipped, misclassified: _misclassified, ...rest } = built;
       upToDate = {
         format: UP_TO_DATE_RECORD_FORMAT,
         outputDir: path.resolve(config.outputDir),
@@ -229,6 +229,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
         inputs: inputsKey,
         cacheFile: null,
         exportKey,
+        evaluation: result.storedEvaluationKey,
         splitMessages: seen.splitMessages,
         variants: seen.variants,
         skipped: seen.laterSkipped,

@@ -5,6 +5,7 @@ import { STAGE_RECORD_FORMAT, stageRecordName } from '../store/keys.js';
 import { writeFileAtomicChunks } from '../util/atomic-write.js';
 import { errnoText } from '../util/errno-text.js';
 import { printable } from '../util/printable.js';
+import { comparePaths, rowsInPathOrder } from './path-order.js';
 import type { StageRunRecord } from './stage.js';
 
 /** An image as the last build saw it: enough for `retrain status` to tell new, changed and removed images. */
@@ -14,52 +15,175 @@ export interface RecordedImage {
   sha256: string;
 }
 
-/** What the last completed build into one output folder ran each stage with. */
-export interface StageRecord {
+/** One of the record's images, in path order. */
+export interface RecordedEntry extends RecordedImage {
+  /** Absolute. */
+  path: string;
+}
+
+/** What the last completed build into one output folder ran each stage with: the record's header line. */
+export interface StageRecordHead {
   format: typeof STAGE_RECORD_FORMAT;
   outputDir: string;
   stages: Record<string, StageRunRecord>;
-  /** By absolute path. */
-  images: Record<string, RecordedImage>;
   /** Files the build skipped (unreadable, not an image): not new to `retrain status`. */
   skipped: string[];
+  /** How many images follow the header. */
+  images: number;
 }
 
-/** `<cacheDir>/stages/<hash of the output folder>.json`: one record per output folder sharing the cache. */
+/** The whole record, every image held by path: what readStageRecord gives (tests, small records). */
+export interface StageRecord extends Omit<StageRecordHead, 'images'> {
+  /** By absolute path. */
+  images: Record<string, RecordedImage>;
+}
+
+/**
+ * The formats an older retrain wrote: a record of one of them is not damaged, only outdated (the next build
+ * writes it again in this format).
+ */
+const OLDER_FORMATS: readonly string[] = ['retrain-stages@1'];
+
+/** Why a record cannot be read to its end: thrown by the images of a record whose header was fine. */
+export class StageRecordDamage extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`the build record ${file} is damaged (${reason})`);
+  }
+}
+
+/**
+ * `<cacheDir>/stages/<hash of the output folder>.json`: one record per output folder sharing the cache. (The name
+ * is the one format 1, a JSON object, had: a record an older retrain wrote is found and said to be outdated.)
+ *
+ * The file: one line of JSON, the StageRecordHead (its first bytes `{"format":"…"`, whatever the format), then
+ * `images` entries in path order (comparePaths), each the path's UTF-8 length (uint32 LE), the path's UTF-8 bytes,
+ * size and mtimeMs (float64 LE) and the SHA-256 (32 bytes), then nothing. Binary rather than a JSON line per image:
+ * at 1,000,000 images 93 MB rather than 136 MB, read in half the CPU time (BENCHMARKS.md).
+ */
 export function stageRecordFile(cacheDir: string, outputDir: string): string {
   return path.join(cacheDir, 'stages', stageRecordName(path.resolve(outputDir)));
 }
 
+/** The record as one object, every image in memory: for tests and small records (status streams it). */
 export async function readStageRecord(cacheDir: string, outputDir: string): Promise<StageRecord | undefined> {
   const read = await readStageRecordState(cacheDir, outputDir);
-  return 'record' in read ? read.record : undefined;
+  if (!('record' in read)) return undefined;
+  const { images: _count, ...head } = read.record;
+  const images: Record<string, RecordedImage> = {};
+  for await (const batch of read.images()) for (const { path: file, ...image } of batch) images[file] = image;
+  return { ...head, images };
 }
 
-/** The record, or none (no build yet), or why the file there is not a record: `retrain status` says which. */
-export async function readStageRecordState(
-  cacheDir: string,
-  outputDir: string,
-): Promise<{ record: StageRecord } | { missing: true } | { damaged: string; file: string }> {
+export type StageRecordState =
+  /** `images()` reads the entries after the header, a batch at a time, in path order; it throws StageRecordDamage. */
+  | { record: StageRecordHead; images: () => AsyncGenerator<RecordedEntry[]> }
+  | { missing: true }
+  | { damaged: string; file: string }
+  /** Written by an older retrain, in `format`. */
+  | { older: string; file: string };
+
+/**
+ * The record's header, or none (no build yet), or why the file there is not a record (damaged, or written by an
+ * older retrain): `retrain status` says which. Reads the header only; the images are read by `images()`.
+ */
+export async function readStageRecordState(cacheDir: string, outputDir: string): Promise<StageRecordState> {
   const file = stageRecordFile(cacheDir, outputDir);
-  let text: string;
+  let handle: FileHandle;
   try {
-    text = await fs.readFile(file, 'utf8');
+    handle = await fs.open(file, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
     return { damaged: `cannot be read: ${errnoText(error)}`, file };
   }
-  let record: StageRecord;
   try {
-    record = JSON.parse(text) as StageRecord;
-  } catch (error) {
-    return { damaged: text.trim() === '' ? 'empty' : `not valid JSON: ${printable((error as Error).message)}`, file };
+    const stat = await handle.stat();
+    let text = Buffer.alloc(0);
+    let newline = -1;
+    for (;;) {
+      const chunk = Buffer.alloc(HEAD_CHUNK);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, text.length);
+      text = Buffer.concat([text, chunk.subarray(0, bytesRead)]);
+      // The format is said before anything else: a record of another format is not read further.
+      const format = /^\{"format":("(?:[^"\\]|\\.)*")/.exec(text.toString('latin1'))?.[1];
+      if (format !== undefined && JSON.parse(format) !== STAGE_RECORD_FORMAT) {
+        const named = JSON.parse(format) as string;
+        return OLDER_FORMATS.includes(named) ? { older: named, file } : { damaged: `format ${printable(format)}, not ${STAGE_RECORD_FORMAT}`, file };
+      }
+      if (text.length === 0) return { damaged: 'empty', file };
+      if (format === undefined && (text.length >= PREFIX.length || bytesRead === 0) && !text.subarray(0, PREFIX.length).equals(PREFIX.subarray(0, text.length))) {
+        return { damaged: `not a build record: it starts with ${printable(text.subarray(0, 40).toString('utf8'))}`, file };
+      }
+      newline = text.indexOf(0x0a);
+      if (newline >= 0) break;
+      if (bytesRead === 0) return { damaged: 'cut short in its header', file };
+    }
+    let head: StageRecordHead;
+    try {
+      head = JSON.parse(text.subarray(0, newline).toString('utf8')) as StageRecordHead;
+    } catch (error) {
+      return { damaged: `its header is not valid JSON: ${printable((error as Error).message)}`, file };
+    }
+    if (typeof head.stages !== 'object' || head.stages === null || !Array.isArray(head.skipped) || !Number.isSafeInteger(head.images) || head.images < 0) {
+      return { damaged: 'stages, images or skipped missing', file };
+    }
+    return { record: head, images: () => recordedImages(file, newline + 1, head.images, stat) };
+  } finally {
+    await handle.close();
   }
-  if (record === null || typeof record !== 'object') return { damaged: 'not a JSON object', file };
-  if (record.format !== STAGE_RECORD_FORMAT) return { damaged: `format ${JSON.stringify(record.format ?? null)}, not ${STAGE_RECORD_FORMAT}`, file };
-  if (typeof record.stages !== 'object' || record.stages === null || typeof record.images !== 'object' || record.images === null || !Array.isArray(record.skipped)) {
-    return { damaged: 'stages, images or skipped missing', file };
+}
+
+const PREFIX = Buffer.from('{"format":"');
+const HEAD_CHUNK = 1 << 16;
+/** Bytes after an entry's path: size, mtimeMs, SHA-256. */
+const FIXED = 8 + 8 + 32;
+/** Longer than any path a file system gives (PATH_MAX is 4096): a longer length is damage, not a path. */
+const MAX_PATH_BYTES = 1 << 16;
+
+/** The entries from byte `start` on, `count` of them, a batch per piece read; the same file as the header was read from. */
+async function* recordedImages(file: string, start: number, count: number, was: { ino: number; size: number; mtimeMs: number }): AsyncGenerator<RecordedEntry[]> {
+  const handle = await fs.open(file, 'r').catch((error: unknown) => {
+    throw new StageRecordDamage(file, `cannot be read: ${errnoText(error)}`);
+  });
+  try {
+    const stat = await handle.stat();
+    if (stat.ino !== was.ino || stat.size !== was.size || stat.mtimeMs !== was.mtimeMs) throw new StageRecordDamage(file, 'replaced while it was read');
+    let position = start;
+    let rest: Buffer = Buffer.alloc(0);
+    let read = 0;
+    let last: string | undefined;
+    while (read < count) {
+      const chunk = Buffer.allocUnsafe(Math.max(CHUNK, rest.length + FIXED + 4 + MAX_PATH_BYTES));
+      rest.copy(chunk);
+      const { bytesRead } = await handle.read(chunk, rest.length, chunk.length - rest.length, position);
+      position += bytesRead;
+      const bytes = chunk.subarray(0, rest.length + bytesRead);
+      if (bytesRead === 0) throw new StageRecordDamage(file, `cut short after ${read} of its ${count} images`);
+      const batch: RecordedEntry[] = [];
+      let at = 0;
+      while (read < count && at + 4 <= bytes.length) {
+        const length = bytes.readUInt32LE(at);
+        if (length === 0 || length > MAX_PATH_BYTES) throw new StageRecordDamage(file, `image ${read + 1} has a path of ${length} bytes`);
+        if (at + 4 + length + FIXED > bytes.length) break;
+        const entryPath = bytes.toString('utf8', at + 4, at + 4 + length);
+        at += 4 + length;
+        const entry = { path: entryPath, size: bytes.readDoubleLE(at), mtimeMs: bytes.readDoubleLE(at + 8), sha256: bytes.toString('hex', at + 16, at + FIXED) };
+        at += FIXED;
+        if (last !== undefined && comparePaths(last, entryPath) >= 0) throw new StageRecordDamage(file, `its images are not in path order at image ${read + 1}`);
+        if (!(entry.size >= 0) || !Number.isFinite(entry.mtimeMs)) throw new StageRecordDamage(file, `image ${read + 1} has no size or time`);
+        last = entryPath;
+        batch.push(entry);
+        read++;
+      }
+      rest = bytes.subarray(at);
+      if (batch.length) yield batch;
+    }
+    if (rest.length > 0 || (await handle.read(Buffer.alloc(1), 0, 1, position)).bytesRead > 0) throw new StageRecordDamage(file, `more bytes after its ${count} images`);
+  } finally {
+    await handle.close();
   }
-  return { record };
 }
 
 /** The images a record lists, by index (a data set's columns). */
@@ -70,9 +194,9 @@ export interface RecordRows {
 }
 
 /**
- * Written after a build completes (atomically), so it always describes what the output folder holds. The text is
- * JSON.stringify of the StageRecord, made and compared piece by piece: at 1,000,000 images it is 168 MB, and
- * holding it, the file's old text and the record object at once was the peak of a rebuild's memory.
+ * Written after a build completes (atomically), so it always describes what the output folder holds: the header
+ * line, then the images in path order (see stageRecordFile), made and compared piece by piece so neither the file's
+ * old bytes nor the new ones are held whole. A row whose file is gone is left out, and so is a second row of one path.
  */
 export async function writeStageRecord(
   cacheDir: string,
@@ -81,35 +205,46 @@ export async function writeStageRecord(
   images: RecordRows,
   skipped: readonly string[],
 ): Promise<void> {
-  // Each image's file facts, taken once: columns, not an object per image.
+  const order = rowsInPathOrder(images);
+  // Each image's file facts, taken once, in path order: columns, not an object per image.
   const size = new Float64Array(images.count);
   const mtimeMs = new Float64Array(images.count);
   const present = new Uint8Array(images.count);
-  for (let i = 0; i < images.count; i++) {
-    const stat = statSync(images.path(i), { throwIfNoEntry: false });
+  let count = 0;
+  for (let k = 0; k < images.count; k++) {
+    if (k > 0 && images.path(order[k]!) === images.path(order[k - 1]!)) continue;
+    const stat = statSync(images.path(order[k]!), { throwIfNoEntry: false });
     if (!stat) continue;
-    size[i] = stat.size;
-    mtimeMs[i] = stat.mtimeMs;
-    present[i] = 1;
+    size[k] = stat.size;
+    mtimeMs[k] = stat.mtimeMs;
+    present[k] = 1;
+    count++;
   }
-  // Byte for byte JSON.stringify of the record: its image paths are absolute, never the integer-like keys an
-  // object would put first.
-  const pieces = function* (): Generator<string> {
-    const head: Omit<StageRecord, 'images' | 'skipped'> = { format: STAGE_RECORD_FORMAT, outputDir, stages: Object.fromEntries(stages) };
-    yield `${JSON.stringify(head).slice(0, -1)},"images":{`;
-    let chunk = '';
-    let first = true;
-    for (let i = 0; i < images.count; i++) {
-      if (!present[i]) continue;
-      const recorded: RecordedImage = { size: size[i]!, mtimeMs: mtimeMs[i]!, sha256: images.sha256(i) };
-      chunk += `${first ? '' : ','}${JSON.stringify(images.path(i))}:${JSON.stringify(recorded)}`;
-      first = false;
-      if (chunk.length >= CHUNK) {
-        yield chunk;
-        chunk = '';
+  const pieces = function* (): Generator<Buffer> {
+    const head: StageRecordHead = { format: STAGE_RECORD_FORMAT, outputDir, stages: Object.fromEntries(stages), skipped: [...skipped], images: count };
+    yield Buffer.from(`${JSON.stringify(head)}\n`, 'utf8');
+    let chunk = Buffer.allocUnsafe(CHUNK);
+    let at = 0;
+    for (let k = 0; k < images.count; k++) {
+      if (!present[k]) continue;
+      const i = order[k]!;
+      const file = images.path(i);
+      const sha256 = images.sha256(i);
+      const length = Buffer.byteLength(file, 'utf8');
+      if (at + 4 + length + FIXED > chunk.length) {
+        yield chunk.subarray(0, at);
+        chunk = Buffer.allocUnsafe(Math.max(CHUNK, 4 + length + FIXED));
+        at = 0;
       }
+      at = chunk.writeUInt32LE(length, at);
+      at += chunk.write(file, at, length, 'utf8');
+      at = chunk.writeDoubleLE(size[k]!, at);
+      at = chunk.writeDoubleLE(mtimeMs[k]!, at);
+      // A hash that is not 64 hex digits writes fewer than 32 bytes (a regular expression per image cost 0.2 s at 300,000).
+      if (sha256.length !== 64 || chunk.write(sha256, at, 32, 'hex') !== 32) throw new Error(`${file}: content hash ${sha256} is not a SHA-256`);
+      at += 32;
     }
-    yield `${chunk}},"skipped":${JSON.stringify([...skipped])}}`;
+    yield chunk.subarray(0, at);
   };
   return writeIfChanged(stageRecordFile(cacheDir, outputDir), pieces());
 }
@@ -122,7 +257,7 @@ const CHUNK = 1 << 20;
  * written again from the bytes that matched (copied from the old file, through the handle that compared them) and
  * the pieces still to come.
  */
-async function writeIfChanged(file: string, pieces: Iterable<string>): Promise<void> {
+async function writeIfChanged(file: string, pieces: Iterable<Buffer>): Promise<void> {
   const next = pieces[Symbol.iterator]();
   const handle = await fs.open(file, 'r').catch(() => undefined);
   try {
@@ -136,7 +271,7 @@ async function writeIfChanged(file: string, pieces: Iterable<string>): Promise<v
           if ((await handle.read(Buffer.alloc(1), 0, 1, matched)).bytesRead === 0) return;
           break;
         }
-        const expected = Buffer.from(piece.value, 'utf8');
+        const expected = piece.value;
         if (buffer.length < expected.length) buffer = Buffer.alloc(expected.length);
         const { bytesRead } = await handle.read(buffer, 0, expected.length, matched);
         if (bytesRead !== expected.length || !buffer.subarray(0, bytesRead).equals(expected)) {

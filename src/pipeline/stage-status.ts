@@ -7,7 +7,9 @@ import { sha256Hex } from '../util/content-hash.js';
 import { plural } from '../util/plural.js';
 import { scanImageDirs } from '../images/scan-image-dirs.js';
 import { selectInputs } from './stage.js';
-import { readStageRecordState, type StageRecord } from './stage-record.js';
+import { readStageRecordState, StageRecordDamage, type RecordedEntry, type StageRecordState } from './stage-record.js';
+import { comparePaths, rowsInPathOrder, type PathRows } from './path-order.js';
+import { STAGE_RECORD_FORMAT } from '../store/keys.js';
 import { STAGES } from './stage-declarations.js';
 
 export interface BuildStatus {
@@ -38,17 +40,33 @@ export async function buildStatus(config: ResolvedConfig, onWarning?: (message: 
   for (const note of scan.rootNotes ?? []) onWarning?.(note);
   const read = await readStageRecordState(config.cacheDir, config.outputDir);
   const manifest = await readManifest(config.outputDir).catch(() => undefined);
-  if (!('record' in read)) {
+  // The record's images are read as a stream and merged with the scan: a record damaged past its header is said
+  // to be damaged, as one whose header is.
+  let unread: Exclude<StageRecordState, { record: unknown }> | undefined;
+  let images: ImageChanges | undefined;
+  if ('record' in read) {
+    try {
+      images = await imageChanges(scan.images, read.record.skipped, read.images());
+    } catch (error) {
+      if (!(error instanceof StageRecordDamage)) throw error;
+      unread = { damaged: error.reason, file: error.file };
+    }
+  } else unread = read;
+  if (unread || !images || !('record' in read)) {
     const [record, short] =
-      'damaged' in read
-        ? [`the build record ${read.file} is damaged (${read.damaged}): the next build will check every stage against the cache and write the record again`, 'build record damaged']
-        : [`no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`, 'no build record'];
+      unread && 'damaged' in unread
+        ? [`the build record ${unread.file} is damaged (${unread.damaged}): the next build will check every stage against the cache and write the record again`, 'build record damaged']
+        : unread && 'older' in unread
+          ? [
+              `the build record ${unread.file} was written by an older retrain (format ${unread.older}, this one reads ${STAGE_RECORD_FORMAT}): the next build will check every stage against the cache and write the record again`,
+              'build record from an older retrain',
+            ]
+          : [`no record of a build into ${config.outputDir} with the cache in ${config.cacheDir}`, 'no build record'];
     const stages = STAGES.map((stage) => ({ stage: stage.name, upToDate: false, reasons: [short] }));
     if (!manifest) stages.at(-1)!.reasons.push(`no model in ${config.outputDir}`);
     return { outputDir: config.outputDir, upToDate: false, record, stages };
   }
-  const { record } = read;
-  const images = await imageChanges([...scan.images], record);
+  const record = read.record;
   const stale = new Set<string>();
   const stages: StageStatus[] = [];
   for (const stage of STAGES) {
@@ -112,25 +130,47 @@ function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** New, changed and removed images against the record; a file whose size and time match is not read. */
-async function imageChanges(scanned: ReadonlyArray<{ path: string }>, record: StageRecord): Promise<{ added: number; changed: number; removed: number }> {
-  const skipped = new Set(record.skipped);
+interface ImageChanges {
+  added: number;
+  changed: number;
+  removed: number;
+}
+
+/**
+ * New, changed and removed images against the record; a file whose size and time match is not read. A merge of two
+ * sequences in path order: the record's images as read, the scanned rows sorted by path (row numbers only). Memory
+ * is a row number per scanned image and a batch of the record, never a set of all images.
+ */
+async function imageChanges(scanned: PathRows, skippedFiles: readonly string[], recorded: AsyncIterable<RecordedEntry[]>): Promise<ImageChanges> {
+  const skipped = new Set(skippedFiles);
+  const order = rowsInPathOrder(scanned);
+  let next = 0;
   let added = 0;
   let changed = 0;
-  const seen = new Set<string>();
-  for (const image of scanned) {
-    seen.add(image.path);
-    const known = record.images[image.path];
-    if (!known) {
-      if (!skipped.has(image.path)) added++;
-      continue;
+  let removed = 0;
+  /** The scanned rows before `until` (all that are left, without it) are not in the record: new, unless skipped. */
+  const newBefore = (until?: string) => {
+    for (; next < order.length; next++) {
+      const file = scanned.path(order[next]!);
+      if (until !== undefined && comparePaths(file, until) >= 0) return;
+      if (!skipped.has(file)) added++;
     }
-    const stat = statSync(image.path, { throwIfNoEntry: false });
-    if (!stat) continue;
-    if (stat.size === known.size && stat.mtimeMs === known.mtimeMs) continue;
-    const sha256 = await fs.readFile(image.path).then(sha256Hex, () => undefined);
-    if (sha256 !== known.sha256) changed++;
+  };
+  for await (const batch of recorded) {
+    for (const known of batch) {
+      newBefore(known.path);
+      if (next === order.length || scanned.path(order[next]!) !== known.path) {
+        removed++;
+        continue;
+      }
+      next++;
+      const stat = statSync(known.path, { throwIfNoEntry: false });
+      if (!stat) continue;
+      if (stat.size === known.size && stat.mtimeMs === known.mtimeMs) continue;
+      const sha256 = await fs.readFile(known.path).then(sha256Hex, () => undefined);
+      if (sha256 !== known.sha256) changed++;
+    }
   }
-  const removed = Object.keys(record.images).filter((file) => !seen.has(file)).length;
+  newBefore();
   return { added, changed, removed };
 }

@@ -10,6 +10,7 @@ import { buildInputsKey } from '../store/keys.js';
 import type { EmitEvent } from './build-events.js';
 import type { BuildResult } from './build-result.js';
 import { stageRecordFile } from './stage-record.js';
+import { readEvaluation } from './stored-evaluation.js';
 import { fileFacts, readUpToDateRecord, sameFacts, type UpToDateRecord } from './up-to-date-record.js';
 
 /** What the up-to-date check compares besides the images. */
@@ -59,8 +60,13 @@ export async function upToDateBuild(inputs: BuildInputs, emit: EmitEvent): Promi
   // The scan's errors (no image folder, too few classes) are the build's, as on the full path.
   const scan = await scanImageDirs(config.imageDirs, { labels: config.labels });
   if (listingDigest(scan.labels, scan.images) !== record.listing) return { scanned: scan };
+  // The misclassified test images, from the evaluation the build stored (gone or damaged since: the full path).
+  const evaluation = await readEvaluation(config.cacheDir, record.evaluation);
+  if (!evaluation) return { scanned: scan };
+  const classes = record.result.classes;
+  const misclassified = evaluation.test.misclassified.map((m) => ({ file: m.path, label: classes[m.label]!, predicted: classes[m.predicted]! }));
   replayEvents(record, scan, distortionsActive(config.distortions), emit);
-  return { result: { ...record.result, skipped: [...scan.skipped, ...record.skipped], durationMs: Math.round(performance.now() - started) } };
+  return { result: { ...record.result, misclassified, skipped: [...scan.skipped, ...record.skipped], durationMs: Math.round(performance.now() - started) } };
 }
 
 /** The stage events of an up-to-date build, in pipeline order, with what the scan found and the split said. */

@@ -13,7 +13,8 @@ export interface FileFacts {
 }
 
 /**
- * What a completed build into one output folder saw and gave, in a few hundred bytes plus its skipped files:
+ * What a completed build into one output folder saw and gave, in a few hundred bytes plus its skipped files (and the
+ * classes and confusion matrix):
  * a rebuild whose listing, inputs, cache file and export match it is up to date without per-image work
  * (src/pipeline/up-to-date-build.ts). The per-image detail for `retrain status` stays in the stage record.
  */
@@ -37,8 +38,14 @@ export interface UpToDateRecord {
   variants: number;
   /** Files the hash and bottleneck stages skipped, with why (the scan's own are found again by the scan). */
   skipped: Array<{ file: string; reason: string }>;
-  /** The result as a rebuild with nothing to do gives it (nothing computed, trained or exported). */
-  result: Omit<BuildResult, 'durationMs' | 'remote' | 'skipped'>;
+  /**
+   * Where the evaluate stage stored its evaluation (readEvaluation): the misclassified test images are read there
+   * once the rebuild is known to be up to date, not held here (at 1,000,000 images they were 7.6 MB of this record,
+   * read by every rebuild that then took the full path).
+   */
+  evaluation: string;
+  /** The result as a rebuild with nothing to do gives it (nothing computed, trained or exported), but its misclassified images. */
+  result: Omit<BuildResult, 'durationMs' | 'remote' | 'skipped' | 'misclassified'>;
 }
 
 /** `<cacheDir>/stages/<hash of the output folder>.up-to-date`, beside the stage record. */
@@ -61,7 +68,7 @@ export function readUpToDateRecord(cacheDir: string, outputDir: string): UpToDat
   try {
     const record = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')) as UpToDateRecord;
     if (record?.format !== UP_TO_DATE_RECORD_FORMAT || record.outputDir !== path.resolve(outputDir)) return undefined;
-    if (typeof record.listing !== 'string' || typeof record.inputs !== 'string' || typeof record.exportKey !== 'string') return undefined;
+    if (typeof record.listing !== 'string' || typeof record.inputs !== 'string' || typeof record.exportKey !== 'string' || typeof record.evaluation !== 'string') return undefined;
     if (!Array.isArray(record.skipped) || !Array.isArray(record.splitMessages) || typeof record.variants !== 'number' || typeof record.result !== 'object' || record.result === null) return undefined;
     return record;
   } catch {

@@ -42,9 +42,17 @@ export const STAGE_VERSIONS = {
   export: 4,
 } as const;
 export type StageName = keyof typeof STAGE_VERSIONS;
-/** The format of `<cacheDir>/stages/<output folder>.json`. */
-export const STAGE_RECORD_FORMAT = 'retrain-stages@1';
-export const UP_TO_DATE_RECORD_FORMAT = 'retrain-up-to-date@2';
+/**
+ * The format of `<cacheDir>/stages/<output folder>.json`: @1 was one JSON object (every image keyed by path), @2 a
+ * JSON header line then binary entries in path order, read as a stream (src/pipeline/stage-record.ts).
+ */
+export const STAGE_RECORD_FORMAT = 'retrain-stages@2';
+/**
+ * The format of `<cacheDir>/stages/<output folder>.up-to-date`. @3: the stage record beside it is of format @2 (an
+ * @2 record vouched for an @1 stage record, and a no-op build would have left it for `retrain status` to call outdated),
+ * and the misclassified test images are read from the stored evaluation it names, not held in it.
+ */
+export const UP_TO_DATE_RECORD_FORMAT = 'retrain-up-to-date@3';
 /** The header of an object in the remote cache. */
 export const REMOTE_OBJECT_MAGIC = 'retrain-object 1';
 

@@ -14,6 +14,8 @@ export interface Evaluated extends Trained {
   validation: Evaluation;
   /** The evaluate stage's key (head, test set, how many test images). */
   evaluationKey: string;
+  /** Where the evaluation is stored in the cache (readEvaluation): an up-to-date build reads its misclassified images there. */
+  storedEvaluationKey: string;
 }
 
 /**
@@ -39,7 +41,7 @@ export const evaluateTask = stageTask(evaluateStage, (context): OperatorFunction
       const stored = await readEvaluation(context.cache.dir, storedKey);
       if (stored) {
         run.upToDate('same head and sets, evaluation taken from the cache');
-        return { ...trained, ...stored, evaluationKey: run.key };
+        return { ...trained, ...stored, evaluationKey: run.key, storedEvaluationKey: storedKey };
       }
       run.start();
       const examples = (rows: Int32Array) => Array.from(rows, (i) => ({ path: images.path(i), label: images.classIndex(i), vector: () => images.vector(i) }));
@@ -49,7 +51,7 @@ export const evaluateTask = stageTask(evaluateStage, (context): OperatorFunction
       }));
       await writeEvaluation(context.cache.dir, storedKey, evaluation);
       run.done();
-      return { ...trained, ...evaluation, evaluationKey: run.key };
+      return { ...trained, ...evaluation, evaluationKey: run.key, storedEvaluationKey: storedKey };
     }),
 );
 

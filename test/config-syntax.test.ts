@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { loadConfigFile } from '../src/config/load-config.js';
+import { readCacheDir } from '../src/config/read-cache-dir.js';
 import { REPO_ROOT, tempDir } from './helpers/shared.js';
 
 const run = promisify(execFile);
@@ -78,6 +79,16 @@ describe('a config file that cannot be loaded', () => {
     );
     assert.equal(failure.code, 1);
     assert.equal(failure.stderr, `error: ${file}:3:22: cannot load config (train: boom)\n`);
+  });
+
+  // Found with the case above: `retrain cache stats` said `The "paths[1]" argument must be of type string. Received type number (5)`.
+  it('retrain cache reads a cacheDir that is not a folder name as an error naming the file', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'retrain.config.ts');
+    await fs.writeFile(file, "export default { imageDir: 'photos', cacheDir: 5 };\n");
+    await assert.rejects(readCacheDir({}, dir), { message: `${file}: invalid config: cacheDir: must be a folder name` });
+    await fs.writeFile(file, "export default { imageDir: 'photos', cacheDir: 'here' };\n");
+    assert.equal(await readCacheDir({}, dir), path.join(dir, 'here'));
   });
 
   it('retrain build prints that one line, exit 1', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { loadConfigFile } from '../src/config/load-config.js';
+import { readCacheDir } from '../src/config/read-cache-dir.js';
 import { REPO_ROOT, tempDir } from './helpers/shared.js';
 
 const run = promisify(execFile);
@@ -56,6 +57,38 @@ describe('a config file that cannot be loaded', () => {
       await fs.writeFile(file, `export default ${value};\n`);
       assert.equal(await refusal(file), `${file}: the default export must be a config object (export default defineConfig({...}))`);
     }
+  });
+
+  // Found in a trial: `get train() { throw new Error('boom') }` was read while merging, after the load, and
+  // `retrain build` said only `error: boom`.
+  it('a getter that throws names the file, the place and the property', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'retrain.config.ts');
+    await fs.writeFile(file, "export default {\n  imageDir: 'photos',\n  get train() { throw new Error('boom'); },\n};\n");
+    assert.equal(await refusal(file), `${file}:3:22: cannot load config (train: boom)`);
+    // The column is where jiti's transpiled line puts the error (near the `throw`): only the line is checked.
+    const nested = path.join(dir, 'nested.config.ts');
+    await fs.writeFile(nested, "export default {\n  imageDir: 'photos',\n  train: { get steps() { throw new TypeError('no steps'); } },\n};\n");
+    assert.match(await refusal(nested), new RegExp(`^${nested.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: cannot load config \\(TypeError: train\\.steps: no steps\\)$`));
+    const thrownString = path.join(dir, 'string.config.ts');
+    await fs.writeFile(thrownString, "export default {\n  imageDir: 'photos',\n  get seed() { throw 'boom'; },\n};\n");
+    assert.equal(await refusal(thrownString), `${thrownString}: cannot load config (seed: boom)`);
+    const failure = await run(process.execPath, [path.join(REPO_ROOT, 'bin/retrain.js'), 'build'], { cwd: dir }).then(
+      () => assert.fail('build succeeded'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(failure.code, 1);
+    assert.equal(failure.stderr, `error: ${file}:3:22: cannot load config (train: boom)\n`);
+  });
+
+  // Found with the case above: `retrain cache stats` said `The "paths[1]" argument must be of type string. Received type number (5)`.
+  it('retrain cache reads a cacheDir that is not a folder name as an error naming the file', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'retrain.config.ts');
+    await fs.writeFile(file, "export default { imageDir: 'photos', cacheDir: 5 };\n");
+    await assert.rejects(readCacheDir({}, dir), { message: `${file}: invalid config: cacheDir: must be a folder name` });
+    await fs.writeFile(file, "export default { imageDir: 'photos', cacheDir: 'here' };\n");
+    assert.equal(await readCacheDir({}, dir), path.join(dir, 'here'));
   });
 
   it('retrain build prints that one line, exit 1', async () => {

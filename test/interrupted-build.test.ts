@@ -21,7 +21,9 @@ describe('a build stopped during the bottlenecks', { skip: !HAS_SHARED && 'share
     );
     const controller = new AbortController();
     const stages: string[] = [];
+    let last: BuildEvent | undefined;
     const onEvent = (event: BuildEvent) => {
+      if (event.type === 'bottleneck-progress') last = event;
       if (event.type === 'bottleneck-progress' && event.computed >= 1) controller.abort();
       if (event.type === 'stage' && event.status !== 'start') stages.push(`${event.stage}: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);
     };
@@ -31,6 +33,8 @@ describe('a build stopped during the bottlenecks', { skip: !HAS_SHARED && 'share
     assert.ok(counts, `${said} (all: ${stages.join(' | ')})`);
     const [computed, left] = [Number(counts[1]), Number(counts[2])];
     assert.ok(computed >= 1 && left >= 1 && computed + left === 12, said);
+    // The last progress counts what was done, not the images the stop dropped (a trial saw "500/500 (0 computed, 0 cached)").
+    assert.deepEqual(last, { type: 'bottleneck-progress', done: computed, total: 12, computed, cached: 0 });
     assert.deepEqual(stages.slice(3), ['split: superseded (the build was stopped)', 'augment: superseded (the build was stopped)', 'train: superseded (the build was stopped)', 'evaluate: superseded (the build was stopped)', 'export: superseded (the build was stopped)']);
 
     // Nothing computed is lost: the next build finds those vectors cached and computes only the rest.

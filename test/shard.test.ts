@@ -25,17 +25,21 @@ function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('--shard i/N: values', () => {
-  it('refuses 3/2, 0/0, a/b and 1/2 without a remote cache, each in one line', async () => {
-    const cases: Array<[string, RegExp, number]> = [
-      ['3/2', /^error: --shard 3\/2: the shards of 2 are numbered 0 to 1$/, 2],
-      ['0/0', /^error: --shard 0\/0: the number of shards N must be at least 1$/, 2],
-      ['a/b', /^error: --shard a\/b: not a shard; expected i\/N/, 2],
-      ['1/2', /^error: --shard 1\/2: a shard computes into the remote cache; set --remote-cache/, 1],
+  it('refuses 3/2, 0/0, a/b, abc, -1/2 and 1/2 without a remote cache, each in one line naming --shard', async () => {
+    const cases: Array<[string[], RegExp, number]> = [
+      [['--shard', '3/2'], /^error: --shard 3\/2: the shards of 2 are numbered 0 to 1$/, 2],
+      [['--shard', '0/0'], /^error: --shard 0\/0: the number of shards N must be at least 1$/, 2],
+      [['--shard', 'a/b'], /^error: --shard a\/b: not a shard; expected i\/N/, 2],
+      [['--shard', 'abc'], /^error: --shard abc: not a shard; expected i\/N: shard i \(from 0\) of N, e.g. 0\/4$/, 2],
+      // A trial's `--shard -1/2` said "Unknown argument: 1": yargs read -1/2 as short flags.
+      [['--shard', '-1/2'], /^error: --shard -1\/2: not a shard; expected i\/N: shard i \(from 0\) of N, e.g. 0\/4$/, 2],
+      [['--shard=-1/2'], /^error: --shard -1\/2: not a shard; expected i\/N: shard i \(from 0\) of N, e.g. 0\/4$/, 2],
+      [['--shard', '1/2'], /^error: --shard 1\/2: a shard computes into the remote cache; set --remote-cache/, 1],
     ];
     const env = { RETRAIN_REMOTE_CACHE: '' };
-    for (const [value, message, code] of cases) {
-      const run = await cli(['build', '--image-dir', REPO_ROOT, '--shard', value], env);
-      assert.equal(run.code, code, `${value}: ${run.stderr}`);
+    for (const [words, message, code] of cases) {
+      const run = await cli(['build', '--image-dir', REPO_ROOT, ...words], env);
+      assert.equal(run.code, code, `${words.join(' ')}: ${run.stderr}`);
       const lines = run.stderr.trim().split('\n');
       assert.equal(lines.length, 1, run.stderr);
       assert.match(lines[0]!, message);

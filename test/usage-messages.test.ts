@@ -63,6 +63,19 @@ describe('a config flag given without a value', () => {
   });
 });
 
+// Before the fix `retrain watch --queue` (no value) watched without a queue, and build and experiment built
+// without one, all without a word (yargs made the value '').
+describe('--queue given without a value', () => {
+  it('is refused in one line naming --queue and what it takes (exit 2)', async () => {
+    const dir = await tempDir();
+    for (const command of ['build', 'watch', 'experiment']) {
+      const { code, stderr } = await retrain([command, '--queue'], dir);
+      assert.equal(code, 2, `${command}: ${stderr}`);
+      assert.equal(stderr, 'error: --queue: needs a value (redis://host:port of the Redis the `retrain worker`s take jobs from)\n', command);
+    }
+  });
+});
+
 // Before the fix `retrain cache foo` said `--action foo: must be one of …` (a flag nobody typed), and
 // `retrain build --stpes 10` said `Unknown argument: stpes` with no dash and no suggestion.
 describe('a misspelt flag or a wrong sub-command word', () => {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { AuditReport } from '../src/core/audit/audit.js';
 import { startUiServer } from '../src/app/watch-ui/ui-server.js';
+import { MAX_INPUT_PIXELS } from '../src/images/decode-image.js';
+import { pngClaiming } from './helpers/png.js';
 import { copySubset, needsShared, tempDir } from './helpers/shared.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -149,6 +151,25 @@ describe('the --ui page on a large data set, and what a user can do wrong', () =
       assert.equal(state.lastBuild.confusion, undefined);
       assert.equal(state.lastBuild.largestConfusions.length, 30);
       assert.ok(state.lastBuild.largestConfusions.every((cell) => cell.count === 2));
+    } finally {
+      await ui.close();
+    }
+  });
+
+  // Before: thumbnails had sharp's own limit (268 megapixels), not the build's: a 12,000 x 12,000 image (144
+  // megapixels, 432 MB decoded) was decoded for a 160-pixel thumbnail, and a larger one was a 500 with libvips' words.
+  it('a thumbnail of an image over the build\'s pixel limit is refused in one clear line, not decoded', async () => {
+    const work = await tempDir('retrain-ui-bomb-');
+    await fs.mkdir(path.join(work, 'images', 'cats'), { recursive: true });
+    const bomb = path.join(work, 'images', 'cats', 'huge.png');
+    await fs.writeFile(bomb, pngClaiming(12_000, 12_000));
+    assert.ok(12_000 * 12_000 > MAX_INPUT_PIXELS);
+    const ui = await startUiServer({ scope: () => ({ imageDirs: [path.join(work, 'images')] }) });
+    try {
+      const url = new URL(ui.url);
+      const response = await fetch(new URL(`/thumbnail?token=${url.searchParams.get('token')}&path=${encodeURIComponent(bomb)}`, url));
+      assert.equal(response.status, 422);
+      assert.deepEqual(await response.json(), { error: `${bomb}: image too large for a thumbnail (12000x12000, over ${MAX_INPUT_PIXELS.toLocaleString('en')} pixels; the build skips it too)` });
     } finally {
       await ui.close();
     }

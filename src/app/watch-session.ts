@@ -5,6 +5,8 @@ import { build } from '../pipeline/build.js';
 import { checkBuildOutputs } from '../pipeline/build-outputs.js';
 import { BuildResources } from '../pipeline/build-resources.js';
 import { buildStatus } from '../pipeline/stage-status.js';
+import { readStageRecord } from '../pipeline/stage-record.js';
+import { countMoved, sayMoved } from './moved-images.js';
 import { batchChanges, type ChangeBatch } from './change-batch.js';
 import { watchFiles } from './file-changes.js';
 import type { WatchEvent } from './watch-events.js';
@@ -39,6 +41,8 @@ export class WatchSession {
   private lastTestAccuracy: number | null = null;
   /** Image roots that are gone: no build runs until they are back (a build would drop their classes). */
   private readonly goneRoots = new Set<string>();
+  /** Image paths added and removed since the last completed build: a move is both, and is said as one. */
+  private readonly sinceBuild = { added: new Set<string>(), removed: new Set<string>() };
   private stopped = false;
 
   constructor(private readonly options: WatchOptions) {}
@@ -101,6 +105,8 @@ export class WatchSession {
   private onChanges(batch: ChangeBatch) {
     if (this.stopped) return;
     this.emit({ type: 'change', ...batch });
+    for (const file of batch.added) this.sinceBuild.added.add(file);
+    for (const file of batch.removed) this.sinceBuild.removed.add(file);
     for (const message of batch.errors) this.emit({ type: 'error', message: `file watcher: ${message}; still watching` });
     for (const root of batch.rootsGone) {
       this.goneRoots.add(root);
@@ -176,9 +182,17 @@ export class WatchSession {
         await this.resources.close().catch(() => undefined);
         this.resources = new BuildResources(this.config.cacheDir, this.config.remote);
       }
-      // What changed, explained as `retrain status` does (before the build records the new state).
+      // What changed, explained as `retrain status` does (before the build records the new state); images moved
+      // or renamed while watching are said as such, not as new (status compares paths).
+      const [added, removed] = [[...this.sinceBuild.added], [...this.sinceBuild.removed]];
       const status = await buildStatus(this.config).catch(() => undefined);
-      if (status && !status.upToDate) this.emit({ type: 'stale', stages: status.stages.filter((s) => !s.upToDate) });
+      if (status && !status.upToDate) {
+        const stale = status.stages.filter((s) => !s.upToDate);
+        const mayHaveMoved = added.length > 0 && removed.length > 0 && stale.some((s) => s.stage === 'bottleneck');
+        const record = mayHaveMoved ? await readStageRecord(this.config.cacheDir, this.config.outputDir).catch(() => undefined) : undefined;
+        const moved = record ? await countMoved(added, removed, record) : 0;
+        this.emit({ type: 'stale', stages: sayMoved(stale, moved) });
+      }
       const result = await build(this.config, {
         resources: this.resources,
         signal: controller.signal,
@@ -191,6 +205,8 @@ export class WatchSession {
       }
       if (result.exported) this.emit({ type: 'exported', outputDir: result.outputDir });
       this.lastTestAccuracy = result.testAccuracy;
+      for (const file of added) this.sinceBuild.added.delete(file);
+      for (const file of removed) this.sinceBuild.removed.delete(file);
       this.emit({ type: 'build', ...result });
     } catch (error) {
       if (!controller.signal.aborted) this.emit({ type: 'error', message: (error as Error).message });

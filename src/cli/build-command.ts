@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
 import { withModelsEnv } from './models-env.js';
+import { needsValue } from './option-checks.js';
 import { quietSdkNodeWarning, withRemoteEnv } from './remote-env.js';
 
 export function buildCommand(yargs: Argv) {
@@ -11,6 +12,7 @@ export function buildCommand(yargs: Argv) {
       y
         .options(configFlagOptions())
         .option('queue', { type: 'string', describe: 'redis://host:port: missing bottlenecks are computed by `retrain worker`s (needs --remote-cache)' })
+        .check(needsValue('queue', 'redis://host:port of the Redis the `retrain worker`s take jobs from'))
         .option('json', { type: 'boolean', describe: 'Print the result as one JSON object (last line of stdout)' })
         .example('$0 build', 'build with ./retrain.config.ts')
         .example('$0 build --image_dir flower_photos --how_many_training_steps 500', 'original flag names work too'),

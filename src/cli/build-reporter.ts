@@ -30,6 +30,9 @@ export function createReporter({ json, stream = json ? process.stderr : process.
   let totalImages = 0;
   let barStartedAt = 0;
   let lastPlainPercent = -1;
+  /** Plain output (a line per tenth of the images): the last line printed, and the latest counts. */
+  let printedCounts: string | undefined;
+  let latestCounts: string | undefined;
   let steps = 0;
 
   return {
@@ -68,9 +71,11 @@ export function createReporter({ json, stream = json ? process.stderr : process.
             }
           } else {
             const percent = Math.floor((event.done / Math.max(total, 1)) * 10) * 10;
+            latestCounts = `bottlenecks ${event.done}/${total} (${event.computed} computed, ${event.cached} cached)`;
             if (percent !== lastPlainPercent) {
               lastPlainPercent = percent;
-              stream.write(`bottlenecks ${event.done}/${total} (${event.computed} computed, ${event.cached} cached)\n`);
+              printedCounts = latestCounts;
+              stream.write(latestCounts + '\n');
             }
           }
           return;
@@ -81,6 +86,11 @@ export function createReporter({ json, stream = json ? process.stderr : process.
           return;
         case 'stage':
           if (event.stage === 'train' && event.status === 'start') steps = event.total ?? 0;
+          // A stage stopped between two tenths (Ctrl-C): its last progress line says what was really done.
+          if (event.stage === 'bottleneck' && event.status !== 'start' && printedCounts !== latestCounts) {
+            if (printedCounts) stream.write(latestCounts + '\n');
+            printedCounts = latestCounts;
+          }
           return line(`${event.stage}: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);
         case 'train-eval': {
           const every = Math.max(1, Math.round(steps / 10));

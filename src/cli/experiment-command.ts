@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { configFlagOptions } from '../config/cli-flags.js';
 import { withModelsEnv } from './models-env.js';
+import { needsValue } from './option-checks.js';
 
 export function experimentCommand(yargs: Argv) {
   return yargs.command(
@@ -14,6 +15,7 @@ export function experimentCommand(yargs: Argv) {
         .options(configFlagOptions())
         .option('export-best', { type: 'boolean', describe: 'Copy the best experiment\'s model (by validation accuracy) to the output folder' })
         .option('queue', { type: 'string', describe: 'redis://host:port: missing bottlenecks are computed by `retrain worker`s (needs --remote-cache)' })
+        .check(needsValue('queue', 'redis://host:port of the Redis the `retrain worker`s take jobs from'))
         .option('json', { type: 'boolean', describe: 'Print the comparison as JSON' }),
     async (argv) => {
       const { readConfig } = await import('../config/read-config.js');

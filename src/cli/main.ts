@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TYPED_FLAGS, typedFlags } from '../config/typed-flags.js';
 import { booleanValues, noLoneDash } from './option-checks.js';
+import { joinDashValues } from './dash-values.js';
 import { printable } from '../util/printable.js';
 import { closestKey } from '../config/config-issues.js';
 import { auditCommand } from './audit-command.js';
@@ -49,7 +50,8 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
  * The `retrain` yargs instance for `args`, every command declared, not parsed yet. `columns` is the terminal
  * width help is wrapped to (at most 110); src/cli/stored-help-writer.ts renders the stored help with it unset.
  */
-export function createCli(args: string[], columns: number | undefined = process.stdout.columns): Argv {
+export function createCli(typed: string[], columns: number | undefined = process.stdout.columns): Argv {
+  const args = joinDashValues(typed);
   const cli = yargs(args)
     .scriptName('retrain')
     .usage('$0 <command> [options]\n\nRetrain an image classifier for your own classes by transfer learning, as an incremental build.')

@@ -48,3 +48,11 @@ export function noLoneDash(args: readonly string[]) {
     return `${command} -: "-" (standard input) is not an argument of ${command || 'retrain'}; ${what[command] ?? `see retrain ${command} --help`}`;
   };
 }
+
+/**
+ * A yargs `.check()` that refuses a string flag typed without a value (`retrain watch --queue`): yargs makes it
+ * '', which read as "not given" (watch went on without the queue, without a word). `what` says what it takes.
+ */
+export function needsValue(name: string, what: string) {
+  return (argv: Record<string | symbol, unknown>): true | string => (argv[name] === '' ? `--${name}: needs a value (${what})` : true);
+}

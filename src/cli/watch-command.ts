@@ -6,7 +6,7 @@ import type { WatchEvent } from '../app/watch-events.js';
 import { explainStage } from '../pipeline/explain-stage.js';
 import { plural } from '../util/plural.js';
 import type { createReporter } from './build-reporter.js';
-import { numberAtLeast } from './option-checks.js';
+import { needsValue, numberAtLeast } from './option-checks.js';
 
 export function watchCommand(yargs: Argv) {
   return yargs.command(
@@ -19,7 +19,8 @@ export function watchCommand(yargs: Argv) {
         .option('ui', { type: 'boolean', describe: 'Serve a live curation page on 127.0.0.1 (its URL, with an access token, is printed)' })
         .option('ui-port', { type: 'number', default: 0, describe: 'Port of the --ui page [a free one]' })
         .option('queue', { type: 'string', describe: 'redis://host:port: missing bottlenecks are computed by `retrain worker`s (needs --remote-cache)' })
-        .option('quiet-ms', { type: 'number', default: 300, describe: 'A burst of file events ends after this much quiet' })
+        .check(needsValue('queue', 'redis://host:port of the Redis the `retrain worker`s take jobs from'))
+        .option('quiet-ms', { type: 'number', default: 300, describe: 'Milliseconds without file events that end a burst (one rebuild per burst)' })
         .check(numberAtLeast('quiet-ms', 0))
         .check(numberAtLeast('ui-port', 0))
         .check((argv) => Number(argv['ui-port']) <= 65535 || `--ui-port ${String(argv['ui-port'])}: must be a port number, 0 to 65535 (0: a free one)`)

@@ -6,6 +6,7 @@ import type { createJiti as CreateJiti } from 'jiti';
 import type { RetrainConfig } from './define-config.js';
 import { ConfigError } from './config-error.js';
 import { configLoadError } from './config-load-error.js';
+import { configSnapshot } from './config-snapshot.js';
 
 /** Config file names looked for in the working folder, in order. */
 export const CONFIG_FILE_NAMES = ['retrain.config.ts', 'retrain.config.mts', 'retrain.config.js', 'retrain.config.mjs'];
@@ -56,7 +57,21 @@ export async function loadConfigFile(file: string): Promise<Partial<RetrainConfi
   if (!loaded || typeof loaded !== 'object') {
     throw new ConfigError(`${file}: the default export must be a config object (export default defineConfig({...}))`);
   }
-  return loaded as Partial<RetrainConfig>;
+  // Every property read now, so a getter that throws is reported with the file's name (and the property's).
+  return configSnapshot(loaded, (error, at) => {
+    throw configLoadError(file, propertyError(error, at));
+  }) as Partial<RetrainConfig>;
+}
+
+/**
+ * What reading the property `at` threw, its message starting with the property (`train: boom`), with the stack
+ * of the error thrown (where in the config file), none for a thrown non-error (`throw 'boom'`).
+ */
+function propertyError(error: unknown, at: string): Error {
+  const named = new Error(`${at || 'the default export'}: ${error instanceof Error ? error.message : String(error)}`);
+  named.name = error instanceof Error ? error.name : 'Error';
+  named.stack = error instanceof Error ? error.stack : '';
+  return named;
 }
 
 /** Whether the module loads and its default export is null or undefined (read without jiti's default interop). */

@@ -18,6 +18,7 @@ export interface VectorSettings {
 }
 
 export interface VectorCounts {
+  /** Requests answered: a vector (computed or cached) or a failure; not those a stopped build dropped. */
   done: number;
   computed: number;
   cached: number;
@@ -49,7 +50,7 @@ export class VectorSource {
     const known = this.inFlight.get(request.key);
     if (known) {
       return known.then((outcome) => {
-        this.counts.done++;
+        if (!isStopped(outcome)) this.counts.done++;
         if ('vector' in outcome) this.counts.cached++;
         return 'vector' in outcome ? { vector: outcome.vector, cached: true } : outcome;
       });
@@ -66,7 +67,7 @@ export class VectorSource {
     const answer = this.lookUpOrCompute(request);
     this.inFlight.set(request.key, answer);
     return answer.then((outcome) => {
-      this.counts.done++;
+      if (!isStopped(outcome)) this.counts.done++;
       if ('vector' in outcome) this.counts[outcome.cached ? 'cached' : 'computed']++;
       return outcome;
     });
@@ -113,6 +114,11 @@ export class VectorSource {
     await this.context.remote?.putVector(key, outcome.vector);
     return { vector, cached: false };
   }
+}
+
+/** Dropped because the build was stopped (Ctrl-C): not done, so progress does not count it. */
+function isStopped(outcome: VectorOutcome): boolean {
+  return 'error' in outcome && outcome.stopped === true;
 }
 
 /**

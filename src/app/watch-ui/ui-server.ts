@@ -1,9 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import sharp from 'sharp';
 import { CurationError, locateImage, moveImage, trashImage, type CurationScope } from './curation-actions.js';
 import { AUDIT_LISTS, pageView, slice, type AuditList, type UiState } from './page-state.js';
+import { thumbnail } from './thumbnail.js';
 import { uiPage } from './ui-page.js';
 
 export interface UiServer {
@@ -61,10 +61,11 @@ export async function startUiServer(options: { scope: () => CurationScope; port?
         return send(response);
       }
       if (request.method === 'GET' && url.pathname === '/thumbnail') {
-        const { real } = await locateImage(options.scope(), url.searchParams.get('path') ?? '');
-        const jpeg = await sharp(real, { pages: 1, failOn: 'none' }).rotate().resize(160, 160, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer();
+        const file = url.searchParams.get('path') ?? '';
+        const made = await thumbnail((await locateImage(options.scope(), file)).real, file);
+        if ('error' in made) return reply(response, 422, made);
         response.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'no-store' });
-        return response.end(jpeg);
+        return response.end(made.jpeg);
       }
       if (request.method === 'GET' && url.pathname === '/list') {
         // The rest of an audit list, a page at a time (the state holds only its first items).

@@ -69,16 +69,6 @@ export class ImageColumns {
     return this.digests.toString('hex', 32 * i, 32 * i + 32);
   }
 
-  /** The paths in row order (made now: a string per image). */
-  pathColumn(): readonly string[] {
-    return Array.from({ length: this.size }, (_, i) => this.path(i));
-  }
-
-  /** The names in their class folders in row order (made now: a string per image). */
-  relPathColumn(): readonly string[] {
-    return Array.from({ length: this.size }, (_, i) => this.relPath(i));
-  }
-
   /** The content hashes, 32 bytes each, in row order (a view, not a copy). */
   digestColumn(): Buffer {
     return this.digests.subarray(0, 32 * this.size);

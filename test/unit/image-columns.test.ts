@@ -56,8 +56,8 @@ describe('images appended as columns', () => {
     order.forEach((row, i) => {
       assert.deepEqual([columns.path(i), columns.relPath(i), columns.label(i), columns.sha256(i)], [images[row]!.path, images[row]!.relPath, images[row]!.label, images[row]!.sha256]);
     });
-    assert.deepEqual(columns.pathColumn(), order.map((row) => images[row]!.path));
-    assert.deepEqual(columns.relPathColumn(), order.map((row) => images[row]!.relPath));
+    assert.deepEqual(Array.from({ length: columns.count }, (_, i) => columns.path(i)), order.map((row) => images[row]!.path));
+    assert.deepEqual(Array.from({ length: columns.count }, (_, i) => columns.relPath(i)), order.map((row) => images[row]!.relPath));
     columns.inCanonicalOrder();
     inCanonicalOrder([...images]).forEach((image, i) => assert.equal(columns.path(i), image.path));
     const other = ScannedImages.from(images.slice(0, 1));

@@ -6,6 +6,7 @@ import { readStageRecord, stageRecordFile, writeStageRecord } from '../src/pipel
 import { rowsOf } from '../src/util/image-rows.js';
 import type { StageRunRecord } from '../src/pipeline/stage.js';
 import { tempDir } from './helpers/shared.js';
+import { hashedNow } from './helpers/hashed-now.js';
 
 describe('the stage record (<cacheDir>/stages/<hash>.json) of a no-op build', () => {
   it('is not rewritten when its content would be the same, and is when anything in it changes', async () => {
@@ -25,20 +26,20 @@ describe('the stage record (<cacheDir>/stages/<hash>.json) of a no-op build', ()
       return `${stat.ino} ${stat.mtimeNs} ${stat.ctimeNs}`;
     };
 
-    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(images), []);
+    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(hashedNow(images)), []);
     const first = await identity();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(images), []);
+    await writeStageRecord(cacheDir, outputDir, stages, rowsOf(hashedNow(images)), []);
     assert.equal(await identity(), first, 'an identical record was written again');
 
     // A change in a stage, an image or the skipped files is written.
     const changes: Array<() => Promise<void>> = [
-      () => writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), rowsOf(images), []),
+      () => writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), rowsOf(hashedNow(images)), []),
       async () => {
         await fs.appendFile(images[7]!.path, ' and more');
-        await writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), rowsOf(images), []);
+        await writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), rowsOf(hashedNow(images)), []);
       },
-      () => writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), rowsOf(images), ['unreadable.jpg']),
+      () => writeStageRecord(cacheDir, outputDir, new Map([['split', { key: 'k2', config: { seed: 1 }, upstream: { hash: 'h' } }]]), rowsOf(hashedNow(images)), ['unreadable.jpg']),
     ];
     let before = first;
     for (const change of changes) {

@@ -93,6 +93,16 @@ export class DatasetImages implements ImageTable, RecordRows {
     return this.columns.sha256(i);
   }
 
+  /** The file's size when it was hashed. */
+  size(i: number): number {
+    return this.columns.size(i);
+  }
+
+  /** The file's modification time when it was hashed. */
+  mtimeMs(i: number): number {
+    return this.columns.mtimeMs(i);
+  }
+
   /** The content hashes, 32 bytes each, in row order (the columns', not a copy). */
   digestColumn(): Buffer {
     return this.columns.digestColumn();

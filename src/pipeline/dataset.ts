@@ -8,11 +8,16 @@ export interface HashedRow {
   readonly images: ScannedImages;
   readonly row: number;
   readonly sha256: string;
+  /** The file's size and modification time when it was hashed (its stat before the read). */
+  readonly size: number;
+  readonly mtimeMs: number;
 }
 
-/** An image whose content hash is known. */
+/** An image whose content hash is known (and, when known, the size and time it was hashed at). */
 export interface HashedImage extends ImageFile {
   sha256: string;
+  size?: number;
+  mtimeMs?: number;
 }
 
 /**

@@ -11,23 +11,25 @@ const SHA256 = /^[0-9a-f]{64}$/;
  * arrays until the split, so they reached the old generation; and then three strings per image here.
  */
 export class ImageColumns {
-  private size = 0;
+  private rowCount = 0;
   private scan: ScannedImages | undefined;
   private rows = new Uint32Array(1024);
   private digests = Buffer.alloc(32 * 1024);
   private fromCache = new Uint8Array(1024);
+  /** Per row, the file's size and modification time when it was hashed (two float64s). */
+  private facts = new Float64Array(2 * 1024);
   private held = new Map<number, VectorRef>();
 
   /** The columns of `images`, in their order (their own scan columns made of them). */
   static from(images: readonly ImageWithVector[]): ImageColumns {
     const scanned = ScannedImages.from(images);
     const columns = new ImageColumns();
-    images.forEach((image, row) => columns.add({ images: scanned, row, sha256: image.sha256 }, image.cached, image.vector));
+    images.forEach((image, row) => columns.add({ images: scanned, row, sha256: image.sha256, size: image.size ?? 0, mtimeMs: image.mtimeMs ?? 0 }, image.cached, image.vector));
     return columns;
   }
 
   get count(): number {
-    return this.size;
+    return this.rowCount;
   }
 
   /** Appends an image (a row of the one scan all rows come from); `vector` only for one that is not read from the local cache by key. */
@@ -35,7 +37,7 @@ export class ImageColumns {
     this.scan ??= image.images;
     if (image.images !== this.scan) throw new Error('ImageColumns: rows of two scans');
     if (!SHA256.test(image.sha256)) throw new Error(`${image.images.path(image.row)}: content hash ${image.sha256} is not a SHA-256`);
-    const i = this.size++;
+    const i = this.rowCount++;
     if (i === this.fromCache.length) {
       const digests = Buffer.alloc(2 * this.digests.length);
       this.digests.copy(digests);
@@ -46,8 +48,13 @@ export class ImageColumns {
       const rows = new Uint32Array(2 * this.rows.length);
       rows.set(this.rows);
       this.rows = rows;
+      const facts = new Float64Array(2 * this.facts.length);
+      facts.set(this.facts);
+      this.facts = facts;
     }
     this.rows[i] = image.row;
+    this.facts[2 * i] = image.size;
+    this.facts[2 * i + 1] = image.mtimeMs;
     this.digests.write(image.sha256, 32 * i, 'hex');
     this.fromCache[i] = cached ? 1 : 0;
     if (vector) this.held.set(i, vector);
@@ -69,9 +76,19 @@ export class ImageColumns {
     return this.digests.toString('hex', 32 * i, 32 * i + 32);
   }
 
+  /** The file's size when it was hashed. */
+  size(i: number): number {
+    return this.facts[2 * this.checked(i)]!;
+  }
+
+  /** The file's modification time when it was hashed. */
+  mtimeMs(i: number): number {
+    return this.facts[2 * this.checked(i) + 1]!;
+  }
+
   /** The content hashes, 32 bytes each, in row order (a view, not a copy). */
   digestColumn(): Buffer {
-    return this.digests.subarray(0, 32 * this.size);
+    return this.digests.subarray(0, 32 * this.rowCount);
   }
 
   cached(i: number): boolean {
@@ -86,7 +103,7 @@ export class ImageColumns {
   /** The labels that have at least one image. */
   presentLabels(): Set<string> {
     const present = new Set<string>();
-    for (let i = 0; i < this.size; i++) present.add(this.label(i));
+    for (let i = 0; i < this.rowCount; i++) present.add(this.label(i));
     return present;
   }
 
@@ -98,7 +115,7 @@ export class ImageColumns {
    * Labels compare by their rank among the scan's labels (as the strings compare), paths only between copies.
    */
   inCanonicalOrder(): this {
-    const { digests, size, scan } = this;
+    const { digests, rowCount: size, scan } = this;
     const rank = new Uint32Array(size);
     if (scan) {
       const labels = scan.labels;
@@ -111,25 +128,33 @@ export class ImageColumns {
     order.sort((a, b) => rank[a]! - rank[b]! || compareDigests(digests, a, b) || compare(this.path(a), this.path(b)));
     const rows = new Uint32Array(this.rows.length);
     const fromCache = new Uint8Array(this.fromCache.length);
+    const facts = new Float64Array(this.facts.length);
     const sorted = Buffer.alloc(this.digests.length);
     const held = new Map<number, VectorRef>();
     order.forEach((from, to) => {
       rows[to] = this.rows[from]!;
       digests.copy(sorted, 32 * to, 32 * from, 32 * from + 32);
       fromCache[to] = this.fromCache[from]!;
+      facts[2 * to] = this.facts[2 * from]!;
+      facts[2 * to + 1] = this.facts[2 * from + 1]!;
       const vector = this.held.get(from);
       if (vector) held.set(to, vector);
     });
     this.rows = rows;
     this.digests = sorted;
     this.fromCache = fromCache;
+    this.facts = facts;
     this.held = held;
     return this;
   }
 
   private row(i: number): number {
-    if (!(i >= 0 && i < this.size)) throw new RangeError(`image ${i} of ${this.size}`);
-    return this.rows[i]!;
+    return this.rows[this.checked(i)]!;
+  }
+
+  private checked(i: number): number {
+    if (!(i >= 0 && i < this.rowCount)) throw new RangeError(`image ${i} of ${this.rowCount}`);
+    return i;
   }
 }
 

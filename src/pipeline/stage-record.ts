@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { STAGE_RECORD_FORMAT, stageRecordName } from '../store/keys.js';
@@ -191,12 +190,17 @@ export interface RecordRows {
   readonly count: number;
   path(i: number): string;
   sha256(i: number): string;
+  /** The size and modification time the file had when it was hashed (not now: a file changed since must differ). */
+  size(i: number): number;
+  mtimeMs(i: number): number;
 }
 
 /**
  * Written after a build completes (atomically), so it always describes what the output folder holds: the header
  * line, then the images in path order (see stageRecordFile), made and compared piece by piece so neither the file's
- * old bytes nor the new ones are held whole. A row whose file is gone is left out, and so is a second row of one path.
+ * old bytes nor the new ones are held whole. Each image's size and time are those it was hashed with (no stat here:
+ * a file changed or removed since the hash differs from its record, and `retrain status` says so). A second row of
+ * one path is left out.
  */
 export async function writeStageRecord(
   cacheDir: string,
@@ -206,17 +210,11 @@ export async function writeStageRecord(
   skipped: readonly string[],
 ): Promise<void> {
   const order = rowsInPathOrder(images);
-  // Each image's file facts, taken once, in path order: columns, not an object per image.
-  const size = new Float64Array(images.count);
-  const mtimeMs = new Float64Array(images.count);
+  // A second row of one path is left out (in path order, it follows the first).
   const present = new Uint8Array(images.count);
   let count = 0;
   for (let k = 0; k < images.count; k++) {
     if (k > 0 && images.path(order[k]!) === images.path(order[k - 1]!)) continue;
-    const stat = statSync(images.path(order[k]!), { throwIfNoEntry: false });
-    if (!stat) continue;
-    size[k] = stat.size;
-    mtimeMs[k] = stat.mtimeMs;
     present[k] = 1;
     count++;
   }
@@ -230,6 +228,8 @@ export async function writeStageRecord(
       const i = order[k]!;
       const file = images.path(i);
       const sha256 = images.sha256(i);
+      const [size, mtimeMs] = [images.size(i), images.mtimeMs(i)];
+      if (!(size >= 0) || !Number.isFinite(mtimeMs)) throw new Error(`${file}: no size and time of when it was hashed (${size}, ${mtimeMs})`);
       const length = Buffer.byteLength(file, 'utf8');
       if (at + 4 + length + FIXED > chunk.length) {
         yield chunk.subarray(0, at);
@@ -238,8 +238,8 @@ export async function writeStageRecord(
       }
       at = chunk.writeUInt32LE(length, at);
       at += chunk.write(file, at, length, 'utf8');
-      at = chunk.writeDoubleLE(size[k]!, at);
-      at = chunk.writeDoubleLE(mtimeMs[k]!, at);
+      at = chunk.writeDoubleLE(size, at);
+      at = chunk.writeDoubleLE(mtimeMs, at);
       // A hash that is not 64 hex digits writes fewer than 32 bytes (a regular expression per image cost 0.2 s at 300,000).
       if (sha256.length !== 64 || chunk.write(sha256, at, 32, 'hex') !== 32) throw new Error(`${file}: content hash ${sha256} is not a SHA-256`);
       at += 32;

@@ -23,6 +23,9 @@ export interface ImageObject {
   label?: string;
   relPath?: string;
   sha256?: string;
+  /** The file's size and modification time when it was hashed (what the stage record keeps). */
+  size?: number;
+  mtimeMs?: number;
   key?: string;
   set?: string;
   variants?: ReadonlyArray<{ key: string }>;
@@ -30,6 +33,8 @@ export interface ImageObject {
 
 /** ImageRows of objects, with the fields the keys read of a split image (its vector key, set and variants' keys). */
 export interface ObjectRows extends ImageRows {
+  size(i: number): number;
+  mtimeMs(i: number): number;
   key(i: number): string;
   set(i: number): string;
   variantKey(i: number, k: number): string | undefined;
@@ -44,6 +49,8 @@ export function rowsOf(images: readonly ImageObject[]): ObjectRows {
     label: (i) => images[i]!.label!,
     relPath: (i) => images[i]!.relPath!,
     sha256: (i) => images[i]!.sha256!,
+    size: (i) => images[i]!.size!,
+    mtimeMs: (i) => images[i]!.mtimeMs!,
     digestColumn: () => (digests ??= digestsOf(images)),
     key: (i) => images[i]!.key!,
     set: (i) => images[i]!.set!,

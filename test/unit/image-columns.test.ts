@@ -52,16 +52,20 @@ describe('images appended as columns', () => {
     const scanned = ScannedImages.from(images);
     const order = Array.from({ length: images.length }, (_, i) => i).sort((a, b) => ((a * 7919) % 4001) - ((b * 7919) % 4001));
     const columns = new ImageColumns();
-    for (const row of order) columns.add({ images: scanned, row, sha256: images[row]!.sha256 }, images[row]!.cached, images[row]!.vector);
+    for (const row of order) columns.add({ images: scanned, row, sha256: images[row]!.sha256, size: 10 + row, mtimeMs: 1e12 + row }, images[row]!.cached, images[row]!.vector);
     order.forEach((row, i) => {
-      assert.deepEqual([columns.path(i), columns.relPath(i), columns.label(i), columns.sha256(i)], [images[row]!.path, images[row]!.relPath, images[row]!.label, images[row]!.sha256]);
+      assert.deepEqual([columns.path(i), columns.relPath(i), columns.label(i), columns.sha256(i), columns.size(i), columns.mtimeMs(i)], [images[row]!.path, images[row]!.relPath, images[row]!.label, images[row]!.sha256, 10 + row, 1e12 + row]);
     });
     assert.deepEqual(Array.from({ length: columns.count }, (_, i) => columns.path(i)), order.map((row) => images[row]!.path));
     assert.deepEqual(Array.from({ length: columns.count }, (_, i) => columns.relPath(i)), order.map((row) => images[row]!.relPath));
     columns.inCanonicalOrder();
-    inCanonicalOrder([...images]).forEach((image, i) => assert.equal(columns.path(i), image.path));
+    // The facts the files were hashed with move with their rows.
+    inCanonicalOrder([...images]).forEach((image, i) => {
+      const row = images.indexOf(image);
+      assert.deepEqual([columns.path(i), columns.size(i), columns.mtimeMs(i)], [image.path, 10 + row, 1e12 + row]);
+    });
     const other = ScannedImages.from(images.slice(0, 1));
-    assert.throws(() => columns.add({ images: other, row: 0, sha256: images[0]!.sha256 }, true), /rows of two scans/);
+    assert.throws(() => columns.add({ images: other, row: 0, sha256: images[0]!.sha256, size: 1, mtimeMs: 1 }, true), /rows of two scans/);
   });
 
   it('refuses a content hash that is not a SHA-256', () => {

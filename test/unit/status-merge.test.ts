@@ -8,6 +8,7 @@ import { sha256Hex } from '../../src/util/content-hash.js';
 import { buildStatus } from '../../src/pipeline/stage-status.js';
 import { writeStageRecord } from '../../src/pipeline/stage-record.js';
 import { rowsOf } from '../../src/util/image-rows.js';
+import { hashedNow } from '../helpers/hashed-now.js';
 
 /**
  * `retrain status` merges the record (in path order) with the scan (in the scan's own order, sorted by row number):
@@ -37,7 +38,7 @@ describe('retrain status: the record merged with the scan', () => {
     mkdirSync(path.dirname(file(name)), { recursive: true });
     writeFileSync(file(name), `bytes of ${name}`);
   }
-  const rows = (list: string[]) => rowsOf(list.map((name) => ({ path: file(name), sha256: sha256Hex(Buffer.from(`bytes of ${name}`)) })));
+  const rows = (list: string[]) => rowsOf(hashedNow(list.map((name) => ({ path: file(name), sha256: sha256Hex(Buffer.from(`bytes of ${name}`)) }))));
   const changes = async () => {
     const status = await buildStatus(config);
     const reasons = (stage: string) => status.stages.find((s) => s.stage === stage)!.reasons.filter((r) => !r.startsWith('not run'));

@@ -32,7 +32,7 @@ export const hashTask = stageTask(hashStage, (context): OperatorFunction<Scanned
     return hashFileFrom(context.cache, file).then(
       (hashed) => {
         if (hashed.read && read++ === 0) context.events.start('reading changed and new files');
-        return { images, row, sha256: hashed.sha256 };
+        return { images, row, sha256: hashed.sha256, size: hashed.size, mtimeMs: hashed.mtimeMs };
       },
       (error: unknown) => {
         const reason = error instanceof UnusableFileError ? error.message : describeFileError(error);

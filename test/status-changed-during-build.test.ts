@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { resolveConfig } from '../src/config/resolved-config.js';
+import { build } from '../src/pipeline/build.js';
+import { buildStatus } from '../src/pipeline/stage-status.js';
+import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
+
+/**
+ * A photo edited while a build runs, after the build hashed it: the model was made from the old content, so
+ * `retrain status` must call the photo changed and the next build must hash it again. Before, the stage record was
+ * written with each file's size and time as they were at the end of the build (a second stat), beside the hash of
+ * the old content: status then said "up to date" and nothing rebuilt the stale model until the photo changed again.
+ */
+describe('a file changed after the build hashed it', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
+  it('is stale to `retrain status` afterwards, and the next build reads it again', async () => {
+    const work = await tempDir('changed-during-build-');
+    const images = await copySubset(5, 'train', path.join(work, 'photos'));
+    const config = resolveConfig({ imageDir: images, model: MODEL_DIR, train: { steps: 5 }, workers: 1, cacheDir: 'cache', outputDir: 'out' }, work);
+    const bees = (await fs.readdir(path.join(images, 'bees'))).sort();
+    const edited = path.join(images, 'bees', bees[0]!);
+    await build(config);
+    // Another photo touched: the next build takes the full path (its vectors are all cached, so no photo is decoded).
+    const now = new Date();
+    await fs.utimes(path.join(images, 'bees', bees[1]!), now, now);
+    let editedAt: 'hash' | undefined;
+    const second = await build(config, {
+      onEvent: (event) => {
+        // Every file has been hashed when the hash stage ends: edit one now (bytes after a JPEG's end are ignored
+        // by decoders, so only its size, time and hash change).
+        if (event.type === 'stage' && event.stage === 'hash' && event.status !== 'start' && !editedAt) {
+          editedAt = 'hash';
+          appendFileSync(edited, ' edited while the build ran');
+        }
+      },
+    });
+    assert.equal(editedAt, 'hash');
+    assert.equal(second.bottlenecksComputed, 0);
+
+    const status = await buildStatus(config);
+    const hash = status.stages.find((s) => s.stage === 'hash')!;
+    assert.equal(status.upToDate, false, 'status said up to date although a photo changed after it was hashed');
+    assert.deepEqual(hash.reasons, ['1 file changed']);
+
+    const events: string[] = [];
+    const third = await build(config, { onEvent: (event) => event.type === 'stage' && event.stage === 'hash' && event.status !== 'start' && events.push(`${event.status}: ${event.detail}`) });
+    const total = second.counts.training + second.counts.validation + second.counts.testing;
+    assert.deepEqual(events, [`done: 1 read, ${total - 1} unchanged`]);
+    assert.equal(third.bottlenecksComputed, 1);
+    assert.equal((await buildStatus(config)).upToDate, true);
+  });
+});

@@ -52,3 +52,33 @@ describe('a file changed after the build hashed it', { skip: !HAS_SHARED && 'sha
     assert.equal((await buildStatus(config)).upToDate, true);
   });
 });
+
+describe('a file changed while a build read it', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
+  it('is skipped by that build and is work for the next one, to `retrain status` too', async () => {
+    const work = await tempDir('changed-while-read-');
+    const images = await copySubset(5, 'train', path.join(work, 'photos'));
+    const config = resolveConfig({ imageDir: images, model: MODEL_DIR, train: { steps: 5 }, workers: 1, cacheDir: 'cache', outputDir: 'out' }, work);
+    const edited = path.join(images, 'bees', (await fs.readdir(path.join(images, 'bees'))).sort()[0]!);
+    let appended = false;
+    // A first build: every photo is decoded after the hash stage, so the edited one no longer has the hash it was
+    // hashed with when its worker reads it (the worker hashes what it decodes) and is skipped, "for now".
+    const first = await build(config, {
+      onEvent: (event) => {
+        if (event.type === 'stage' && event.stage === 'hash' && event.status !== 'start' && !appended) {
+          appended = true;
+          appendFileSync(edited, ' edited while the build ran');
+        }
+      },
+    });
+    assert.deepEqual(first.skipped.map((s) => s.file), [edited]);
+    // Before, the stage record listed it as skipped (like an unreadable file), so status said up to date although
+    // the next build reads and trains on it.
+    const status = await buildStatus(config);
+    assert.equal(status.upToDate, false, 'status said up to date although the next build computes the skipped photo');
+    assert.deepEqual(status.stages.find((s) => s.stage === 'scan')!.reasons, ['1 new file']);
+    const second = await build(config);
+    assert.equal(second.bottlenecksComputed, 1);
+    assert.deepEqual(second.skipped, []);
+    assert.equal((await buildStatus(config)).upToDate, true);
+  });
+});

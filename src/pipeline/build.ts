@@ -62,6 +62,9 @@ export function build(config: ResolvedConfig, options: BuildOptions = {}): Promi
 async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const skipped: BuildResult['skipped'] = [];
+  // Files skipped for a reason that may pass (changed while read, a read error): the next build tries them again, so
+  // the stage record does not list them as skipped (`retrain status` calls them new: a build has work to do).
+  const transientSkips = new Set<string>();
   const finished = new Set<string>();
   // What the up-to-date record keeps of the events: the split's messages and the files skipped after the scan.
   const seen = { scanned: false, inSplit: false, warnings: 0, laterSkipped: [] as BuildResult['skipped'], splitMessages: [] as UpToDateRecord['splitMessages'], variants: 0, transient: 0 };
@@ -69,7 +72,10 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
     if (event.type === 'skipped') {
       skipped.push({ file: event.file, reason: event.reason });
       if (seen.scanned) seen.laterSkipped.push({ file: event.file, reason: event.reason });
-      if (event.transient) seen.transient++;
+      if (event.transient) {
+        seen.transient++;
+        transientSkips.add(event.file);
+      }
     } else if (event.type === 'stage' && event.status !== 'start') finished.add(event.stage);
     if (event.type === 'scanned') seen.scanned = true;
     if (event.type === 'augment-progress') seen.variants = event.computed + event.cached;
@@ -182,7 +188,7 @@ async function runBuild(config: ResolvedConfig, options: BuildOptions): Promise<
         exportTask.operator(context),
       ),
     );
-    await writeStageRecord(config.cacheDir, config.outputDir, context.stageRuns!, result.dataset.images, skipped.map((s) => s.file)).catch((error: Error) =>
+    await writeStageRecord(config.cacheDir, config.outputDir, context.stageRuns!, result.dataset.images, skipped.filter((s) => !transientSkips.has(s.file)).map((s) => s.file)).catch((error: Error) =>
       emit({ type: 'warning', message: `cannot record the stages' inputs for \`retrain status\`: ${error.message}` }),
     );
     const damaged = resources.cache.takeDamaged();

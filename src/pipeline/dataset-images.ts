@@ -93,6 +93,11 @@ export class DatasetImages implements ImageTable, RecordRows {
     return this.columns.sha256(i);
   }
 
+  /** See ImageColumns.pathRank. */
+  pathRank(i: number): number | undefined {
+    return this.columns.pathRank(i);
+  }
+
   /** The file's size when it was hashed. */
   size(i: number): number {
     return this.columns.size(i);

@@ -76,6 +76,11 @@ export class ImageColumns {
     return this.digests.toString('hex', 32 * i, 32 * i + 32);
   }
 
+  /** Its row in the scan when the scan listed its images in path order (so rows compare as paths do), else undefined. */
+  pathRank(i: number): number | undefined {
+    return this.scan?.pathOrdered ? this.row(i) : undefined;
+  }
+
   /** The file's size when it was hashed. */
   size(i: number): number {
     return this.facts[2 * this.checked(i)]!;

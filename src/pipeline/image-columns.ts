@@ -1,5 +1,6 @@
 import { ScannedImages } from '../images/scanned-images.js';
 import type { HashedRow, ImageWithVector, VectorRef } from './dataset.js';
+import { compareDigests } from '../util/image-rows.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -165,12 +166,4 @@ export class ImageColumns {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function compareDigests(digests: Buffer, a: number, b: number): number {
-  for (let k = 0; k < 32; k++) {
-    const d = digests[32 * a + k]! - digests[32 * b + k]!;
-    if (d !== 0) return d;
-  }
-  return 0;
 }

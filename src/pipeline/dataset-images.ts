@@ -174,11 +174,11 @@ export class DatasetImages implements ImageTable, RecordRows {
     return indices;
   }
 
-  /** How many images are in `set` (and of class `classIndex`, when given). */
-  countIn(set: SplitName, classIndex?: number): number {
+  /** How many images are in `set` (per class: classCounts). */
+  countIn(set: SplitName): number {
     const code = SETS.indexOf(set);
     let n = 0;
-    for (let i = 0; i < this.count; i++) if (this.setIndex[i] === code && (classIndex === undefined || this.labelIndex[i] === classIndex)) n++;
+    for (let i = 0; i < this.count; i++) if (this.setIndex[i] === code) n++;
     return n;
   }
 

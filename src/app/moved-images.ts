@@ -1,17 +1,18 @@
 import fs from 'node:fs/promises';
 import type { StageStatus } from '../pipeline/explain-stage.js';
-import type { StageRecord } from '../pipeline/stage-record.js';
+import type { RecordedImage } from '../pipeline/stage-record.js';
 import { plural } from '../util/plural.js';
 
 /**
  * How many of the `added` paths are images of the last build moved or renamed (`mv images/roses images/rose`):
  * a `removed` path the build recorded is gone, and an added file has its size and modification time (which a
- * move keeps; the hash stage takes a file with the same size and time as unchanged by the same rule).
+ * move keeps; the hash stage takes a file with the same size and time as unchanged by the same rule). `recorded`: the
+ * last build's record of (at least) these paths (readRecordedImages).
  */
-export async function countMoved(added: Iterable<string>, removed: Iterable<string>, record: StageRecord): Promise<number> {
+export async function countMoved(added: Iterable<string>, removed: Iterable<string>, recorded: ReadonlyMap<string, Pick<RecordedImage, 'size' | 'mtimeMs'>>): Promise<number> {
   const gone = new Map<string, number>();
   for (const file of removed) {
-    const known = record.images[file];
+    const known = recorded.get(file);
     if (!known || (await fs.stat(file).then(() => true, () => false))) continue;
     const key = `${known.size}:${known.mtimeMs}`;
     gone.set(key, (gone.get(key) ?? 0) + 1);
@@ -19,7 +20,7 @@ export async function countMoved(added: Iterable<string>, removed: Iterable<stri
   let moved = 0;
   if (gone.size === 0) return moved;
   for (const file of added) {
-    if (record.images[file]) continue;
+    if (recorded.has(file)) continue;
     const stat = await fs.stat(file).catch(() => undefined);
     const key = stat?.isFile() ? `${stat.size}:${stat.mtimeMs}` : '';
     const left = gone.get(key);

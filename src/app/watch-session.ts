@@ -5,7 +5,7 @@ import { build } from '../pipeline/build.js';
 import { checkBuildOutputs } from '../pipeline/build-outputs.js';
 import { BuildResources } from '../pipeline/build-resources.js';
 import { buildStatus } from '../pipeline/stage-status.js';
-import { readStageRecord } from '../pipeline/stage-record.js';
+import { readRecordedImages } from '../pipeline/stage-record.js';
 import { countMoved, sayMoved } from './moved-images.js';
 import { batchChanges, type ChangeBatch } from './change-batch.js';
 import { watchFiles } from './file-changes.js';
@@ -189,7 +189,8 @@ export class WatchSession {
       if (status && !status.upToDate) {
         const stale = status.stages.filter((s) => !s.upToDate);
         const mayHaveMoved = added.length > 0 && removed.length > 0 && stale.some((s) => s.stage === 'bottleneck');
-        const record = mayHaveMoved ? await readStageRecord(this.config.cacheDir, this.config.outputDir).catch(() => undefined) : undefined;
+        // Only the changed paths' entries are kept of the record, read as a stream (it lists every image).
+        const record = mayHaveMoved ? await readRecordedImages(this.config.cacheDir, this.config.outputDir, new Set([...added, ...removed])).catch(() => undefined) : undefined;
         const moved = record ? await countMoved(added, removed, record) : 0;
         this.emit({ type: 'stale', stages: sayMoved(stale, moved) });
       }

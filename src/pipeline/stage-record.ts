@@ -76,6 +76,18 @@ export async function readStageRecord(cacheDir: string, outputDir: string): Prom
   return { ...head, images };
 }
 
+/**
+ * The recorded images among `paths`, read as a stream (only those are kept: a few changed files of a million-image
+ * record), or undefined when there is no readable record.
+ */
+export async function readRecordedImages(cacheDir: string, outputDir: string, paths: ReadonlySet<string>): Promise<Map<string, RecordedImage> | undefined> {
+  const read = await readStageRecordState(cacheDir, outputDir);
+  if (!('record' in read)) return undefined;
+  const found = new Map<string, RecordedImage>();
+  for await (const batch of read.images()) for (const { path: file, ...image } of batch) if (paths.has(file)) found.set(file, image);
+  return found;
+}
+
 export type StageRecordState =
   /** `images()` reads the entries after the header, a batch at a time, in path order; it throws StageRecordDamage. */
   | { record: StageRecordHead; images: () => AsyncGenerator<RecordedEntry[]> }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readStageRecord, readStageRecordState, stageRecordFile, writeStageRecord, type RecordedImage, type RecordRows } from '../../src/pipeline/stage-record.js';
+import { readRecordedImages, readStageRecord, readStageRecordState, stageRecordFile, writeStageRecord, type RecordedImage, type RecordRows } from '../../src/pipeline/stage-record.js';
 import { rowsOf } from '../../src/util/image-rows.js';
 import { hashedNow } from '../helpers/hashed-now.js';
 import { STAGE_RECORD_FORMAT } from '../../src/store/keys.js';
@@ -89,6 +89,16 @@ describe('stage record file', () => {
     assert.equal(changed, await reads(path.join(dir, 'other-out'), ['/x/another.jpg']));
     await writeStageRecord(cacheDir, outputDir, stages, hashed(images), skipped);
     assert.deepEqual((await readStageRecord(cacheDir, outputDir))!.skipped, skipped);
+  });
+
+  // Watch asks for the few paths that were added and removed while it waited, not the whole record (a million entries).
+  it('reads back only the images asked for, as the whole record has them', async () => {
+    const whole = (await readStageRecord(cacheDir, outputDir))!.images;
+    const wanted = new Set([images[0]!.path, images[7]!.path, images.at(-1)!.path, path.join(dir, 'never-recorded.jpg')]);
+    const found = await readRecordedImages(cacheDir, outputDir, wanted);
+    assert.deepEqual([...found!.keys()].sort(), [images[0]!.path, images[7]!.path, images.at(-1)!.path].sort());
+    for (const [file, image] of found!) assert.deepEqual(image, whole[file]);
+    assert.equal(await readRecordedImages(cacheDir, path.join(dir, 'no-such-out'), wanted), undefined);
   });
 
   it('rewrites a record that holds the record and more', async () => {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { STAGE_RECORD_FORMAT, stageRecordName } from '../store/keys.js';
@@ -27,6 +28,11 @@ export interface StageRecordHead {
   stages: Record<string, StageRunRecord>;
   /** Files the build skipped (unreadable, not an image): not new to `retrain status`. */
   skipped: string[];
+  /**
+   * [size, mtimeMs] of the skipped files that exist, when the record was written (absent when none does): a skipped
+   * file changed since (an empty file filled in) is new to `retrain status`, as the next build will read it.
+   */
+  skippedFacts?: Record<string, [number, number]>;
   /** How many images follow the header. */
   images: number;
 }
@@ -230,8 +236,21 @@ export async function writeStageRecord(
     present[k] = 1;
     count++;
   }
+  // The skipped files' facts now (a few files; the images' come from the hash stage).
+  const skippedFacts: Record<string, [number, number]> = {};
+  for (const file of skipped) {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (stat) skippedFacts[file] = [stat.size, stat.mtimeMs];
+  }
   const pieces = function* (): Generator<Buffer> {
-    const head: StageRecordHead = { format: STAGE_RECORD_FORMAT, outputDir, stages: Object.fromEntries(stages), skipped: [...skipped], images: count };
+    const head: StageRecordHead = {
+      format: STAGE_RECORD_FORMAT,
+      outputDir,
+      stages: Object.fromEntries(stages),
+      skipped: [...skipped],
+      ...(Object.keys(skippedFacts).length > 0 ? { skippedFacts } : {}),
+      images: count,
+    };
     yield Buffer.from(`${JSON.stringify(head)}\n`, 'utf8');
     let chunk = Buffer.allocUnsafe(CHUNK);
     let at = 0;

@@ -7,7 +7,7 @@ import { sha256Hex } from '../util/content-hash.js';
 import { plural } from '../util/plural.js';
 import { scanImageDirs } from '../images/scan-image-dirs.js';
 import { selectInputs } from './stage.js';
-import { readStageRecordState, StageRecordDamage, type RecordedEntry, type StageRecordState } from './stage-record.js';
+import { readStageRecordState, StageRecordDamage, type RecordedEntry, type StageRecordHead, type StageRecordState } from './stage-record.js';
 import { comparePaths, rowsInPathOrder, type PathRows } from './path-order.js';
 import { STAGE_RECORD_FORMAT } from '../store/keys.js';
 import { STAGES } from './stage-declarations.js';
@@ -46,7 +46,7 @@ export async function buildStatus(config: ResolvedConfig, onWarning?: (message: 
   let images: ImageChanges | undefined;
   if ('record' in read) {
     try {
-      images = await imageChanges(scan.images, read.record.skipped, read.images());
+      images = await imageChanges(scan.images, read.record, read.images());
     } catch (error) {
       if (!(error instanceof StageRecordDamage)) throw error;
       unread = { damaged: error.reason, file: error.file };
@@ -141,8 +141,20 @@ interface ImageChanges {
  * sequences in path order: the record's images as read, the scanned rows sorted by path (row numbers only). Memory
  * is a row number per scanned image and a batch of the record, never a set of all images.
  */
-async function imageChanges(scanned: PathRows, skippedFiles: readonly string[], recorded: AsyncIterable<RecordedEntry[]>): Promise<ImageChanges> {
-  const skipped = new Set(skippedFiles);
+async function imageChanges(
+  scanned: PathRows,
+  head: Pick<StageRecordHead, 'skipped' | 'skippedFacts'>,
+  recorded: AsyncIterable<RecordedEntry[]>,
+): Promise<ImageChanges> {
+  const skipped = new Set(head.skipped);
+  const facts = head.skippedFacts ?? {};
+  /** Skipped by the last build and not changed since (a skipped file that changed is read again: new). */
+  const stillSkipped = (file: string) => {
+    if (!skipped.has(file)) return false;
+    const was = facts[file];
+    const stat = was && statSync(file, { throwIfNoEntry: false });
+    return !stat || (stat.size === was![0] && stat.mtimeMs === was![1]);
+  };
   const order = rowsInPathOrder(scanned);
   let next = 0;
   let added = 0;
@@ -153,7 +165,7 @@ async function imageChanges(scanned: PathRows, skippedFiles: readonly string[], 
     for (; next < order.length; next++) {
       const file = scanned.path(order[next]!);
       if (until !== undefined && comparePaths(file, until) >= 0) return;
-      if (!skipped.has(file)) added++;
+      if (!stillSkipped(file)) added++;
     }
   };
   for await (const batch of recorded) {

@@ -8,6 +8,13 @@ import { build } from '../src/pipeline/build.js';
 import { buildStatus } from '../src/pipeline/stage-status.js';
 import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js';
 
+/** A project of `perClass` photos per class (ants, bees) and a small build config for it. */
+async function project(name: string, perClass: number) {
+  const work = await tempDir(name);
+  const images = await copySubset(perClass, 'train', path.join(work, 'photos'));
+  return { images, config: resolveConfig({ imageDir: images, model: MODEL_DIR, train: { steps: 5 }, workers: 1, cacheDir: 'cache', outputDir: 'out' }, work) };
+}
+
 /**
  * A photo edited while a build runs, after the build hashed it: the model was made from the old content, so
  * `retrain status` must call the photo changed and the next build must hash it again. Before, the stage record was
@@ -16,9 +23,7 @@ import { copySubset, HAS_SHARED, MODEL_DIR, tempDir } from './helpers/shared.js'
  */
 describe('a file changed after the build hashed it', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
   it('is stale to `retrain status` afterwards, and the next build reads it again', async () => {
-    const work = await tempDir('changed-during-build-');
-    const images = await copySubset(5, 'train', path.join(work, 'photos'));
-    const config = resolveConfig({ imageDir: images, model: MODEL_DIR, train: { steps: 5 }, workers: 1, cacheDir: 'cache', outputDir: 'out' }, work);
+    const { images, config } = await project('changed-during-build-', 5);
     const bees = (await fs.readdir(path.join(images, 'bees'))).sort();
     const edited = path.join(images, 'bees', bees[0]!);
     await build(config);
@@ -55,9 +60,7 @@ describe('a file changed after the build hashed it', { skip: !HAS_SHARED && 'sha
 
 describe('a file changed while a build read it', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
   it('is skipped by that build and is work for the next one, to `retrain status` too', async () => {
-    const work = await tempDir('changed-while-read-');
-    const images = await copySubset(5, 'train', path.join(work, 'photos'));
-    const config = resolveConfig({ imageDir: images, model: MODEL_DIR, train: { steps: 5 }, workers: 1, cacheDir: 'cache', outputDir: 'out' }, work);
+    const { images, config } = await project('changed-while-read-', 5);
     const edited = path.join(images, 'bees', (await fs.readdir(path.join(images, 'bees'))).sort()[0]!);
     let appended = false;
     // A first build: every photo is decoded after the hash stage, so the edited one no longer has the hash it was
@@ -85,9 +88,7 @@ describe('a file changed while a build read it', { skip: !HAS_SHARED && 'shared 
 
 describe('a skipped file that changes', { skip: !HAS_SHARED && 'shared models/data sets not found (set RETRAIN_SHARED)' }, () => {
   it('is new to `retrain status` (the next build reads it), and stays skipped while it does not change', async () => {
-    const work = await tempDir('skipped-then-filled-');
-    const images = await copySubset(4, 'train', path.join(work, 'photos'));
-    const config = resolveConfig({ imageDir: images, model: MODEL_DIR, train: { steps: 5 }, workers: 1, cacheDir: 'cache', outputDir: 'out' }, work);
+    const { images, config } = await project('skipped-then-filled-', 4);
     const empty = path.join(images, 'ants', 'later.jpg');
     await fs.writeFile(empty, '');
     const first = await build(config);

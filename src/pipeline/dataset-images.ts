@@ -7,6 +7,7 @@ import type { VectorRef } from './dataset.js';
 import { readCachedVector } from './vector-source.js';
 import { SETS } from '../core/assign-sets.js';
 import type { ImageColumns } from './image-columns.js';
+import { isSha256Hex } from '../util/content-hash.js';
 
 /** All usable images of a build, split, with the class labels in index order. */
 export interface Dataset {
@@ -199,7 +200,7 @@ export class DatasetImages implements ImageTable, RecordRows {
    */
   replaceVector(key: string, vector: VectorRef): void {
     const rest = key.startsWith(this.keyPrefix) ? key.slice(this.keyPrefix.length) : '';
-    if (!SHA256.test(rest)) {
+    if (!isSha256Hex(rest)) {
       this.heldVariants.set(key, vector);
       return;
     }
@@ -225,4 +226,3 @@ export class DatasetImages implements ImageTable, RecordRows {
   }
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;

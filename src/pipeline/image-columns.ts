@@ -1,8 +1,7 @@
 import { ScannedImages } from '../images/scanned-images.js';
 import type { HashedRow, ImageWithVector, VectorRef } from './dataset.js';
 import { compareDigests } from '../util/image-rows.js';
-
-const SHA256 = /^[0-9a-f]{64}$/;
+import { isSha256Hex } from '../util/content-hash.js';
 
 /**
  * The images as they stream out of the bottleneck stage, appended as columns: the image's row in the scan's
@@ -37,7 +36,7 @@ export class ImageColumns {
   add(image: HashedRow, cached: boolean, vector?: VectorRef): void {
     this.scan ??= image.images;
     if (image.images !== this.scan) throw new Error('ImageColumns: rows of two scans');
-    if (!SHA256.test(image.sha256)) throw new Error(`${image.images.path(image.row)}: content hash ${image.sha256} is not a SHA-256`);
+    if (!isSha256Hex(image.sha256)) throw new Error(`${image.images.path(image.row)}: content hash ${image.sha256} is not a SHA-256`);
     const i = this.rowCount++;
     if (i === this.fromCache.length) {
       const digests = Buffer.alloc(2 * this.digests.length);

@@ -40,3 +40,10 @@ export function sha256HexOfStrings(parts: Iterable<string>): string {
   }
   return hash.update(pending).digest('hex');
 }
+
+/** Whether `text` is a SHA-256 as this project writes it: 64 lower-case hex digits. */
+export function isSha256Hex(text: string): boolean {
+  return SHA256_HEX.test(text);
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;

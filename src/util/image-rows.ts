@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isSha256Hex } from './content-hash.js';
 
 /**
  * A set of images read by row: image `i`'s path, class, name in its class folder and content hash, and the content
@@ -58,7 +59,6 @@ export function rowsOf(images: readonly ImageObject[]): ObjectRows {
   };
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
  * The objects' hashes as bytes. A hash that is not lower-case SHA-256 hex (tests' stand-ins such as 'same-content')
@@ -69,7 +69,7 @@ function digestsOf(images: readonly ImageObject[]): Uint8Array {
   const digests = Buffer.alloc(32 * images.length);
   images.forEach(({ sha256, path }, i) => {
     if (sha256 === undefined) throw new Error(`${path ?? `image ${i}`}: no content hash`);
-    if (SHA256.test(sha256)) digests.write(sha256, 32 * i, 'hex');
+    if (isSha256Hex(sha256)) digests.write(sha256, 32 * i, 'hex');
     else createHash('sha256').update(sha256).digest().copy(digests, 32 * i);
   });
   return digests;

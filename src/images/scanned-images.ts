@@ -58,6 +58,11 @@ export class ScannedImages implements Iterable<ImageFile> {
     return this.ordered;
   }
 
+  /** Its row when the rows are in path order (so rows compare as paths do: see PathRows in src/pipeline/path-order.ts), else undefined. */
+  pathRank(i: number): number | undefined {
+    return this.ordered ? i : undefined;
+  }
+
   /** Appends an image: `relPath` must be the tail of `file` after a separator ('/' in relPath is the platform's). */
   add(file: string, relPath: string, label: number): void {
     if (!(label >= 0 && label < this.labels.length)) throw new Error(`${file}: label index ${label} is not one of ${this.labels.length} labels`);

@@ -78,7 +78,7 @@ export class ImageColumns {
 
   /** Its row in the scan when the scan listed its images in path order (so rows compare as paths do), else undefined. */
   pathRank(i: number): number | undefined {
-    return this.scan?.pathOrdered ? this.row(i) : undefined;
+    return this.scan?.pathRank(this.row(i));
   }
 
   /** The file's size when it was hashed. */

@@ -28,6 +28,7 @@ describe('rows in path order', () => {
     const { scanned, columns } = columnsOf([...files].sort((a, b) => comparePaths(a.path, b.path)));
     assert.equal(scanned.pathOrdered, true);
     assert.notEqual(columns.pathRank(0), undefined);
+    assert.deepEqual([...rowsInPathOrder(scanned)].map((i) => scanned.path(i)), [...scanned].map((f) => f.path).sort(comparePaths));
     assert.deepEqual([...rowsInPathOrder(columns)].map((i) => columns.path(i)), byStrings(columns));
   });
 
@@ -35,6 +36,7 @@ describe('rows in path order', () => {
     const { scanned, columns } = columnsOf([...files].reverse());
     assert.equal(scanned.pathOrdered, false);
     assert.equal(columns.pathRank(0), undefined);
+    assert.deepEqual([...rowsInPathOrder(scanned)].map((i) => scanned.path(i)), [...scanned].map((f) => f.path).sort(comparePaths));
     assert.deepEqual([...rowsInPathOrder(columns)].map((i) => columns.path(i)), byStrings(columns));
   });
 });
